@@ -1,0 +1,108 @@
+"""The exception tree of sockscen and the source locations errors point at.
+
+```
+SockscenError
+├── ConfigError        a bad scenario file (holds every problem)   -> exit 2
+├── ScenarioFailure    the system under test misbehaved            -> failed
+├── SetupError         a server did not start, bind/connect failed  -> error
+└── InternalError      a bug in sockscen                            -> exit 3
+```
+
+Failures inside a running scenario are normally *values* (see ``results``);
+``ScenarioFailure`` and ``SetupError`` exist for the one boundary where an
+actor gives up and the engine turns the exception into a result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A place in a scenario file: 1-based line and column."""
+
+    path: str
+    line: int
+    col: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}"
+
+    @property
+    def short(self) -> str:
+        """``path:line``, the form used in reports and pytest locations."""
+        return f"{self.path}:{self.line}"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a scenario file, placed where an editor can jump to it."""
+
+    location: Location | None
+    message: str
+    hint: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.location}: " if self.location is not None else ""
+        text = f"{where}error: {self.message}"
+        if self.hint:
+            text += f" ({self.hint})"
+        return text
+
+    @property
+    def sort_key(self) -> tuple[str, int, int, str]:
+        loc = self.location
+        if loc is None:
+            return ("", 0, 0, self.message)
+        return (loc.path, loc.line, loc.col, self.message)
+
+
+class SockscenError(Exception):
+    """Base class of every error sockscen raises on purpose."""
+
+
+@dataclass
+class ConfigError(SockscenError):
+    """Raised when one or more scenario files are invalid.
+
+    Holds *every* problem found in every file, sorted by location, so a user
+    fixes them all in one pass (like pytest's collection errors).
+    """
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.problems = sorted(self.problems, key=lambda p: p.sort_key)
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        """All problems, one per line, in ``path:line:col: error: message`` form."""
+        return "\n".join(str(p) for p in self.problems)
+
+    @classmethod
+    def merge(cls, errors: Iterable[ConfigError]) -> ConfigError:
+        """One error holding the problems of several."""
+        return cls([p for e in errors for p in e.problems])
+
+
+class ScenarioFailure(SockscenError):
+    """Raised inside an actor when the system under test misbehaved."""
+
+
+class SetupError(SockscenError):
+    """Raised when the world a scenario needs cannot be built.
+
+    Examples: a port already in use, a command that does not exist, a server
+    that never became ready.  Reported as an *error*, not a failure.
+    """
+
+    def __init__(self, message: str, location: Location | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.location = location
+
+
+class InternalError(SockscenError):
+    """Raised (or wrapped) when sockscen itself has a bug; exit code 3."""

@@ -1,0 +1,285 @@
+"""The typed scenario model: what ``build`` makes from a validated file and the engine runs.
+
+Frozen dataclasses only, each with the ``Location`` of the YAML node it came
+from, so any failure can point back at the file.  Nothing here knows YAML,
+JSON Schema, sockets or trio.
+"""
+
+from __future__ import annotations
+
+import signal
+from dataclasses import dataclass, field
+from typing import Literal
+
+from .errors import Location
+from .framing import NONE, Framing
+from .matchers import Matcher
+from .payloads import Payload
+from .placeholders import Template
+
+DEFAULT_STEP_TIMEOUT = 5.0
+DEFAULT_SCENARIO_TIMEOUT = 30.0
+DEFAULT_READY_TIMEOUT = 10.0
+DEFAULT_STOP_TIMEOUT = 3.0
+DEFAULT_MAX_BUFFER = 16 * 1024 * 1024
+
+# --------------------------------------------------------------------------- steps
+
+
+@dataclass(frozen=True, slots=True)
+class StepBase:
+    """Fields every step has.
+
+    ``label`` is the step's number as reports show it: ``"2"``, or ``"3.1"``
+    for the first step inside the ``repeat`` that is step 3.
+    """
+
+    label: str
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class Send(StepBase):
+    """Write the payload (one frame when the connection has framing; one datagram on datagram sockets)."""
+
+    payload: Payload
+    chunk: int | None = None
+    gap: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Expect(StepBase):
+    """Read and check.  ``timeout`` None means the run's default step timeout."""
+
+    matcher: Matcher
+    timeout: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ExpectEof(StepBase):
+    """The peer closes its sending side before the timeout (data arriving first is a failure)."""
+
+    timeout: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ExpectSilence(StepBase):
+    """Nothing at all arrives for ``duration`` seconds."""
+
+    duration: float
+
+
+@dataclass(frozen=True, slots=True)
+class Sleep(StepBase):
+    """Wait ``duration`` seconds."""
+
+    duration: float
+
+
+@dataclass(frozen=True, slots=True)
+class Close(StepBase):
+    """Close the connection (a datagram socket: stop using it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Shutdown(StepBase):
+    """Half-close: send EOF, keep reading."""
+
+
+@dataclass(frozen=True, slots=True)
+class Abort(StepBase):
+    """Reset the connection (TCP RST via SO_LINGER 0)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Notify(StepBase):
+    """Set the scenario-wide event ``event``."""
+
+    event: str
+
+
+@dataclass(frozen=True, slots=True)
+class Wait(StepBase):
+    """Wait until another actor notified ``event``."""
+
+    event: str
+    timeout: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Repeat(StepBase):
+    """Run ``steps`` ``count`` times; with ``count`` None, until the peer closes
+    cleanly at the start of an iteration (the natural loop of an echo server)."""
+
+    steps: tuple[Step, ...]
+    count: int | None = None
+
+
+Step = Send | Expect | ExpectEof | ExpectSilence | Sleep | Close | Shutdown | Abort | Notify | Wait | Repeat
+
+# --------------------------------------------------------------------------- addresses
+
+
+@dataclass(frozen=True, slots=True)
+class ListenAddress:
+    """One address a server listens on.
+
+    ``key`` is None for a single ``listen:`` address and the mapping key when
+    ``listen`` is a mapping (``${app.KEY.port}``).  ``scheme`` is known at build
+    time (it is the literal start of the address); the rest may hold placeholders.
+    """
+
+    key: str | None
+    template: Template
+    scheme: str
+    location: Location
+
+
+# --------------------------------------------------------------------------- servers
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptedServer:
+    """A mock server whose ``handle`` steps run per connection (stream) or per sender (datagram)."""
+
+    name: str
+    listen: ListenAddress
+    handle: tuple[Step, ...]
+    location: Location
+    framing: Framing = NONE
+    connections: int | None = None
+    connections_location: Location | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Ready:
+    """How to tell a process server is ready.
+
+    ``kind`` is ``connect`` (every stream address accepts a connection),
+    ``stdout``/``stderr`` (a line matches ``pattern``), ``delay`` or ``path``
+    (``path`` exists).
+    """
+
+    kind: Literal["connect", "stdout", "stderr", "delay", "path"]
+    timeout: float = DEFAULT_READY_TIMEOUT
+    pattern: str | None = None
+    delay: float = 0.0
+    path: Template | None = None
+    location: Location | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Stop:
+    """How to stop a process server: ``signal`` to its process group, then SIGKILL after ``timeout``."""
+
+    signal: signal.Signals = signal.SIGTERM
+    timeout: float = DEFAULT_STOP_TIMEOUT
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A program to run.
+
+    ``argv`` is the argument list (a string command was split like a shell
+    would); with ``shell`` True, ``argv`` has a single element given to
+    ``/bin/sh -c``.  ``cwd`` None means the scenario file's folder.
+    """
+
+    argv: tuple[Template, ...]
+    location: Location
+    shell: bool = False
+    env: tuple[tuple[str, Template], ...] = ()
+    cwd: Template | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessServer:
+    """The user's own server program, started as a process."""
+
+    name: str
+    command: Command
+    listen: tuple[ListenAddress, ...]
+    ready: Ready
+    location: Location
+    stop: Stop = field(default_factory=Stop)
+    expect_exit: int | None = None
+    expect_exit_location: Location | None = None
+
+
+Server = ScriptedServer | ProcessServer
+
+# --------------------------------------------------------------------------- clients
+
+
+@dataclass(frozen=True, slots=True)
+class SocketClient:
+    """A scripted client: connects to ``connect`` and runs ``steps``, ``count`` copies at once.
+
+    ``scheme`` is the literal scheme of ``connect`` when it is known at build
+    time (``None`` when the address is a placeholder such as ``${app.url}``
+    whose server is only known later).
+    """
+
+    name: str
+    connect: Template
+    steps: tuple[Step, ...]
+    location: Location
+    scheme: str | None = None
+    count: int = 1
+    framing: Framing = NONE
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessClient:
+    """A real client program run against the scenario's servers."""
+
+    name: str
+    command: Command
+    location: Location
+    stdin: Payload | None = None
+    timeout: float | None = None
+    expect_exit: int = 0
+    expect_stdout: Matcher | None = None
+    expect_stderr: Matcher | None = None
+    count: int = 1
+    expect_stdout_location: Location | None = None
+    expect_stderr_location: Location | None = None
+    expect_exit_location: Location | None = None
+
+
+Client = SocketClient | ProcessClient
+
+# --------------------------------------------------------------------------- scenario
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """One YAML document: servers to start, clients to run.
+
+    ``path`` is the file as the user named it (relative where possible);
+    ``directory`` is the absolute folder of the file, the base of relative
+    ``file:`` payloads and of process ``cwd``.  ``vars`` values may hold
+    placeholders (``${env.HOME}``), expanded when the scenario starts.
+    """
+
+    name: str
+    path: str
+    directory: str
+    location: Location
+    servers: tuple[Server, ...]
+    clients: tuple[Client, ...]
+    description: str = ""
+    tags: tuple[str, ...] = ()
+    timeout: float = DEFAULT_SCENARIO_TIMEOUT
+    vars: tuple[tuple[str, Template], ...] = ()
+
+    @property
+    def id(self) -> str:
+        """``path::name``, the identity used by ``-k``, reports and pytest node ids."""
+        return f"{self.path}::{self.name}"
+
+    def server(self, name: str) -> Server | None:
+        for s in self.servers:
+            if s.name == name:
+                return s
+        return None
