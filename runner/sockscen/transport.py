@@ -1,0 +1,405 @@
+"""The only module that touches sockets: stream and datagram connections, listeners.
+
+Everything here speaks in ``addresses.Address`` and bytes.  Socket errors are
+mapped once, at this boundary, to ``TransportError`` with a sentence a user
+can act on (``connection refused by tcp://127.0.0.1:4000: is the server
+listening?``), so the step interpreter never sees ``OSError``.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import socket as stdsocket
+import struct
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import trio
+
+from .addresses import Address
+
+RECEIVE_SIZE = 65536
+#: Datagrams larger than this are truncated by the kernel; 64 KiB is the UDP maximum.
+DATAGRAM_SIZE = 65536
+LISTEN_BACKLOG = 4096
+
+
+class TransportError(Exception):
+    """A socket operation failed; ``str()`` is a user-facing sentence."""
+
+
+def _family(address: Address) -> int:
+    if address.is_unix:
+        return stdsocket.AF_UNIX
+    return stdsocket.AF_INET6 if address.is_ipv6 else stdsocket.AF_INET
+
+
+def _kind(address: Address) -> int:
+    return stdsocket.SOCK_STREAM if address.is_stream else stdsocket.SOCK_DGRAM
+
+
+def describe_os_error(exc: OSError, action: str, address: Address) -> str:
+    """A one-sentence explanation of *exc* raised while doing *action* on *address*."""
+    code = exc.errno
+    if code == errno.ECONNREFUSED:
+        return f"connection refused by {address}: is the server listening there?"
+    if code == errno.ENOENT and address.is_unix:
+        return f"no socket at {address.path}: is the server listening there?"
+    if code == errno.EADDRINUSE:
+        return f"cannot {action} {address}: the address is already in use (use port 0 to let the runner pick one)"
+    if code == errno.EADDRNOTAVAIL:
+        return f"cannot {action} {address}: the address is not available on this machine"
+    if code in (errno.EACCES, errno.EPERM):
+        return f"cannot {action} {address}: permission denied"
+    if code == errno.ECONNRESET:
+        return f"the connection to {address} was reset by the peer"
+    if code == errno.EPIPE:
+        return f"the peer at {address} closed the connection"
+    reason = exc.strerror or str(exc)
+    return f"cannot {action} {address}: {reason}"
+
+
+# --------------------------------------------------------------------------- streams
+
+
+class StreamConnection:
+    """A connected stream socket (TCP or Unix) with the few operations steps need.
+
+    Operations try the non-blocking socket call first and only wait for
+    readiness when it would block: most sends and many receives on loopback
+    complete at once, and skipping trio's per-call scheduling round trip
+    halves the cost of a step.  To stay a fair trio citizen (and notice
+    cancellation) we still yield at least every ``_YIELD_EVERY`` operations.
+    """
+
+    is_stream = True
+    _YIELD_EVERY = 16
+
+    def __init__(self, sock: stdsocket.socket, peer: Address) -> None:
+        sock.setblocking(False)
+        self._sock = sock
+        self.peer = peer
+        self.closed = False
+        self._unyielded = 0
+
+    async def _maybe_yield(self) -> None:
+        self._unyielded += 1
+        if self._unyielded >= self._YIELD_EVERY:
+            self._unyielded = 0
+            await trio.lowlevel.checkpoint()
+
+    async def send(self, data: bytes) -> None:
+        """Write all of *data*; a peer that stopped reading makes this block (the step's timeout applies)."""
+        view = memoryview(data)
+        sock = self._sock
+        try:
+            while True:
+                try:
+                    sent = sock.send(view)
+                except BlockingIOError:
+                    sent = 0
+                view = view[sent:]
+                if not view:
+                    break
+                self._unyielded = 0
+                await trio.lowlevel.wait_writable(sock)
+        except OSError as exc:
+            raise TransportError(describe_os_error(exc, "send to", self.peer)) from None
+        await self._maybe_yield()
+
+    async def receive(self) -> bytes:
+        """Some bytes, or ``b""`` at end of stream."""
+        sock = self._sock
+        try:
+            try:
+                data = sock.recv(RECEIVE_SIZE)
+            except BlockingIOError:
+                self._unyielded = 0
+                await trio.lowlevel.wait_readable(sock)
+                return sock.recv(RECEIVE_SIZE)
+        except ConnectionResetError:
+            raise TransportError(f"the connection to {self.peer} was reset by the peer") from None
+        except OSError as exc:
+            raise TransportError(describe_os_error(exc, "receive from", self.peer)) from None
+        await self._maybe_yield()
+        return data
+
+    def receive_nowait(self) -> bytes | None:
+        """Bytes already waiting in the kernel, ``b""`` at end of stream, None when nothing is there."""
+        try:
+            return self._sock.recv(RECEIVE_SIZE)
+        except OSError:
+            return None
+
+    async def shutdown(self) -> None:
+        """Half-close: the peer reads EOF, we can still read."""
+        try:
+            self._sock.shutdown(stdsocket.SHUT_WR)
+        except OSError as exc:
+            raise TransportError(describe_os_error(exc, "shut down", self.peer)) from None
+        await trio.lowlevel.checkpoint()
+
+    def abort(self) -> None:
+        """Close with a TCP RST (SO_LINGER 0); for Unix sockets a plain close."""
+        if not self.closed and not self.peer.is_unix:
+            try:
+                self._sock.setsockopt(stdsocket.SOL_SOCKET, stdsocket.SO_LINGER, struct.pack("ii", 1, 0))
+            except OSError:
+                pass
+        self.close()
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            trio.lowlevel.notify_closing(self._sock)
+            self._sock.close()
+
+
+async def open_stream(address: Address) -> StreamConnection:
+    """Connect to a stream address; raise ``TransportError`` when nobody listens there."""
+    sock = trio.socket.socket(_family(address), stdsocket.SOCK_STREAM)
+    try:
+        if not address.is_unix:
+            sock.setsockopt(stdsocket.IPPROTO_TCP, stdsocket.TCP_NODELAY, 1)
+        await sock.connect(address.sockaddr())
+    except OSError as exc:
+        sock.close()
+        raise TransportError(describe_os_error(exc, "connect to", address)) from None
+    except BaseException:
+        sock.close()
+        raise
+    raw = stdsocket.socket(fileno=sock.detach())
+    return StreamConnection(raw, address)
+
+
+async def probe_connect(address: Address) -> bool:
+    """True when a stream connection to *address* succeeds right now (it is closed at once)."""
+    try:
+        conn = await open_stream(address)
+    except TransportError:
+        return False
+    conn.close()
+    return True
+
+
+@dataclass
+class StreamListener:
+    """A listening stream socket.  ``address`` is the bound address (real port)."""
+
+    sock: stdsocket.socket
+    address: Address
+
+    async def serve(
+        self, handler: Callable[[StreamConnection], Awaitable[None]], nursery: trio.Nursery
+    ) -> None:
+        """Accept forever, starting ``handler(conn)`` in *nursery* for each connection.
+
+        Drains every pending connection per wake-up: trio's accept takes one per
+        scheduler pass, which overflows the backlog when thousands connect at once.
+        """
+        while True:
+            await trio.lowlevel.wait_readable(self.sock)
+            for conn in self.accept_pending():
+                nursery.start_soon(handler, conn)
+
+    def accept_pending(self) -> list[StreamConnection]:
+        """Every connection already waiting in the backlog (never blocks)."""
+        accepted = []
+        while True:
+            try:
+                raw, peer = self.sock.accept()
+            except (BlockingIOError, InterruptedError):
+                return accepted
+            except OSError:
+                # ECONNABORTED and friends: that connection is gone, the others are fine.
+                continue
+            raw.setblocking(False)
+            if not self.address.is_unix:
+                raw.setsockopt(stdsocket.IPPROTO_TCP, stdsocket.TCP_NODELAY, 1)
+            peer_address = (
+                Address(self.address.scheme, host=peer[0], port=peer[1])
+                if not self.address.is_unix
+                else Address(self.address.scheme, path=str(peer or "(unnamed)"))
+            )
+            accepted.append(StreamConnection(raw, peer_address))
+
+    def close(self) -> None:
+        trio.lowlevel.notify_closing(self.sock)
+        self.sock.close()
+        _unlink_socket_file(self.address)
+
+
+# --------------------------------------------------------------------------- datagrams
+
+
+class DatagramSocket:
+    """A datagram socket (UDP or unixgram).  Clients are connected to their server.
+
+    Like ``StreamConnection``, operations try the non-blocking call first.
+    """
+
+    is_stream = False
+
+    def __init__(self, sock: stdsocket.socket, local: Address, peer: Address | None) -> None:
+        sock.setblocking(False)
+        self._sock = sock
+        self.local = local
+        self.peer = peer
+        self.closed = False
+
+    async def send_to(self, data: bytes, peer: Address) -> None:
+        try:
+            while True:
+                try:
+                    self._sock.sendto(data, peer.sockaddr())
+                    break
+                except BlockingIOError:
+                    await trio.lowlevel.wait_writable(self._sock)
+        except OSError as exc:
+            raise TransportError(describe_os_error(exc, "send a datagram to", peer)) from None
+        await trio.lowlevel.checkpoint()
+
+    async def send(self, data: bytes) -> None:
+        assert self.peer is not None
+        try:
+            while True:
+                try:
+                    self._sock.send(data)
+                    break
+                except BlockingIOError:
+                    await trio.lowlevel.wait_writable(self._sock)
+        except OSError as exc:
+            raise TransportError(describe_os_error(exc, "send a datagram to", self.peer)) from None
+        await trio.lowlevel.checkpoint()
+
+    async def receive(self) -> bytes:
+        try:
+            while True:
+                try:
+                    return self._sock.recv(DATAGRAM_SIZE)
+                except BlockingIOError:
+                    await trio.lowlevel.wait_readable(self._sock)
+        except OSError as exc:
+            where = self.peer or self.local
+            raise TransportError(describe_os_error(exc, "receive a datagram from", where)) from None
+
+    def receive_nowait(self) -> bytes | None:
+        """A datagram already waiting, or None."""
+        try:
+            return self._sock.recv(DATAGRAM_SIZE)
+        except OSError:
+            return None
+
+    async def receive_from(self) -> tuple[bytes, Address]:
+        while True:
+            got = self.receive_from_nowait()
+            if got is not None:
+                return got
+            await trio.lowlevel.wait_readable(self._sock)
+
+    def receive_from_nowait(self) -> tuple[bytes, Address] | None:
+        """A datagram already waiting and its sender, or None.
+
+        Errors are swallowed on purpose: on a server socket an ICMP error
+        about one peer (ECONNREFUSED after replying to a closed port) must
+        not stop the others.
+        """
+        try:
+            data, raw_peer = self._sock.recvfrom(DATAGRAM_SIZE)
+        except OSError:
+            return None
+        return data, _datagram_peer(self.local, raw_peer)
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            trio.lowlevel.notify_closing(self._sock)
+            self._sock.close()
+            _unlink_socket_file(self.local)
+
+
+def _datagram_peer(local: Address, raw: object) -> Address:
+    if local.is_unix:
+        if isinstance(raw, bytes):
+            raw = (
+                "@" + raw[1:].decode(errors="replace")
+                if raw[:1] == b"\0"
+                else raw.decode(errors="replace")
+            )
+        return Address(local.scheme, path=str(raw or ""))
+    assert isinstance(raw, tuple)
+    return Address(local.scheme, host=raw[0], port=raw[1])
+
+
+async def open_datagram(address: Address, local_path: str | None = None) -> DatagramSocket:
+    """A datagram socket connected to *address*.
+
+    For ``unixgram`` the client binds *local_path* first, because an unbound
+    Unix datagram socket cannot receive replies.
+    """
+    sock = trio.socket.socket(_family(address), stdsocket.SOCK_DGRAM)
+    local: Address
+    try:
+        if address.is_unix:
+            if local_path is None:
+                raise TransportError("a unixgram client needs a local path to receive replies")
+            await sock.bind(local_path)
+            local = Address("unixgram", path=local_path)
+        else:
+            local = Address(address.scheme, host="", port=0)
+        await sock.connect(address.sockaddr())
+        if not address.is_unix:
+            host, port = sock.getsockname()[:2]
+            local = Address(address.scheme, host=host, port=port)
+    except OSError as exc:
+        sock.close()
+        raise TransportError(describe_os_error(exc, "connect to", address)) from None
+    except BaseException:
+        sock.close()
+        raise
+    return DatagramSocket(stdsocket.socket(fileno=sock.detach()), local, address)
+
+
+# --------------------------------------------------------------------------- binding servers
+
+
+def bind(address: Address) -> StreamListener | DatagramSocket:
+    """Bind (and for streams, listen on) *address*; port 0 picks a free port.
+
+    Raises ``TransportError`` for an address in use, not available, or a
+    socket path that is too long.
+    """
+    if address.is_unix and not address.is_abstract and len(os.fsencode(address.path)) > 107:
+        raise TransportError(
+            f"cannot listen on {address}: the socket path is longer than the 107 bytes Linux allows; "
+            "use a relative path (it lives in the scenario's short private directory)"
+        )
+    sock = stdsocket.socket(_family(address), _kind(address))
+    try:
+        if not address.is_unix:
+            sock.setsockopt(stdsocket.SOL_SOCKET, stdsocket.SO_REUSEADDR, 1)
+            if address.is_ipv6:
+                sock.setsockopt(stdsocket.IPPROTO_IPV6, stdsocket.IPV6_V6ONLY, 1)
+        sock.bind(address.sockaddr())
+        if address.is_stream:
+            sock.listen(LISTEN_BACKLOG)
+        sock.setblocking(False)
+    except OSError as exc:
+        sock.close()
+        raise TransportError(describe_os_error(exc, "listen on", address)) from None
+    bound = address
+    if not address.is_unix:
+        host, port = sock.getsockname()[:2]
+        bound = Address(address.scheme, host=address.host or host, port=port)
+    if address.is_stream:
+        return StreamListener(sock, bound)
+    return DatagramSocket(sock, bound, None)
+
+
+def _unlink_socket_file(address: Address) -> None:
+    if address.is_unix and not address.is_abstract and address.path:
+        try:
+            os.unlink(address.path)
+        except OSError:
+            pass

@@ -1,0 +1,342 @@
+"""A runner that passes everything must not pass these: each failure kind, located and explained."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+from sockscen.results import Outcome
+
+from .conftest import RunYaml
+
+
+def test_wrong_bytes_fail_at_once_with_location(run_yaml: RunYaml) -> None:
+    """Different bytes fail the step immediately (no waiting for the timeout), at its file:line."""
+    started = time.monotonic()
+    result = run_yaml(
+        """
+        name: wrong bytes
+        servers:
+          s:
+            listen: tcp://127.0.0.1:0
+            handle:
+              - send: "hallo\\n"
+        clients:
+          alice:
+            connect: ${s.url}
+            steps:
+              - send: "hello\\n"
+              - expect: "hello\\n"
+        """
+    )
+    assert time.monotonic() - started < 2
+    assert result.outcome is Outcome.FAILED
+    failure = result.failures[0]
+    assert failure.actor == "alice"
+    assert failure.role == "client"
+    assert failure.step == "2"
+    assert failure.location is not None and failure.location.line == 13
+    assert failure.location.path.endswith("scenario.yaml")
+    assert failure.expected == b"hello\n"
+    assert failure.received == b"hallo\n"
+    assert failure.step_text == 'expect "hello\\n"'
+
+
+def test_timeout_reports_partial_data_and_wait(run_yaml: RunYaml) -> None:
+    """A step that waits too long fails after its own timeout, showing what did arrive."""
+    result = run_yaml(
+        """
+        name: slow
+        servers:
+          s:
+            listen: tcp://127.0.0.1:0
+            handle:
+              - send: "partial"
+              - sleep: 2s
+        clients:
+          c:
+            connect: ${s.url}
+            steps:
+              - expect: "partial and the rest"
+                timeout: 200ms
+        """
+    )
+    assert result.outcome is Outcome.FAILED
+    failure = result.failures[0]
+    assert "timed out after" in failure.message
+    assert failure.received == b"partial"
+    assert failure.waited is not None and 0.19 <= failure.waited < 1.5
+    assert result.duration < 1.8, "a failure cancels the rest of the scenario"
+
+
+def test_default_step_timeout_can_be_overridden(run_yaml: RunYaml) -> None:
+    """RunOptions.step_timeout replaces the 5s default for steps without their own timeout."""
+    result = run_yaml(
+        """
+        name: silent server
+        servers:
+          s:
+            listen: tcp://127.0.0.1:0
+            handle:
+              - sleep: 3s
+        clients:
+          c:
+            connect: ${s.url}
+            steps:
+              - expect: anything
+        """,
+        step_timeout=0.2,
+    )
+    assert result.outcome is Outcome.FAILED
+    assert "nothing arrived" in result.failures[0].message
+    assert result.duration < 2
+
+
+def test_early_eof(run_yaml: RunYaml) -> None:
+    """The peer closing before the expected bytes is a failure naming how much arrived."""
+    result = run_yaml(
+        """
+        name: early eof
+        servers:
+          s:
+            listen: tcp://127.0.0.1:0
+            handle:
+              - send: "hel"
+              - close
+        clients:
+          c:
+            connect: ${s.url}
+            steps:
+              - expect: "hello"
+        """
+    )
+    assert result.outcome is Outcome.FAILED
+    failure = result.failures[0]
+    assert "closed the connection after 3 of 5" in failure.message
+    assert failure.received == b"hel"
+
+
+def test_connection_refused(run_yaml: RunYaml) -> None:
+    """Connecting where nobody listens fails the client with a sentence, at the client's line."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = run_yaml(
+        f"""
+        name: refused
+        clients:
+          c:
+            connect: tcp://127.0.0.1:{port}
+            steps:
+              - send: hi
+        """
+    )
+    assert result.outcome is Outcome.FAILED
+    failure = result.failures[0]
+    assert "connection refused" in failure.message
+    assert failure.location is not None and failure.location.line == 4
+
+
+def test_server_side_mismatch_names_the_server(run_yaml: RunYaml) -> None:
+    """A handler step that fails fails the scenario, reported as the server side."""
+    result = run_yaml(
+        """
+        name: server mismatch
+        servers:
+          redis:
+            listen: tcp://127.0.0.1:0
+            handle:
+              - expect: "*1\\r\\n$4\\r\\nPING\\r\\n"
+              - send: "+PONG\\r\\n"
+        clients:
+          c:
+            connect: ${redis.url}
+            steps:
+              - send: "*1\\r\\n$4\\r\\nPONG\\r\\n"
+              - expect: "+PONG\\r\\n"
+        """
+    )
+    assert result.outcome is Outcome.FAILED
+    failure = result.failures[0]
+    assert failure.role == "server"
+    assert failure.actor == "redis#1"
+    assert failure.location is not None and failure.location.line == 7
+
+
+def test_connection_count_mismatch(run_yaml: RunYaml) -> None:
+    """connections: N fails when a different number of connections arrived."""
+    result = run_yaml(
+        """
+        name: count
+        servers:
+          s:
+            listen: tcp://127.0.0.1:0
+            connections: 3
+            handle:
+              - send: hi
+        clients:
+          c:
+            connect: ${s.url}
+            count: 2
+            steps:
+              - expect: hi
+        """
+    )
+    assert result.outcome is Outcome.FAILED
+    failure = result.failures[0]
+    assert failure.message == "expected 3 connections, 2 arrived"
+    assert failure.location is not None and failure.location.line == 6
+
+
+def test_expect_eof_fails_when_data_arrives(run_yaml: RunYaml) -> None:
+    """expect_eof with more data coming is a failure showing the extra bytes."""
+    result = run_yaml(
+        """
+        name: chatty
+        servers:
+          s:
+            listen: tcp://127.0.0.1:0
+            handle:
+              - send: "bye\\nextra"
+        clients:
+          c:
+            connect: ${s.url}
+            steps:
+              - expect: "bye\\n"
+              - expect_eof
+        """
+    )
+    assert result.outcome is Outcome.FAILED
+    assert result.failures[0].received == b"extra"
+
+
+def test_expect_silence_fails_when_data_arrives(run_yaml: RunYaml) -> None:
+    """Data during expect_silence fails it."""
+    result = run_yaml(
+        """
+        name: not silent
+        servers:
+          s:
+            listen: tcp://127.0.0.1:0
+            handle:
+              - sleep: 50ms
+              - send: "noise"
+              - sleep: 1s
+        clients:
+          c:
+            connect: ${s.url}
+            steps:
+              - expect_silence: 2s
+        """
+    )
+    assert result.outcome is Outcome.FAILED
+    assert "silence" in result.failures[0].message
+    assert result.failures[0].received == b"noise"
+
+
+def test_flood_beyond_max_buffer_fails_without_eating_memory(run_yaml: RunYaml) -> None:
+    """A peer sending more than the read limit without meeting the expectation fails the step."""
+    result = run_yaml(
+        """
+        name: flood
+        servers:
+          s:
+            listen: tcp://127.0.0.1:0
+            handle:
+              - repeat:
+                  count: 64
+                  steps:
+                    - send: {base64: "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFB"}
+        clients:
+          c:
+            connect: ${s.url}
+            steps:
+              - expect: {until: "END"}
+        """,
+        max_buffer=2048,
+    )
+    assert result.outcome is Outcome.FAILED
+    assert "without meeting the expectation" in result.failures[0].message
+    assert "limit is 2048 bytes" in result.failures[0].message
+
+
+def test_scenario_timeout_ends_everything(run_yaml: RunYaml) -> None:
+    """The per-scenario timeout stops every actor and says where each one was."""
+    started = time.monotonic()
+    result = run_yaml(
+        """
+        name: hang
+        timeout: 300ms
+        servers:
+          s:
+            listen: tcp://127.0.0.1:0
+            handle:
+              - expect: never
+                timeout: 10s
+              - notify: never-notified
+        clients:
+          c:
+            connect: ${s.url}
+            steps:
+              - wait: never-notified
+                timeout: 10s
+        """
+    )
+    assert time.monotonic() - started < 3
+    assert result.outcome is Outcome.FAILED
+    messages = [f.message for f in result.failures]
+    assert any("timed out after 0.3s" in m for m in messages), messages
+    actors = {f.actor for f in result.failures}
+    assert "c" in actors
+
+
+def test_wait_times_out_naming_the_event(run_yaml: RunYaml) -> None:
+    """A wait nobody notifies fails after its timeout and names the event."""
+    result = run_yaml(
+        """
+        name: lonely wait
+        servers:
+          s:
+            listen: tcp://127.0.0.1:0
+            handle:
+              - expect_eof
+              - notify: ready
+        clients:
+          c:
+            connect: ${s.url}
+            steps:
+              - wait: ready
+                timeout: 100ms
+        """
+    )
+    assert result.outcome is Outcome.FAILED
+    failure = result.failures[0]
+    assert failure.actor == "c"
+    assert "event 'ready'" in failure.message
+    assert failure.step_text == "wait ready"
+
+
+def test_abort_resets_the_connection(run_yaml: RunYaml) -> None:
+    """abort sends a TCP RST: the server's read fails with a reset, not a clean EOF."""
+    result = run_yaml(
+        """
+        name: abort
+        servers:
+          s:
+            listen: tcp://127.0.0.1:0
+            handle:
+              - expect: hi
+              - notify: got-it
+              - expect_eof
+        clients:
+          c:
+            connect: ${s.url}
+            steps:
+              - send: hi
+              - wait: got-it
+              - abort
+        """
+    )
+    assert result.outcome is Outcome.FAILED
+    assert "reset" in result.failures[0].message
+    assert result.failures[0].role == "server"
