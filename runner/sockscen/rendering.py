@@ -9,7 +9,9 @@ _ESCAPES = {0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r", 0x22: '\\"', 0x5C: "\\\\"}
 
 
 def escape_bytes(data: bytes) -> str:
-    """Printable ASCII as is; ``\\n``, ``\\r``, ``\\t``, quote and backslash escaped; other bytes as ``\\xNN``.
+    """Printable ASCII as is; ``\\n``, ``\\r``, ``\\t``, quote and backslash escaped.
+
+    Other bytes are shown as ``\\xNN``.
 
     Valid UTF-8 non-ASCII text is kept readable (``é`` stays ``é``).
     """
@@ -62,3 +64,76 @@ def is_printable(data: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return all(ch in "\t\n\r" or (ord(ch) >= 0x20 and ord(ch) != 0x7F) for ch in text)
+
+
+def plural(count: int, word: str) -> str:
+    """``1 byte``, ``6 bytes``: a count with its noun, English plural by ``s``."""
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def format_seconds(seconds: float) -> str:
+    """Seconds with millisecond precision (``0.012s``), the unit every report uses."""
+    return f"{seconds:.3f}s"
+
+
+def _ascii_column(chunk: bytes) -> str:
+    return "".join(chr(b) if 0x20 <= b < 0x7F else "." for b in chunk)
+
+
+def hexdump_lines(data: bytes, *, offset: int = 0, width: int = 16) -> list[str]:
+    """Classic dump lines: ``00000010  68 65 6c 6c 6f 0a ...  |hello.|``.
+
+    *offset* is the position of ``data[0]`` in the whole payload, so the tail
+    of an elided payload still shows its true offsets.
+    """
+    lines = []
+    hex_width = width * 3 - 1
+    for start in range(0, len(data), width):
+        chunk = data[start : start + width]
+        lines.append(
+            f"{offset + start:08x}  {chunk.hex(' '):<{hex_width}}  |{_ascii_column(chunk)}|"
+        )
+    return lines
+
+
+def hexdump(data: bytes, *, limit: int = 256, width: int = 16) -> list[str]:
+    """A hex dump of at most about *limit* bytes, elided in the middle with the count skipped.
+
+    The head and tail are cut at line boundaries so offsets stay aligned.
+    """
+    if len(data) <= limit:
+        return hexdump_lines(data, width=width)
+    half = max(width, (limit // 2) // width * width)
+    tail_start = len(data) - half
+    # Align the tail to the dump grid so its offsets read like the head's.
+    tail_start -= tail_start % width
+    tail_start = max(tail_start, half)
+    skipped = tail_start - half
+    lines = hexdump_lines(data[:half], width=width)
+    lines.append(f"... {plural(skipped, 'byte')} skipped ...")
+    lines.extend(hexdump_lines(data[tail_start:], offset=tail_start, width=width))
+    return lines
+
+
+def escape_text(text: str) -> str:
+    """Make program output safe to print: control characters other than tab become ``\\xNN``.
+
+    Keeps the terminal (and XML) safe from escape sequences and stray
+    carriage returns while leaving ordinary text, including non-ASCII, as is.
+    Lone surrogates (from ``surrogateescape``) become ``\\udcNN`` so writing
+    the text never fails.
+    """
+    if text.isprintable():
+        return text
+    out = []
+    for ch in text:
+        code = ord(ch)
+        control = code < 0x20 or code == 0x7F or 0x80 <= code < 0xA0
+        surrogate = 0xD800 <= code < 0xE000
+        if ch == "\t" or not (control or surrogate):
+            out.append(ch)
+        elif code < 0x100:
+            out.append(f"\\x{code:02x}")
+        else:
+            out.append(f"\\u{code:04x}")
+    return "".join(out)
