@@ -118,10 +118,28 @@ def parse_address(text: str) -> Address:
             raise AddressError(f"{text!r}: {host!r} is not an IPv6 address") from None
     else:
         host, sep, port_text = rest.rpartition(":")
+        if ":" in host:
+            # Show the whole literal: "::1" alone would read as host "::" and port 1.
+            literal = rest if _is_ipv6(rest) else host
+            raise AddressError(
+                f"{text!r}: put an IPv6 address in brackets: {scheme}://[{literal}]:PORT"
+            )
         if not sep or not host:
             raise AddressError(f"{text!r} needs a host and a port: {scheme}://127.0.0.1:8080")
-        if ":" in host:
-            raise AddressError(f"{text!r}: put an IPv6 address in brackets: {scheme}://[{host}]:PORT")
-    if not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
+        bad = next((ch for ch in host if ch.isspace() or ch in "/[]"), None)
+        if bad is not None:
+            raise AddressError(
+                f"{text!r}: {host!r} is not a host name or IPv4 address ({bad!r} is not allowed)"
+            )
+    # isdigit alone accepts "²" and other non-ASCII digits that int() rejects or reads differently.
+    if not (port_text.isascii() and port_text.isdigit()) or not 0 <= int(port_text) <= 65535:
         raise AddressError(f"{text!r}: the port must be a number from 0 to 65535")
     return Address(scheme, host=host, port=int(port_text))
+
+
+def _is_ipv6(text: str) -> bool:
+    try:
+        ipaddress.IPv6Address(text)
+    except ValueError:
+        return False
+    return True

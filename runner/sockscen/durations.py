@@ -1,14 +1,16 @@
-"""Durations as scenario files write them: ``250ms``, ``2s``, ``1.5s``, ``1m`` or a number of seconds."""
+"""Durations as scenario files write them: ``250ms``, ``2s``, ``1.5s``, ``1m`` or seconds."""
 
 from __future__ import annotations
 
 import math
 import re
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(ms|s|m|h)?\s*$")
+# Accepts a sign so "-1s" gets the "must be >= 0" message instead of "not a duration".
+_DURATION = re.compile(r"^\s*(-?)\s*(\d+(?:\.\d*)?|\.\d+)\s*(ms|s|m|h)?\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
 
-#: The pattern the JSON Schema uses for duration strings (kept in step with ``_DURATION``).
+#: The pattern the JSON Schema uses for duration strings: ``_DURATION`` without the sign,
+#: since a negative duration is never valid.
 DURATION_PATTERN = r"^\s*(\d+(\.\d*)?|\.\d+)\s*(ms|s|m|h)?\s*$"
 
 
@@ -21,7 +23,10 @@ def parse_duration(value: object) -> float:
     if isinstance(value, bool):
         raise ValueError(f"expected a duration such as 2s or 250ms, got {value!r}")
     if isinstance(value, (int, float)):
-        seconds = float(value)
+        try:
+            seconds = float(value)
+        except OverflowError:  # an int too large for a float
+            seconds = math.inf
     elif isinstance(value, str):
         m = _DURATION.match(value)
         if m is None:
@@ -29,7 +34,9 @@ def parse_duration(value: object) -> float:
                 f"{value!r} is not a duration: write a number of seconds or use a unit "
                 "(250ms, 2s, 1.5s, 1m)"
             )
-        seconds = float(m.group(1)) * _UNIT_SECONDS[m.group(2)]
+        if m.group(1):
+            raise ValueError(f"a duration must be a finite number of seconds >= 0, got {value!r}")
+        seconds = float(m.group(2)) * _UNIT_SECONDS[m.group(3)]
     else:
         raise ValueError(f"expected a duration such as 2s or 250ms, got {value!r}")
     if not math.isfinite(seconds) or seconds < 0:
@@ -38,10 +45,19 @@ def parse_duration(value: object) -> float:
 
 
 def format_duration(seconds: float) -> str:
-    """Short human form: ``250ms``, ``1.5s``, ``2m3s``."""
-    if seconds < 1:
+    """Short human form: ``250ms``, ``1.5s``, ``2m``, ``2m3s``.
+
+    Rounding never yields ``1000ms``, ``60s`` or ``1m60s``: a value that rounds
+    up to the next unit is written in that unit.  Forms without ``m...s`` read
+    back with ``parse_duration``.
+    """
+    if not math.isfinite(seconds):
+        return str(seconds)
+    if abs(seconds) < 0.9995:
         return f"{seconds * 1000:.0f}ms"
-    if seconds < 60:
-        return f"{seconds:.3g}s"
-    minutes, rest = divmod(seconds, 60)
-    return f"{int(minutes)}m{rest:.0f}s"
+    shown = f"{seconds:.3g}"
+    if abs(float(shown)) < 60:
+        return shown + "s"
+    sign = "-" if seconds < 0 else ""
+    minutes, rest = divmod(round(abs(seconds)), 60)
+    return f"{sign}{minutes}m{rest}s" if rest else f"{sign}{minutes}m"

@@ -20,7 +20,10 @@ class FramingError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Framing:
-    """A framing rule.  Build one with ``NONE``, ``LINE``, ``CRLF``, ``delimited`` or ``length_prefixed``."""
+    """A framing rule.
+
+    Build one with ``NONE``, ``LINE``, ``CRLF``, ``delimited`` or ``length_prefixed``.
+    """
 
     kind: Literal["none", "line", "crlf", "delimiter", "length_prefix"]
     delimiter: bytes = b""
@@ -49,7 +52,8 @@ class Framing:
             limit = 1 << (8 * self.prefix_bytes)
             if len(message) >= limit:
                 raise FramingError(
-                    f"a {len(message)}-byte message does not fit a {self.prefix_bytes}-byte length prefix"
+                    f"a {len(message)}-byte message does not fit a "
+                    f"{self.prefix_bytes}-byte length prefix"
                 )
             return len(message).to_bytes(self.prefix_bytes, self.byteorder) + message
         return message + self.delimiter
@@ -84,9 +88,15 @@ class Framing:
         return bytes(buffer[:end]), end + len(self.delimiter)
 
     def unwrap_datagram(self, datagram: bytes) -> bytes:
-        """The message inside one datagram: delimiter stripped if present, prefix removed if it fits."""
+        """The message inside one datagram.
+
+        A trailing delimiter is stripped; a length prefix is removed when it gives the
+        datagram's exact length.  Anything else is the message as is.
+        """
         if self.kind in ("line", "crlf", "delimiter"):
-            return datagram[: -len(self.delimiter)] if datagram.endswith(self.delimiter) else datagram
+            return (
+                datagram[: -len(self.delimiter)] if datagram.endswith(self.delimiter) else datagram
+            )
         if self.kind == "length_prefix" and len(datagram) >= self.prefix_bytes:
             size = int.from_bytes(datagram[: self.prefix_bytes], self.byteorder)
             if size == len(datagram) - self.prefix_bytes:
@@ -110,4 +120,6 @@ def length_prefixed(prefix_bytes: int, byteorder: Byteorder = "big") -> Framing:
     """Frames preceded by their length in *prefix_bytes* bytes (1, 2, 4 or 8)."""
     if prefix_bytes not in (1, 2, 4, 8):
         raise FramingError("a length prefix is 1, 2, 4 or 8 bytes")
+    if byteorder not in ("big", "little"):
+        raise FramingError(f"a length prefix's byteorder is big or little, not {byteorder!r}")
     return Framing("length_prefix", prefix_bytes=prefix_bytes, byteorder=byteorder)

@@ -23,12 +23,16 @@ from typing import Any
 
 from .payloads import Lookup, Payload
 from .placeholders import Template
-from .rendering import quote_bytes
+from .rendering import plural, quote_bytes
 
 
 @dataclass(frozen=True, slots=True)
 class Matched:
-    """The expectation is met by the first ``consumed`` bytes; ``captures`` are regex named groups."""
+    """The expectation is met by the first ``consumed`` bytes.
+
+    ``captures`` are the regex named groups that matched, decoded as UTF-8 with
+    surrogateescape so any bytes round-trip through a later payload.
+    """
 
     consumed: int
     captures: dict[str, str] = field(default_factory=dict)
@@ -56,7 +60,9 @@ MatchOutcome = Matched | NeedMore | Mismatch
 
 
 def _captures(m: re.Match[bytes]) -> dict[str, str]:
-    return {k: v.decode("utf-8", "surrogateescape") for k, v in m.groupdict().items() if v is not None}
+    return {
+        k: v.decode("utf-8", "surrogateescape") for k, v in m.groupdict().items() if v is not None
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +107,8 @@ class Exact(MatcherBase):
         if want.startswith(have):
             if eof:
                 return Mismatch(
-                    f"the peer closed the connection after {len(have)} of {n} expected bytes", len(have)
+                    f"the peer closed the connection after {len(have)} of {n} expected bytes",
+                    len(have),
                 )
             return NEED_MORE
         first_diff = next(i for i, (a, b) in enumerate(zip(have, want, strict=False)) if a != b)
@@ -112,7 +119,9 @@ class Exact(MatcherBase):
         if frame == want:
             return Matched(len(frame))
         if len(frame) != len(want) and (frame.startswith(want) or want.startswith(frame)):
-            return Mismatch(f"received {len(frame)} bytes, expected {len(want)}", len(frame))
+            return Mismatch(
+                f"received {plural(len(frame), 'byte')}, expected {len(want)}", len(frame)
+            )
         return Mismatch("different bytes", len(frame))
 
 
@@ -145,19 +154,72 @@ class Regex(MatcherBase):
         if m is not None:
             return Matched(m.end(), _captures(m))
         if eof:
-            return Mismatch("the data does not match the regex and the peer closed the connection", len(buffer))
+            return Mismatch(
+                "the data does not match the regex and the peer closed the connection", len(buffer)
+            )
         return NEED_MORE
 
     def check_frame(self, frame: bytes, lookup: Lookup) -> Matched | Mismatch:
         m = self.regex(lookup).fullmatch(frame)
         if m is None:
-            return Mismatch("the message does not match the regex (it must match the whole message)", len(frame))
+            return Mismatch(
+                "the message does not match the regex (it must match the whole message)", len(frame)
+            )
         return Matched(len(frame), _captures(m))
 
 
 def compile_pattern(text: str) -> re.Pattern[bytes]:
-    """Compile a scenario regex for matching bytes; raises ``re.error`` when it is not valid."""
-    return re.compile(text.encode("utf-8", "surrogateescape"))
+    """Compile a scenario regex for matching bytes; raises ``re.error`` when it is not valid.
+
+    A non-ASCII character stands for its UTF-8 bytes as one unit, so ``é+``
+    repeats the whole character, not its last byte.  Inside a character class
+    such a character cannot be one byte among others: that is a ``re.error``
+    suggesting an alternation.
+    """
+    return re.compile(_pattern_bytes(text))
+
+
+def _pattern_bytes(text: str) -> bytes:
+    if text.isascii():
+        return text.encode("ascii")
+    out = bytearray()
+    in_class = False
+    class_body = 0  # index where the class's items start: a "]" there is a literal
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text):
+            if text[i + 1].isascii():
+                out += text[i : i + 2].encode("ascii")
+                i += 2
+                continue
+            # An escaped non-ASCII character is that character, literally.
+            i += 1
+            ch = text[i]
+        if not ch.isascii():
+            data = ch.encode("utf-8", "surrogateescape")
+            if len(data) == 1:
+                out += data
+            elif in_class:
+                raise re.error(
+                    f"the character class holds {ch!r}, which is {len(data)} bytes in UTF-8 "
+                    "(regexes match bytes); write an alternation such as (?:é|è) instead",
+                    text,
+                    i,
+                )
+            else:
+                out += b"(?:" + data + b")"
+        elif in_class:
+            if ch == "]" and i > class_body:
+                in_class = False
+            out += ch.encode("ascii")
+        else:
+            if ch == "[":
+                in_class = True
+                class_body = i + 2 if text.startswith("^", i + 1) else i + 1
+            out += ch.encode("ascii")
+        i += 1
+    return bytes(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,14 +236,17 @@ class Length(MatcherBase):
             return Matched(self.length)
         if eof:
             return Mismatch(
-                f"the peer closed the connection after {len(buffer)} of {self.length} bytes", len(buffer)
+                f"the peer closed the connection after {len(buffer)} of {self.length} bytes",
+                len(buffer),
             )
         return NEED_MORE
 
     def check_frame(self, frame: bytes, lookup: Lookup) -> Matched | Mismatch:
         if len(frame) == self.length:
             return Matched(len(frame))
-        return Mismatch(f"received a {len(frame)}-byte message, expected {self.length} bytes", len(frame))
+        return Mismatch(
+            f"received a {len(frame)}-byte message, expected {self.length} bytes", len(frame)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,7 +289,10 @@ class JsonSubset(MatcherBase):
         return True
 
     def describe(self) -> str:
-        return f"JSON containing {json.dumps(_plain(self.value), separators=(',', ':'))}" + self._until_text()
+        return (
+            f"JSON containing {json.dumps(_plain(self.value), separators=(',', ':'))}"
+            + self._until_text()
+        )
 
     def match_stream(self, buffer: bytes | bytearray, eof: bool, lookup: Lookup) -> MatchOutcome:
         return Mismatch("'json' needs framing or 'until' on a stream", 0)
@@ -304,6 +372,17 @@ def json_subset_difference(expected: Any, actual: Any, path: str) -> str | None:
                 return diff
         return None
     same_kind = isinstance(expected, bool) == isinstance(actual, bool)
-    if not same_kind or expected != actual or (expected is None) != (actual is None):
+    # Python's json reads NaN; a NaN is expected to match a NaN.
+    both_nan = (
+        isinstance(expected, float)
+        and isinstance(actual, float)
+        and expected != expected
+        and actual != actual
+    )
+    if (
+        not same_kind
+        or (expected != actual and not both_nan)
+        or (expected is None) != (actual is None)
+    ):
         return f"at {path}: expected {json.dumps(expected)}, got {json.dumps(actual)[:80]}"
     return None

@@ -68,12 +68,13 @@ def render_part(part: Part, lookup: Lookup) -> bytes:
     if isinstance(part, BytesPart):
         return part.data
     if isinstance(part, TextPart):
-        # surrogateescape lets bytes captured by a regex (decoded the same way) round-trip.
-        errors = "surrogateescape" if part.encoding.lower().replace("-", "") == "utf8" else "strict"
-        return part.text.expand(lookup).encode(part.encoding, errors)
-    return json.dumps(_expand_json(part.value, lookup), separators=(",", ":"), ensure_ascii=False).encode(
-        "utf-8", "surrogateescape"
-    )
+        # Regex captures are decoded as UTF-8 with surrogateescape; encoding with
+        # surrogateescape gives a captured non-UTF-8 byte back as that same byte, in
+        # any encoding.  Real characters the encoding lacks still raise.
+        return part.text.expand(lookup).encode(part.encoding, "surrogateescape")
+    return json.dumps(
+        _expand_json(part.value, lookup), separators=(",", ":"), ensure_ascii=False
+    ).encode("utf-8", "surrogateescape")
 
 
 def _expand_json(value: Any, lookup: Lookup) -> Any:

@@ -81,7 +81,10 @@ class Template:
 
 
 def parse_template(text: str) -> Template:
-    """Split *text* into a ``Template``; raise ``PlaceholderError`` for ``${`` with no valid name."""
+    """Split *text* into a ``Template``.
+
+    Raises ``PlaceholderError`` for ``${`` not followed by a valid name and ``}``.
+    """
     parts: list[str | Ref] = []
     literal: list[str] = []
     pos = 0
@@ -92,9 +95,10 @@ def parse_template(text: str) -> Template:
         if token == "$${":
             literal.append("${")
         elif m.group(1) is not None:
-            if literal:
-                parts.append("".join(literal))
-                literal = []
+            before = "".join(literal)
+            if before:
+                parts.append(before)
+            literal = []
             parts.append(Ref(tuple(m.group(1).split("."))))
         else:
             end = text.find("}", m.start())
@@ -107,14 +111,9 @@ def parse_template(text: str) -> Template:
     tail = "".join(literal)
     if tail or not parts:
         parts.append(tail)
-    # Merge adjacent literals produced by escapes so is_static/expand stay cheap.
-    merged: list[str | Ref] = []
-    for p in parts:
-        if merged and isinstance(p, str) and isinstance(merged[-1], str):
-            merged[-1] = merged[-1] + p
-        else:
-            merged.append(p)
-    return Template(text, tuple(merged))
+    # Literals are joined before each reference, so no two str parts are adjacent
+    # and no part is empty (except the single part of an empty text).
+    return Template(text, tuple(parts))
 
 
 def static(text: str) -> Template:
