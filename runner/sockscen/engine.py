@@ -291,8 +291,21 @@ class ScenarioRun:
 
     # -- placeholders ----------------------------------------------------------
 
+    def tmpdir(self) -> str:
+        """The scenario's private temporary directory, created on first use.
+
+        Creating and removing a directory costs more than running a small TCP
+        scenario on some file systems, so scenarios that never need one
+        (no relative Unix socket, no ``${tmp}``) never make one.
+        """
+        if not self.tmp:
+            self.tmp = tempfile.mkdtemp(prefix="sks-", dir=_tmp_base())
+        return self.tmp
+
     def _lazy(self, ref: Ref) -> str:
         path = ref.path
+        if path == ("tmp",):
+            return self.tmpdir()
         if path[0] == "env" and len(path) == 2:
             value = os.environ.get(path[1])
             if value is None:
@@ -309,17 +322,23 @@ class ScenarioRun:
     def _add_address_values(self, server: str, key: str | None, address: Address) -> None:
         prefix = (server,) if key is None else (server, key)
         values = self.state.values
-        values[(*prefix, "url")] = address.url
-        values[(*prefix, "host")] = address.host
-        values[(*prefix, "port")] = str(address.port) if not address.is_unix else ""
-        values[(*prefix, "path")] = address.path
+        values[prefix + ("url",)] = address.url
+        values[prefix + ("host",)] = address.host
+        values[prefix + ("port",)] = str(address.port) if not address.is_unix else ""
+        values[prefix + ("path",)] = address.path
 
     def _resolve(self, text: str, location: Location) -> Address:
         try:
             address = parse_address(text)
         except AddressError as exc:
             raise SetupError(str(exc), location) from None
-        return address.in_directory(self.tmp)
+        return self._place(address)
+
+    def _place(self, address: Address) -> Address:
+        """*address*, with a relative Unix socket path moved into the private directory."""
+        if address.is_unix and not address.is_abstract and not os.path.isabs(address.path):
+            return address.in_directory(self.tmpdir())
+        return address
 
     # -- lifecycle ---------------------------------------------------------------
 
@@ -329,8 +348,6 @@ class ScenarioRun:
         self._clock0 = perf_counter()
         self.state.started = self._clock0
         self.state.lazy = self._lazy
-        self.tmp = tempfile.mkdtemp(prefix="sks-", dir=_tmp_base())
-        self.state.values[("tmp",)] = self.tmp
         with trio.move_on_after(self.scenario.timeout) as timeout_scope:
             async with trio.open_nursery() as nursery:
                 self._cancel = nursery.cancel_scope
@@ -409,7 +426,7 @@ class ScenarioRun:
         addresses = []
         for listen in spec.listen:
             prefix = (spec.name,) if listen.key is None else (spec.name, listen.key)
-            addresses.append(self._resolve(self.state.values[(*prefix, "url")], listen.location))
+            addresses.append(self._resolve(self.state.values[prefix + ("url",)], listen.location))
         proc = await processes.start_server(spec, nursery, context, addresses)
         self.process_servers.append(proc)
         nursery.start_soon(self._watch_process, proc, spec)
@@ -450,7 +467,7 @@ class ScenarioRun:
             except PlaceholderError as exc:
                 raise actor.fail(str(exc), location=spec.location) from None
             try:
-                address = parse_address(text).in_directory(self.tmp)
+                address = self._place(parse_address(text))
             except AddressError as exc:
                 raise actor.fail(f"connect: {exc}", location=spec.location) from None
             async with self.connect_limiter:
@@ -460,7 +477,7 @@ class ScenarioRun:
                     else:
                         self._unixgram_clients += 1
                         local = (
-                            os.path.join(self.tmp, f"c{self._unixgram_clients}.sock")
+                            os.path.join(self.tmpdir(), f"c{self._unixgram_clients}.sock")
                             if address.is_unix
                             else None
                         )

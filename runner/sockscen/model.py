@@ -115,7 +115,19 @@ class Repeat(StepBase):
     count: int | None = None
 
 
-Step = Send | Expect | ExpectEof | ExpectSilence | Sleep | Close | Shutdown | Abort | Notify | Wait | Repeat
+Step = (
+    Send
+    | Expect
+    | ExpectEof
+    | ExpectSilence
+    | Sleep
+    | Close
+    | Shutdown
+    | Abort
+    | Notify
+    | Wait
+    | Repeat
+)
 
 # --------------------------------------------------------------------------- addresses
 

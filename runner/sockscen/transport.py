@@ -144,7 +144,9 @@ class StreamConnection:
         """Close with a TCP RST (SO_LINGER 0); for Unix sockets a plain close."""
         if not self.closed and not self.peer.is_unix:
             try:
-                self._sock.setsockopt(stdsocket.SOL_SOCKET, stdsocket.SO_LINGER, struct.pack("ii", 1, 0))
+                self._sock.setsockopt(
+                    stdsocket.SOL_SOCKET, stdsocket.SO_LINGER, struct.pack("ii", 1, 0)
+                )
             except OSError:
                 pass
         self.close()
@@ -205,7 +207,7 @@ class StreamListener:
 
     def accept_pending(self) -> list[StreamConnection]:
         """Every connection already waiting in the backlog (never blocks)."""
-        accepted = []
+        accepted: list[StreamConnection] = []
         while True:
             try:
                 raw, peer = self.sock.accept()

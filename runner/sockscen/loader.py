@@ -1,0 +1,166 @@
+"""Find scenario files, read them, and return scenarios or one ``ConfigError`` with every problem.
+
+``yamlsource`` parses, ``schema`` checks shapes, ``build`` checks meaning and
+makes the model; this module walks the file system and gathers the problems
+of every document of every file, so one run shows them all.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from . import build, schema, yamlsource
+from .errors import ConfigError, Location, Problem
+from .model import Scenario
+
+SUFFIXES = (".yaml", ".yml")
+
+
+def discover(paths: Sequence[str | Path]) -> list[Path]:
+    """The scenario files named by *paths*.
+
+    A file is taken as given, whatever its suffix; a directory is searched
+    recursively for ``*.yaml``/``*.yml``, sorted, skipping hidden directories.
+    Duplicates are dropped, first occurrence kept.  Raises ``ConfigError`` for
+    paths that do not exist (all of them at once).
+    """
+    found: list[Path] = []
+    problems: list[Problem] = []
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            found.extend(_walk(path))
+        elif path.exists():
+            found.append(path)
+        else:
+            problems.append(Problem(None, f"{given}: no such file or directory"))
+    if problems:
+        raise ConfigError(problems)
+    unique: dict[Path, None] = {}
+    for p in found:
+        unique.setdefault(p, None)
+    return list(unique)
+
+
+def _walk(directory: Path) -> list[Path]:
+    out: list[Path] = []
+    for root, dirs, files in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        out.extend(Path(root, f) for f in files if f.endswith(SUFFIXES))
+    return sorted(out)
+
+
+def display_path(path: Path) -> str:
+    """*path* as reports show it: relative to the current directory if inside it, else absolute."""
+    absolute = Path(os.path.abspath(path))
+    try:
+        return str(absolute.relative_to(Path.cwd()))
+    except ValueError:
+        return str(absolute)
+
+
+def load_text(
+    text: str, path: str, directory: str, environ: Mapping[str, str] | None = None
+) -> list[Scenario]:
+    """The scenarios of one file's *text*.
+
+    *path* is the file as shown in messages, *directory* the folder relative
+    ``file:`` payloads are read from.  Raises ``ConfigError`` with every problem.
+    """
+    scenarios, problems = _load_text(text, path, directory, environ)
+    if problems:
+        raise ConfigError(problems)
+    return scenarios
+
+
+def _load_text(
+    text: str, path: str, directory: str, environ: Mapping[str, str] | None
+) -> tuple[list[Scenario], list[Problem]]:
+    documents, problems = yamlsource.parse(text, path)
+    scenarios: list[Scenario] = []
+    problems.extend(build.duplicate_names((d.value, d.marks) for d in documents))
+    for doc in documents:
+        if doc.problems:
+            problems.extend(doc.problems)
+            if not isinstance(doc.value, dict):
+                continue
+        found = schema.validate(doc.value, doc.marks, path)
+        # A value YAML already refused (a tag) reads as null; do not report it twice.
+        refused = {p.location for p in doc.problems}
+        problems.extend(p for p in found if p.location not in refused)
+        if found or doc.problems:
+            continue
+        scenario, built = build.build_scenario(doc.value, doc.marks, path, directory, environ)
+        problems.extend(built)
+        if scenario is not None:
+            scenarios.append(scenario)
+    return scenarios, problems
+
+
+def _read(path: Path, shown: str) -> tuple[str | None, Problem | None]:
+    try:
+        data = path.read_bytes()
+    except IsADirectoryError:
+        return None, Problem(None, f"{shown}: is a directory")
+    except OSError as exc:
+        return None, Problem(None, f"{shown}: cannot read the file: {exc.strerror or exc}")
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, Problem(
+            Location(shown, line, col),
+            f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x})",
+            "save it as UTF-8",
+        )
+
+
+def _load_file(
+    path: Path, environ: Mapping[str, str] | None
+) -> tuple[list[Scenario], list[Problem]]:
+    shown = display_path(path)
+    text, problem = _read(path, shown)
+    if text is None:
+        return [], [problem] if problem is not None else []
+    return _load_text(text, shown, os.path.dirname(os.path.abspath(path)), environ)
+
+
+def load_file(path: Path, environ: Mapping[str, str] | None = None) -> list[Scenario]:
+    """The scenarios of the file at *path*; raises ``ConfigError`` with every problem."""
+    scenarios, problems = _load_file(Path(path), environ)
+    if problems:
+        raise ConfigError(problems)
+    return scenarios
+
+
+def load_paths(
+    paths: Sequence[str | Path], environ: Mapping[str, str] | None = None
+) -> list[Scenario]:
+    """The scenarios of every file under *paths*, in file order then document order.
+
+    Raises one ``ConfigError`` holding the problems of all files (missing
+    paths included), sorted by location.
+    """
+    problems: list[Problem] = []
+    files: list[Path] = []
+    for given in paths:
+        try:
+            files.extend(discover([given]))
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+    scenarios: list[Scenario] = []
+    seen: set[Path] = set()
+    for file in files:
+        key = Path(os.path.abspath(file))
+        if key in seen:
+            continue
+        seen.add(key)
+        found, file_problems = _load_file(file, environ)
+        scenarios.extend(found)
+        problems.extend(file_problems)
+    if problems:
+        raise ConfigError(problems)
+    return scenarios
