@@ -109,9 +109,13 @@ def sockscen_run(round_trips: int) -> tuple[float, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--round-trips", type=int, default=20_000)
-    parser.add_argument("--repeat", type=int, default=5, help="runs of each; the median is reported")
+    parser.add_argument(
+        "--repeat", type=int, default=5, help="runs of each; the median is reported"
+    )
     args = parser.parse_args(argv)
     raw_times, run_times, load_times = [], [], []
     for _ in range(args.repeat):
@@ -122,10 +126,13 @@ def main(argv: list[str] | None = None) -> int:
     raw = statistics.median(raw_times)
     ours = statistics.median(run_times)
     n = args.round_trips
-    print(f"round trips:        {n} x {len(MESSAGE)} bytes over TCP loopback, median of {args.repeat}")
+    print(
+        f"round trips:        {n} x {len(MESSAGE)} bytes over TCP loopback, median of {args.repeat}"
+    )
     print(f"raw trio:           {raw:.3f}s  ({raw / n * 1e6:.1f} us per round trip)")
     print(f"sockscen (run):     {ours:.3f}s  ({ours / n * 1e6:.1f} us per round trip)")
-    print(f"sockscen (load):    {statistics.median(load_times) * 1000:.1f}ms  (parse, validate, build)")
+    load_ms = statistics.median(load_times) * 1000
+    print(f"sockscen (load):    {load_ms:.1f}ms  (parse, validate, build)")
     print(f"ratio:              {ours / raw:.2f}x  (target <= 1.5x, aim 1.3x)")
     return 0
 

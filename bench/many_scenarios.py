@@ -99,27 +99,39 @@ def raw_network_work(scenarios: int, jobs: int) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--scenarios", type=int, default=1000)
     parser.add_argument("--jobs", type=int, default=0, help="-j for sockscen (0: its default)")
     args = parser.parse_args(argv)
     from sockscen.engine import default_jobs
 
     jobs = args.jobs or default_jobs()
-    env = dict(os.environ, PYTHONPATH=str(REPO / "runner") + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env = dict(
+        os.environ, PYTHONPATH=str(REPO / "runner") + os.pathsep + os.environ.get("PYTHONPATH", "")
+    )
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(args.scenarios):
             Path(tmp, f"s{i:04d}.yaml").write_text(TEMPLATE.format(i=i))
         command = [sys.executable, "-m", "sockscen"]
         started = time.perf_counter()
-        subprocess.run([*command, "--version"], check=True, env=env, capture_output=True, timeout=60)
+        subprocess.run(
+            [*command, "--version"], check=True, env=env, capture_output=True, timeout=60
+        )
         startup = time.perf_counter() - started
         started = time.perf_counter()
-        subprocess.run([*command, "validate", tmp], check=True, env=env, capture_output=True, timeout=300)
+        subprocess.run(
+            [*command, "validate", tmp], check=True, env=env, capture_output=True, timeout=300
+        )
         validate = time.perf_counter() - started
         started = time.perf_counter()
         done = subprocess.run(
-            [*command, "run", "-q", "-j", str(jobs), tmp], env=env, capture_output=True, text=True, timeout=600
+            [*command, "run", "-q", "-j", str(jobs), tmp],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
         )
         total = time.perf_counter() - started
     if done.returncode != 0:
@@ -130,11 +142,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"scenarios:                 {n} (scripted TCP server + client, 3 exchanges), -j {jobs}")
     print(f"sockscen run (wall):       {total:.2f}s   ({total / n * 1000:.2f} ms per scenario)")
     print(f"  of which process start:  {startup:.2f}s  (sockscen --version)")
-    print(f"  validate alone:          {validate:.2f}s  ({validate / n * 1000:.2f} ms per file, incl. start)")
+    per_file = validate / n * 1000
+    print(f"  validate alone:          {validate:.2f}s  ({per_file:.2f} ms per file, incl. start)")
     print(f"raw trio network work:     {raw:.2f}s   ({raw / n * 1000:.2f} ms per scenario)")
     overhead = (total - raw) / n * 1000
     print(f"runner overhead:           {overhead:.2f} ms per scenario (target < 2 ms)")
-    print(f"last line of the report:   {done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ''}")
+    last = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
+    print(f"last line of the report:   {last}")
     return 0
 
 

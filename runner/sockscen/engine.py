@@ -18,9 +18,9 @@ import shutil
 import signal
 import tempfile
 import time
-from time import perf_counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from time import perf_counter
 from typing import TYPE_CHECKING
 
 import trio
@@ -147,7 +147,7 @@ class ScriptedServerRun:
             task_status.started()
             with self._accept_scope:
                 if isinstance(self.endpoint, StreamListener):
-                    await self.endpoint.serve(self._start_stream, nursery)
+                    await self.endpoint.serve(self._accepted)
                 else:
                     await self._receive_datagrams()
 
@@ -167,11 +167,17 @@ class ScriptedServerRun:
         actor.note("accepted", note=f"from {peer}")
         return actor
 
-    async def _start_stream(self, conn: StreamConnection) -> None:
-        await self._handle(self._new_actor(conn, conn.peer))
+    def _accepted(self, conn: StreamConnection) -> None:
+        self._spawn(self._new_actor(conn, conn.peer))
+
+    def _spawn(self, actor: Actor) -> None:
+        # Counted here, not when the task starts, so finish() never misses a
+        # handler that was started but has not run yet.
+        assert self._nursery is not None
+        self.active += 1
+        self._nursery.start_soon(self._handle, actor)
 
     async def _handle(self, actor: Actor) -> None:
-        self.active += 1
         try:
             result = await actor.run(self.spec.handle)
             if result.failure is not None:
@@ -190,10 +196,9 @@ class ScriptedServerRun:
     def _dispatch(self, data: bytes, peer: Address) -> None:
         link = self.peers.get(peer)
         if link is None:
-            assert isinstance(self.endpoint, DatagramSocket) and self._nursery is not None
+            assert isinstance(self.endpoint, DatagramSocket)
             link = self.peers[peer] = DatagramPeer(self.endpoint, peer)
-            actor = self._new_actor(link, peer)
-            self._nursery.start_soon(self._handle, actor)
+            self._spawn(self._new_actor(link, peer))
         try:
             link.send_channel.send_nowait(data)
         except trio.WouldBlock:
@@ -201,7 +206,7 @@ class ScriptedServerRun:
                 Failure(
                     actor=f"{self.spec.name}",
                     role="server",
-                    message=f"more than 1024 datagrams from {peer} are waiting unread by the handler",
+                    message=f"more than 1024 datagrams from {peer} wait unread by the handler",
                     location=self.spec.location,
                 )
             )
@@ -212,12 +217,11 @@ class ScriptedServerRun:
         if isinstance(self.endpoint, StreamListener):
             assert self._nursery is not None
             for conn in self.endpoint.accept_pending():
-                self._nursery.start_soon(self._start_stream, conn)
+                self._accepted(conn)
         else:
             while (got := self.endpoint.receive_from_nowait()) is not None:
                 self._dispatch(*got)
         self._accept_scope.cancel()
-        await trio.lowlevel.checkpoint()  # let just-started handlers begin
         for actor in self.actors:
             if actor.idle_scope is not None:
                 actor.idle_scope.cancel()
@@ -322,10 +326,15 @@ class ScenarioRun:
     def _add_address_values(self, server: str, key: str | None, address: Address) -> None:
         prefix = (server,) if key is None else (server, key)
         values = self.state.values
-        values[prefix + ("url",)] = address.url
-        values[prefix + ("host",)] = address.host
-        values[prefix + ("port",)] = str(address.port) if not address.is_unix else ""
-        values[prefix + ("path",)] = address.path
+        port = str(address.port) if not address.is_unix else ""
+        for attribute, value in (
+            ("url", address.url),
+            ("host", address.host),
+            ("port", port),
+            ("path", address.path),
+        ):
+            path = (*prefix, attribute)
+            values[path] = value
 
     def _resolve(self, text: str, location: Location) -> Address:
         try:
@@ -404,7 +413,11 @@ class ScenarioRun:
             )
             async with trio.open_nursery() as starting:
                 for spec in process_specs:
-                    starting.start_soon(self._start_process, spec, nursery, context)
+                    starting.start_soon(
+                        self._start_process, spec, nursery, context, starting.cancel_scope
+                    )
+            if self.setup_error is not None:
+                raise self.setup_error
 
     def _expand_address(
         self, template: object, lookup: Callable[[Ref], str], location: Location
@@ -419,29 +432,38 @@ class ScenarioRun:
         return self._resolve(text, location)
 
     async def _start_process(
-        self, spec: ProcessServer, nursery: trio.Nursery, context: processes.ProcessContext
+        self,
+        spec: ProcessServer,
+        nursery: trio.Nursery,
+        context: processes.ProcessContext,
+        starting: trio.CancelScope,
     ) -> None:
         from . import processes
 
         addresses = []
-        for listen in spec.listen:
-            prefix = (spec.name,) if listen.key is None else (spec.name, listen.key)
-            addresses.append(self._resolve(self.state.values[prefix + ("url",)], listen.location))
-        proc = await processes.start_server(spec, nursery, context, addresses)
+        try:
+            for listen in spec.listen:
+                key = (spec.name, "url") if listen.key is None else (spec.name, listen.key, "url")
+                addresses.append(self._resolve(self.state.values[key], listen.location))
+            proc = await processes.start_server(spec, nursery, context, addresses)
+        except SetupError as exc:
+            # Servers start concurrently: keep the first error, stop the others starting.
+            if self.setup_error is None:
+                self.setup_error = exc
+            if isinstance(exc, processes.ProcessStartError):
+                self.actor_results.append(exc.result)  # what the server printed
+            starting.cancel()
+            return
         self.process_servers.append(proc)
         nursery.start_soon(self._watch_process, proc, spec)
 
     async def _watch_process(self, proc: processes.ServerProcess, spec: ProcessServer) -> None:
         await proc.wait_exit()
         if not self.stopping:
-            self.record_failure(
-                Failure(
-                    actor=spec.name,
-                    role="process-server",
-                    message=f"server '{spec.name}' exited before the scenario ended",
-                    location=spec.location,
-                )
-            )
+            # The process's own verdict carries the exit status and the output tail.
+            failure = proc.result(exited_early=True).failure
+            assert failure is not None
+            self.record_failure(failure)
 
     async def _run_clients(self) -> None:
         async with trio.open_nursery() as nursery:

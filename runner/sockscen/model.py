@@ -40,7 +40,7 @@ class StepBase:
 
 @dataclass(frozen=True, slots=True)
 class Send(StepBase):
-    """Write the payload (one frame when the connection has framing; one datagram on datagram sockets)."""
+    """Write the payload: one frame with framing, one datagram on datagram sockets."""
 
     payload: Payload
     chunk: int | None = None
@@ -182,7 +182,7 @@ class Ready:
 
 @dataclass(frozen=True, slots=True)
 class Stop:
-    """How to stop a process server: ``signal`` to its process group, then SIGKILL after ``timeout``."""
+    """Stopping a process server: ``signal`` to its process group, SIGKILL after ``timeout``."""
 
     signal: signal.Signals = signal.SIGTERM
     timeout: float = DEFAULT_STOP_TIMEOUT

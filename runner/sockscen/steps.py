@@ -12,9 +12,9 @@ microseconds (see the architecture notes).
 from __future__ import annotations
 
 import math
-from time import perf_counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from time import perf_counter
 from typing import Protocol
 
 import trio
@@ -553,7 +553,8 @@ class Actor:
         while True:
             if self.buffer:
                 raise self.fail(
-                    f"expected the peer to close the connection, but {len(self.buffer)} more bytes arrived",
+                    f"expected the peer to close the connection, "
+                    f"but {len(self.buffer)} more bytes arrived",
                     expected_text="end of stream",
                     received=bytes(self.buffer),
                 )
@@ -567,7 +568,8 @@ class Actor:
         if self.buffer or self.pending_datagram is not None:
             pending = bytes(self.buffer) if self.buffer else (self.pending_datagram or b"")
             raise self.fail(
-                f"expected {step.duration:g}s of silence, but {len(pending)} bytes were already waiting",
+                f"expected {step.duration:g}s of silence, "
+                f"but {len(pending)} bytes were already waiting",
                 expected_text="silence",
                 received=pending,
             )
@@ -581,7 +583,8 @@ class Actor:
                 await self._fill()
                 if self.eof:
                     raise self.fail(
-                        f"expected {step.duration:g}s of silence, but the peer closed the connection",
+                        f"expected {step.duration:g}s of silence, "
+                        "but the peer closed the connection",
                         expected_text="silence",
                     )
                 raise self.fail(

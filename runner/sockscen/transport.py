@@ -8,11 +8,12 @@ listening?``), so the step interpreter never sees ``OSError``.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import socket as stdsocket
 import struct
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import trio
@@ -47,7 +48,10 @@ def describe_os_error(exc: OSError, action: str, address: Address) -> str:
     if code == errno.ENOENT and address.is_unix:
         return f"no socket at {address.path}: is the server listening there?"
     if code == errno.EADDRINUSE:
-        return f"cannot {action} {address}: the address is already in use (use port 0 to let the runner pick one)"
+        return (
+            f"cannot {action} {address}: the address is already in use "
+            "(use port 0 to let the runner pick one)"
+        )
     if code == errno.EADDRNOTAVAIL:
         return f"cannot {action} {address}: the address is not available on this machine"
     if code in (errno.EACCES, errno.EPERM):
@@ -90,7 +94,7 @@ class StreamConnection:
             await trio.lowlevel.checkpoint()
 
     async def send(self, data: bytes) -> None:
-        """Write all of *data*; a peer that stopped reading makes this block (the step's timeout applies)."""
+        """Write all of *data*; a peer that stops reading blocks it (the step's timeout applies)."""
         view = memoryview(data)
         sock = self._sock
         try:
@@ -126,7 +130,7 @@ class StreamConnection:
         return data
 
     def receive_nowait(self) -> bytes | None:
-        """Bytes already waiting in the kernel, ``b""`` at end of stream, None when nothing is there."""
+        """Bytes already in the kernel, ``b""`` at end of stream, None when nothing is there."""
         try:
             return self._sock.recv(RECEIVE_SIZE)
         except OSError:
@@ -143,12 +147,10 @@ class StreamConnection:
     def abort(self) -> None:
         """Close with a TCP RST (SO_LINGER 0); for Unix sockets a plain close."""
         if not self.closed and not self.peer.is_unix:
-            try:
+            with contextlib.suppress(OSError):
                 self._sock.setsockopt(
                     stdsocket.SOL_SOCKET, stdsocket.SO_LINGER, struct.pack("ii", 1, 0)
                 )
-            except OSError:
-                pass
         self.close()
 
     def close(self) -> None:
@@ -192,10 +194,8 @@ class StreamListener:
     sock: stdsocket.socket
     address: Address
 
-    async def serve(
-        self, handler: Callable[[StreamConnection], Awaitable[None]], nursery: trio.Nursery
-    ) -> None:
-        """Accept forever, starting ``handler(conn)`` in *nursery* for each connection.
+    async def serve(self, on_connection: Callable[[StreamConnection], None]) -> None:
+        """Accept forever, calling ``on_connection(conn)`` (which starts a handler) for each one.
 
         Drains every pending connection per wake-up: trio's accept takes one per
         scheduler pass, which overflows the backlog when thousands connect at once.
@@ -203,7 +203,7 @@ class StreamListener:
         while True:
             await trio.lowlevel.wait_readable(self.sock)
             for conn in self.accept_pending():
-                nursery.start_soon(handler, conn)
+                on_connection(conn)
 
     def accept_pending(self) -> list[StreamConnection]:
         """Every connection already waiting in the backlog (never blocks)."""
@@ -374,8 +374,8 @@ def bind(address: Address) -> StreamListener | DatagramSocket:
     """
     if address.is_unix and not address.is_abstract and len(os.fsencode(address.path)) > 107:
         raise TransportError(
-            f"cannot listen on {address}: the socket path is longer than the 107 bytes Linux allows; "
-            "use a relative path (it lives in the scenario's short private directory)"
+            f"cannot listen on {address}: the socket path is longer than the 107 bytes "
+            "Linux allows; use a relative path (it lives in the scenario's short private directory)"
         )
     sock = stdsocket.socket(_family(address), _kind(address))
     try:
@@ -401,7 +401,5 @@ def bind(address: Address) -> StreamListener | DatagramSocket:
 
 def _unlink_socket_file(address: Address) -> None:
     if address.is_unix and not address.is_abstract and address.path:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(address.path)
-        except OSError:
-            pass

@@ -33,7 +33,9 @@ def run_yaml(tmp_path: Path) -> RunYaml:
 
 def explain(result: ScenarioResult) -> str:
     """The failures of a result, for assertion messages."""
-    return "\n".join(f"{f.actor} step {f.step}: {f.message}" for f in result.failures) or str(result.error)
+    return "\n".join(f"{f.actor} step {f.step}: {f.message}" for f in result.failures) or str(
+        result.error
+    )
 
 
 def assert_passed(result: ScenarioResult) -> None:

@@ -54,7 +54,7 @@ def test_udp_regex_must_match_whole_datagram(run_yaml: RunYaml) -> None:
 
 
 def test_unixgram_echo_with_repeat(run_yaml: RunYaml) -> None:
-    """unixgram: the client binds a private path so the server can reply; repeat loops per datagram."""
+    """unixgram: the client binds a private path to get replies; repeat loops per datagram."""
     result = run_yaml(
         """
         name: unixgram echo

@@ -35,7 +35,8 @@ def test_wrong_bytes_fail_at_once_with_location(run_yaml: RunYaml) -> None:
     assert failure.actor == "alice"
     assert failure.role == "client"
     assert failure.step == "2"
-    assert failure.location is not None and failure.location.line == 13
+    assert failure.location is not None
+    assert failure.location.line == 13
     assert failure.location.path.endswith("scenario.yaml")
     assert failure.expected == b"hello\n"
     assert failure.received == b"hallo\n"
@@ -65,7 +66,8 @@ def test_timeout_reports_partial_data_and_wait(run_yaml: RunYaml) -> None:
     failure = result.failures[0]
     assert "timed out after" in failure.message
     assert failure.received == b"partial"
-    assert failure.waited is not None and 0.19 <= failure.waited < 1.5
+    assert failure.waited is not None
+    assert 0.19 <= failure.waited < 1.5
     assert result.duration < 1.8, "a failure cancels the rest of the scenario"
 
 
@@ -134,7 +136,8 @@ def test_connection_refused(run_yaml: RunYaml) -> None:
     assert result.outcome is Outcome.FAILED
     failure = result.failures[0]
     assert "connection refused" in failure.message
-    assert failure.location is not None and failure.location.line == 4
+    assert failure.location is not None
+    assert failure.location.line == 4
 
 
 def test_server_side_mismatch_names_the_server(run_yaml: RunYaml) -> None:
@@ -160,7 +163,8 @@ def test_server_side_mismatch_names_the_server(run_yaml: RunYaml) -> None:
     failure = result.failures[0]
     assert failure.role == "server"
     assert failure.actor == "redis#1"
-    assert failure.location is not None and failure.location.line == 7
+    assert failure.location is not None
+    assert failure.location.line == 7
 
 
 def test_connection_count_mismatch(run_yaml: RunYaml) -> None:
@@ -185,7 +189,8 @@ def test_connection_count_mismatch(run_yaml: RunYaml) -> None:
     assert result.outcome is Outcome.FAILED
     failure = result.failures[0]
     assert failure.message == "expected 3 connections, 2 arrived"
-    assert failure.location is not None and failure.location.line == 6
+    assert failure.location is not None
+    assert failure.location.line == 6
 
 
 def test_expect_eof_fails_when_data_arrives(run_yaml: RunYaml) -> None:
@@ -244,9 +249,9 @@ def test_flood_beyond_max_buffer_fails_without_eating_memory(run_yaml: RunYaml) 
             listen: tcp://127.0.0.1:0
             handle:
               - repeat:
-                  count: 64
+                  count: 256
                   steps:
-                    - send: {base64: "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFB"}
+                    - send: {base64: "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFB"}
         clients:
           c:
             connect: ${s.url}

@@ -284,7 +284,8 @@ def test_until_with_regex_and_json_frames(run_yaml: RunYaml) -> None:
             listen: tcp://127.0.0.1:0
             handle:
               - expect: {until: "\\r\\n\\r\\n", regex: "GET / HTTP/1\\\\.1\\r\\nHost: .*"}
-              - send: "HTTP/1.1 200 OK\\r\\nContent-Type: application/json\\r\\n\\r\\n{\\"ok\\": true, \\"n\\": 3}\\n"
+              - send: "HTTP/1.1 200 OK\\r\\nContent-Type: application/json\\r\\n\\r\\n"
+              - send: "{\\"ok\\": true, \\"n\\": 3}\\n"
               - close
         clients:
           c:
