@@ -709,8 +709,6 @@ class ServerProcess:
                 message=f"server {self.name!r} exited before the scenario ended, with {status}",
                 location=spec.location,
                 expected_text="the server keeps running until the scenario ends",
-                received=self._received(),
-                details=tuple(self._capture.tail_lines()),
             )
         elif spec.expect_exit is not None and code != spec.expect_exit:
             status = describe_status(code) if code is not None else "no exit status (not reaped)"
@@ -723,8 +721,6 @@ class ServerProcess:
                 ),
                 location=spec.expect_exit_location or spec.location,
                 expected_text=f"exit status {spec.expect_exit}",
-                received=self._received(),
-                details=tuple(self._capture.tail_lines()),
             )
         return ActorResult(
             actor=self.name,
@@ -735,10 +731,6 @@ class ServerProcess:
             failure=failure,
             output=self.output,
         )
-
-    def _received(self) -> bytes:
-        err = self._capture.tails["stderr"].data
-        return err[-4096:] if err else self._capture.tails["stdout"].data[-4096:]
 
     async def _pump(self) -> None:
         await self._capture.pump(self._proc, self._io_scope)
@@ -986,7 +978,8 @@ def _client_failure(
     label = f"client {actor!r}"
     tails = capture.tails
     found: list[Failure] = []
-    details = tuple(capture.tail_lines())
+    # The output tails are in the actor's ProcessOutput, which every report shows.
+    details: tuple[str, ...] = ()
     if timed_out:
         assert spec.timeout is not None
         found.append(
@@ -996,14 +989,12 @@ def _client_failure(
                 message=f"{label} did not exit within {format_duration(spec.timeout)}; killed it",
                 location=spec.location,
                 expected_text=f"exit within {format_duration(spec.timeout)}",
-                received=_recent(tails["stdout"]) or None,
                 waited=spec.timeout,
                 details=details,
             )
         )
     elif code != spec.expect_exit:
         status = describe_status(code) if code is not None else "an unknown status"
-        evidence = _recent(tails["stderr"]) or _recent(tails["stdout"])
         found.append(
             Failure(
                 actor=actor,
@@ -1011,7 +1002,6 @@ def _client_failure(
                 message=f"{label} exited with {status}, expected exit status {spec.expect_exit}",
                 location=spec.expect_exit_location or spec.location,
                 expected_text=f"exit status {spec.expect_exit}",
-                received=evidence,
                 details=details,
             )
         )

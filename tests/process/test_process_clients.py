@@ -16,7 +16,8 @@ from sockscen.matchers import Contains, Exact, JsonSubset, Regex
 from sockscen.payloads import bytes_payload, text_payload
 from sockscen.placeholders import parse_template
 from sockscen.processes import run_client
-from sockscen.results import ActorResult, Outcome
+from sockscen.reporting.failure import format_failure
+from sockscen.results import ActorResult, Outcome, ScenarioResult
 from tests.process.proctools import (
     LOC,
     PYTHON,
@@ -69,7 +70,25 @@ def test_a_client_meeting_its_expectations_passes() -> None:
     assert kinds[-1] == "exited"
 
 
-def test_a_wrong_exit_status_fails_with_the_stderr_as_evidence() -> None:
+def format_failure_of(actor: ActorResult) -> str:
+    """The report text a person would read for a scenario holding only *actor*."""
+    assert actor.failure is not None
+    scenario = ScenarioResult(
+        id="s.yaml::s",
+        name="s",
+        path="s.yaml",
+        line=1,
+        tags=(),
+        outcome=Outcome.FAILED,
+        duration=0.1,
+        started_at=0.0,
+        actors=[actor],
+        failures=[actor.failure],
+    )
+    return format_failure(scenario)
+
+
+def test_a_wrong_exit_status_fails_and_keeps_the_stderr_in_the_output() -> None:
     code = "import sys; print('usage: cli HOST PORT', file=sys.stderr); sys.exit(2)"
     result = python(code, expect_exit_location=EXIT_LOC)
 
@@ -78,10 +97,12 @@ def test_a_wrong_exit_status_fails_with_the_stderr_as_evidence() -> None:
     assert failure is not None
     assert failure.message == "client 'cli' exited with exit status 2, expected exit status 0"
     assert failure.expected_text == "exit status 0"
-    assert failure.received == b"usage: cli HOST PORT\n"
     assert failure.location == EXIT_LOC
     assert failure.role == "process-client"
-    assert "  | usage: cli HOST PORT" in failure.details
+    # The evidence is the process output, shown once by every report from here.
+    assert result.output is not None
+    assert result.output.stderr == b"usage: cli HOST PORT\n"
+    assert "usage: cli HOST PORT" in format_failure_of(result)
 
 
 def test_a_non_zero_exit_can_be_expected() -> None:
