@@ -365,21 +365,25 @@ class ScenarioRun:
                 except SetupError as exc:
                     self.setup_error = exc
                     nursery.cancel_scope.cancel()
-                    return
-                await self._run_clients()
-                if not self.failures:
-                    for server in self.servers:
-                        await server.finish()
-                    for server in self.servers:
-                        failure = server.check_connections()
-                        if failure is not None:
-                            self.failures.append(failure)
+                else:
+                    await self._run_phase()
                 self.stopping = True
                 nursery.cancel_scope.cancel()
         if timeout_scope.cancelled_caught:
             self.timed_out = True
             self._timeout_failures()
         self.completed = True
+
+    async def _run_phase(self) -> None:
+        """Clients run; then servers finish their handlers and connection counts are checked."""
+        await self._run_clients()
+        if not self.failures:
+            for server in self.servers:
+                await server.finish()
+            for server in self.servers:
+                failure = server.check_connections()
+                if failure is not None:
+                    self.failures.append(failure)
 
     async def _start_servers(self, nursery: trio.Nursery) -> None:
         lookup = self.state.lookup_for({})
@@ -674,9 +678,7 @@ async def run_async(
 
     async def one(index: int, scenario: Scenario) -> None:
         nonlocal stop_starting
-        async with limiter:
-            if stop_starting:
-                return
+        try:
             if on_start is not None:
                 on_start(scenario)
             run = ScenarioRun(scenario, options, connect_limiter)
@@ -691,11 +693,19 @@ async def run_async(
                     on_result(result)
             if options.exitfirst and result.outcome in (Outcome.FAILED, Outcome.ERROR):
                 stop_starting = True
+        finally:
+            limiter.release_on_behalf_of(index)
 
     cancelled = True
     try:
         async with trio.open_nursery() as nursery:
             for index, scenario in enumerate(scenarios):
+                # Acquired here, not in the task, so scenarios start in input
+                # order (trio schedules new tasks in no particular order).
+                await limiter.acquire_on_behalf_of(index)
+                if stop_starting:
+                    limiter.release_on_behalf_of(index)
+                    break
                 nursery.start_soon(one, index, scenario)
         cancelled = False
     finally:

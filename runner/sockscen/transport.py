@@ -46,6 +46,9 @@ def describe_os_error(exc: OSError, action: str, address: Address) -> str:
     if code == errno.ECONNREFUSED:
         return f"connection refused by {address}: is the server listening there?"
     if code == errno.ENOENT and address.is_unix:
+        if action == "listen on":
+            folder = os.path.dirname(address.path)
+            return f"cannot listen on {address}: the folder {folder} does not exist"
         return f"no socket at {address.path}: is the server listening there?"
     if code == errno.EADDRINUSE:
         return (

@@ -57,7 +57,7 @@ def test_every_failure_is_explained_after_the_scenario_lines() -> None:
     for result in run.scenarios:
         if result.outcome.value in ("failed", "error"):
             assert format_failure(result) + "\n" in out
-    assert out.endswith("\n1 passed, 8 failed, 1 errors, 1 skipped in 1.23s\n")
+    assert out.endswith("\n1 passed, 8 failed, 1 error, 1 skipped in 1.23s\n")
 
 
 def test_quiet_prints_only_failing_lines_diagnoses_and_summary() -> None:
@@ -68,7 +68,7 @@ def test_quiet_prints_only_failing_lines_diagnoses_and_summary() -> None:
     )
     assert "PASS" not in out
     assert "SKIP" not in out
-    assert out.endswith("\n1 passed, 0 failed, 1 errors, 1 skipped in 2.00s\n")
+    assert out.endswith("\n1 passed, 0 failed, 1 error, 1 skipped in 2.00s\n")
 
 
 def test_verbose_adds_the_reason_and_very_verbose_every_step() -> None:
@@ -92,7 +92,7 @@ def test_verbose_adds_the_reason_and_very_verbose_every_step() -> None:
         (samples.run_of(samples.passing(), duration=0.1234), "1 passed, 0 failed in 0.12s"),
         (
             samples.run_of(samples.wrong_bytes(), samples.setup_error(), duration=3),
-            "0 passed, 1 failed, 1 errors in 3.00s",
+            "0 passed, 1 failed, 1 error in 3.00s",
         ),
         (
             samples.run_of(samples.passing(), samples.skipped(), duration=1, interrupted=True),

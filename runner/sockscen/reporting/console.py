@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TextIO
 
-from ..rendering import escape_text, format_seconds
+from ..rendering import escape_text, format_seconds, plural
 from ..results import Outcome, RunResult, ScenarioResult
 from .failure import failure_summary, format_failure, scenario_title
 from .transcript import format_output, format_transcript
@@ -69,7 +69,7 @@ def summary_line(run: RunResult) -> str:
     """
     parts = [f"{run.passed} passed", f"{run.failed} failed"]
     if run.errors:
-        parts.append(f"{run.errors} errors")
+        parts.append(plural(run.errors, "error"))
     if run.skipped:
         parts.append(f"{run.skipped} skipped")
     text = f"{', '.join(parts)} in {run.duration:.2f}s"
@@ -131,7 +131,7 @@ class ConsoleReporter:
         passed, failed = counts[Outcome.PASSED], counts[Outcome.FAILED]
         text = f"[{self._done}/{total}] {passed} passed, {failed} failed"
         if counts[Outcome.ERROR]:
-            text += f", {counts[Outcome.ERROR]} errors"
+            text += ", " + plural(counts[Outcome.ERROR], "error")
         if counts[Outcome.SKIPPED]:
             text += f", {counts[Outcome.SKIPPED]} skipped"
         return f"{text}  {self._clock() - self._started:.1f}s"
