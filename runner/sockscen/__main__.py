@@ -1,0 +1,8 @@
+"""``python -m sockscen``: the same command as the ``sockscen`` console script."""
+
+import sys
+
+from .cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

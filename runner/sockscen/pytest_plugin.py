@@ -1,0 +1,391 @@
+"""The pytest plugin: scenario files collected and run as pytest items.
+
+Installed through the ``pytest11`` entry point, so it is loaded in *every*
+pytest run of an environment where sockscen is installed.  Hence:
+
+* only files meant for sockscen are collected (see ``is_scenario_file``);
+* this module imports only pytest and the standard library; the loader
+  (YAML, JSON Schema) is imported when a scenario file is collected, the
+  engine (trio) when a scenario item runs.
+
+Collection, by default: ``*.yaml``/``*.yml`` files below a directory named
+``scenarios`` and any ``*.scn.yaml``/``*.scn.yml`` file.  The ini option
+``sockscen_files`` (glob patterns relative to the rootdir) replaces that
+rule.  A YAML file named on the command line is always collected.
+
+Each scenario is one item, ``path/file.yaml::scenario name``, located at the
+scenario's line.  The scenario runs in the item's *setup* phase, so a setup
+error (a server that did not start) is a pytest ERROR and a misbehaving
+system under test a FAILURE, each shown with the same diagnosis as the
+``sockscen`` console report.
+
+Items hold nothing but their ``Scenario`` and the result of their own run,
+so each pytest-xdist worker re-creates them by collecting the files itself;
+no state is shared between items, workers or sessions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import os
+import re
+import textwrap
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from .model import Scenario
+    from .results import RunResult, ScenarioResult
+
+__all__ = [
+    "ScenarioFailed",
+    "ScenarioFile",
+    "ScenarioItem",
+    "diagnosis",
+    "glob_match",
+    "is_scenario_file",
+    "sockscen_run",
+]
+
+INI_FILES = "sockscen_files"
+SCENARIO_DIR = "scenarios"
+YAML_SUFFIXES = (".yaml", ".yml")
+SCN_SUFFIXES = (".scn.yaml", ".scn.yml")
+
+_explicit_key = pytest.StashKey[tuple[frozenset[Path], frozenset[Path]]]()
+_markers_key = pytest.StashKey[set[str]]()
+
+
+# --------------------------------------------------------------------------- options
+
+
+def _duration_option(text: str) -> float:
+    from .durations import parse_duration
+
+    try:
+        seconds = parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError(f"the step timeout must be more than 0, got {text!r}")
+    return seconds
+
+
+def _size_option(text: str) -> int:
+    from .cli import parse_size
+
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("sockscen", "sockscen scenario files")
+    group.addoption(
+        "--sockscen-timeout",
+        type=_duration_option,
+        default=None,
+        metavar="DURATION",
+        help="default timeout of each scenario step, e.g. 500ms, 2s (default 5s; a step's "
+        "own 'timeout:' still wins)",
+    )
+    group.addoption(
+        "--sockscen-max-buffer",
+        type=_size_option,
+        default=None,
+        metavar="SIZE",
+        help="most unread data kept per connection before an expect fails, e.g. 64KiB, "
+        "16MiB (default 16MiB)",
+    )
+    parser.addini(
+        INI_FILES,
+        type="linelist",
+        default=[],
+        help="glob patterns of sockscen scenario files, relative to the rootdir ('**' spans "
+        "folders; a pattern without '/' matches file names at any depth). Replaces the "
+        "default: *.yaml/*.yml below a 'scenarios' folder, and *.scn.yaml/*.scn.yml anywhere.",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sockscen: a scenario collected from a sockscen YAML file")
+
+
+# --------------------------------------------------------------------------- collection rules
+
+
+@functools.lru_cache(maxsize=256)
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """A regex for a path glob: ``*`` and ``?`` stay within one folder, ``**`` spans folders."""
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif c == "*":
+            out.append("[^/]*")
+            i += 1
+        elif c == "?":
+            out.append("[^/]")
+            i += 1
+        elif c == "[" and (end := pattern.find("]", i + 2)) != -1:
+            body = pattern[i + 1 : end]
+            if body.startswith("!"):
+                body = "^" + body[1:]
+            out.append("[" + body.replace("\\", "\\\\") + "]")
+            i = end + 1
+        else:
+            out.append(re.escape(c))
+            i += 1
+    return re.compile("".join(out) + r"\Z")
+
+
+def glob_match(pattern: str, relative: str) -> bool:
+    """Whether the ``/``-separated *relative* path matches *pattern*.
+
+    A pattern without ``/`` is matched against the file name alone (like
+    pytest's ``python_files``); otherwise against the whole relative path.
+    """
+    pattern = pattern.strip()
+    while pattern.startswith("./"):
+        pattern = pattern[2:]
+    if "/" not in pattern:
+        return _glob_regex(pattern).match(relative.rsplit("/", 1)[-1]) is not None
+    return _glob_regex(pattern).match(relative) is not None
+
+
+def _explicit(config: pytest.Config) -> tuple[frozenset[Path], frozenset[Path]]:
+    """(paths named on the command line, the same paths resolved), computed once per session."""
+    cached = config.stash.get(_explicit_key, None)
+    if cached is not None:
+        return cached
+    named: set[Path] = set()
+    if config.args_source == pytest.Config.ArgsSource.ARGS:
+        base = config.invocation_params.dir
+        for arg in config.args:
+            # ``file.yaml::name`` selects inside a file; the file itself is what was named.
+            path_part = arg.split("::", 1)[0]
+            if path_part:
+                named.add(Path(os.path.abspath(base / path_part)))
+    result = (frozenset(named), frozenset(p.resolve() for p in named))
+    config.stash[_explicit_key] = result
+    return result
+
+
+def _is_named(path: Path, config: pytest.Config) -> bool:
+    raw, resolved = _explicit(config)
+    return path in raw or path.resolve() in resolved
+
+
+def _strictly_inside(path: Path, anchor: Path) -> bool:
+    return path != anchor and path.is_relative_to(anchor)
+
+
+def _in_scenarios_dir(path: Path, config: pytest.Config) -> bool:
+    # Only a ``scenarios`` folder inside the project (rootdir or current directory) or
+    # one named on the command line counts: a project that happens to live in
+    # ~/scenarios/ must not have its CI and compose files collected.
+    anchors = (config.rootpath, config.invocation_params.dir)
+    for folder in path.parents:
+        if folder.name != SCENARIO_DIR:
+            continue
+        if any(_strictly_inside(folder, a) for a in anchors) or _is_named(folder, config):
+            return True
+    return False
+
+
+def _relative_posix(path: Path, base: Path) -> str:
+    try:
+        return path.relative_to(base).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def is_scenario_file(path: Path, config: pytest.Config) -> bool:
+    """Whether the plugin collects *path* (see the module docstring for the rules)."""
+    if path.suffix not in YAML_SUFFIXES:
+        return False
+    if _is_named(path, config):
+        return True
+    patterns: list[str] = config.getini(INI_FILES)
+    if patterns:
+        relative = _relative_posix(path, config.rootpath)
+        return any(glob_match(p, relative) for p in patterns if p.strip())
+    if path.name.endswith(SCN_SUFFIXES):
+        return True
+    return _in_scenarios_dir(path, config)
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> ScenarioFile | None:
+    if is_scenario_file(file_path, parent.config):
+        file: ScenarioFile = ScenarioFile.from_parent(parent, path=file_path)
+        return file
+    return None
+
+
+# --------------------------------------------------------------------------- nodes
+
+
+class ScenarioFile(pytest.File):
+    """A YAML scenario file; collecting it loads and validates every scenario in it."""
+
+    def collect(self) -> Iterator[ScenarioItem]:
+        from .errors import ConfigError
+        from .loader import load_file
+
+        try:
+            scenarios = load_file(self.path)
+        except ConfigError as exc:
+            # CollectError's text is shown as is, without a traceback.
+            count = len(exc.problems)
+            raise self.CollectError(
+                f"{exc.render()}\n{count} problem{'s' if count != 1 else ''} in this scenario file"
+            ) from None
+        _register_markers(self.config, {tag for s in scenarios for tag in s.tags})
+        for scenario in scenarios:
+            yield ScenarioItem.from_parent(self, name=scenario.name, scenario=scenario)
+
+
+def _register_markers(config: pytest.Config, tags: set[str]) -> None:
+    # Tags become markers; registering them keeps ``--strict-markers`` happy.
+    known = config.stash.setdefault(_markers_key, set())
+    for tag in sorted(tags - known):
+        config.addinivalue_line("markers", f"{tag}: sockscen scenario tag")
+        known.add(tag)
+
+
+def diagnosis(result: ScenarioResult) -> str:
+    """The console report's diagnosis of *result*, without its ``FAILED path::name`` headline.
+
+    pytest already titles the section with the node id, and uses the first
+    line in its short summary: that line is then the failing actor and step
+    with its ``file:line``, or the setup error.
+    """
+    from .reporting.failure import format_failure
+
+    text = format_failure(result)
+    _headline, _, body = text.partition("\n")
+    return textwrap.dedent(body) if body.strip() else text
+
+
+class ScenarioFailed(Exception):
+    """Raised by ``ScenarioItem.runtest`` when the scenario failed; carries the result."""
+
+    def __init__(self, result: ScenarioResult) -> None:
+        super().__init__(result.id)
+        self.result = result
+
+
+class ScenarioItem(pytest.Item):
+    """One scenario of a file, run by the sockscen engine."""
+
+    def __init__(self, *, scenario: Scenario, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.scenario = scenario
+        self.result: ScenarioResult | None = None
+        self.add_marker("sockscen")
+        for tag in scenario.tags:
+            self.add_marker(tag)
+
+    def setup(self) -> None:
+        # The scenario runs here, not in runtest: an exception in setup is what
+        # pytest reports as an ERROR, which is what a setup error is.
+        if self.config.getoption("setuponly", False):
+            return
+        from .results import Outcome
+
+        self.result = _run_scenarios([self.scenario], self.config)[0]
+        if self.result.outcome is Outcome.ERROR:
+            pytest.fail(diagnosis(self.result), pytrace=False)
+        if self.result.outcome is Outcome.SKIPPED:
+            pytest.skip(self.result.error or "the scenario was not run")
+
+    def runtest(self) -> None:
+        from .results import Outcome
+
+        if self.result is None:
+            raise RuntimeError("sockscen: the scenario did not run in the setup phase")
+        if self.result.outcome is Outcome.FAILED:
+            raise ScenarioFailed(self.result)
+
+    def teardown(self) -> None:
+        # Transcripts can be large; a long session should not keep every one of them.
+        self.result = None
+
+    def repr_failure(
+        self,
+        excinfo: pytest.ExceptionInfo[BaseException],
+        style: Any = None,
+    ) -> Any:
+        if isinstance(excinfo.value, ScenarioFailed):
+            return diagnosis(excinfo.value.result)
+        return super().repr_failure(excinfo, style=style)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, self.scenario.location.line - 1, self.name
+
+
+def _run_options(config: pytest.Config, overrides: dict[str, Any]) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    timeout = config.getoption("sockscen_timeout", None)
+    if timeout is not None:
+        options["step_timeout"] = timeout
+    max_buffer = config.getoption("sockscen_max_buffer", None)
+    if max_buffer is not None:
+        options["max_buffer"] = max_buffer
+    options.update(overrides)
+    return options
+
+
+def _run_scenarios(
+    scenarios: Sequence[Scenario], config: pytest.Config, **overrides: Any
+) -> list[ScenarioResult]:
+    from .api import raise_open_file_limit
+    from .engine import RunOptions, run
+
+    raise_open_file_limit()
+    options = RunOptions(**_run_options(config, overrides))
+    # No signal handling: Ctrl-C becomes KeyboardInterrupt after cleanup, which pytest handles.
+    return run(scenarios, options, handle_signals=False).scenarios
+
+
+# --------------------------------------------------------------------------- fixture
+
+
+@pytest.fixture
+def sockscen_run(request: pytest.FixtureRequest) -> Callable[..., RunResult]:
+    """Run a scenario file, or YAML text, from a Python test and return the ``RunResult``.
+
+    ``run(path_or_text, **options)``: a ``pathlib.Path`` or a string naming an
+    existing file is loaded as a file; any other string is scenario YAML,
+    dedented (relative ``file:`` payloads are then resolved against the test
+    file's folder).  ``options`` are those of ``sockscen.run_paths`` (``keyword``,
+    ``tags``, ``jobs``, ``step_timeout``, ``exitfirst``, ``max_buffer``);
+    ``--sockscen-timeout`` and ``--sockscen-max-buffer`` give the defaults.
+    A failing scenario is a result to inspect, not an exception; an invalid
+    file raises ``ConfigError``.
+    """
+    config = request.config
+    test_dir = request.path.parent
+
+    def run(source: str | os.PathLike[str], **options: Any) -> RunResult:
+        from .api import run_paths, run_text
+
+        merged = _run_options(config, options)
+        if isinstance(source, os.PathLike) or ("\n" not in source and Path(source).exists()):
+            return run_paths([source], **merged)
+        # Text in a triple-quoted string is usually indented like the test around it.
+        text = textwrap.dedent(source)
+        return run_text(text, path=f"<{request.node.name}>", directory=test_dir, **merged)
+
+    return run

@@ -1,0 +1,197 @@
+"""Choosing which scenarios to run: ``-k`` expressions and ``--tag``.
+
+Pure logic on ``Scenario`` objects; no I/O.
+
+``-k EXPR`` works like pytest's: every word is a case-insensitive substring
+test on the scenario id ``path::name``; words combine with ``and``, ``or``,
+``not`` and parentheses (``not`` binds tightest, then ``and``, then ``or``).
+Because scenario names usually contain spaces, a word may also be quoted:
+``-k '"returns each line" and not udp'``.
+
+``--tag TAG`` (repeatable) keeps a scenario that has *any* of the given tags
+(exact, case-sensitive match, the way pytest markers behave).  ``-k`` and
+``--tag`` together keep the scenarios that satisfy both.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from .errors import SockscenError
+from .model import Scenario
+
+__all__ = ["KeywordError", "compile_keyword", "select"]
+
+
+class KeywordError(SockscenError):
+    """Raised when a ``-k`` expression cannot be parsed; the message shows where and why."""
+
+
+Predicate = Callable[[str], bool]
+
+# A bare word is anything up to whitespace, a parenthesis or a quote, so ids such as
+# ``scenarios/echo.yaml::echo`` need no quoting.
+_TOKEN = re.compile(
+    r"""\s*(?:
+        (?P<lparen>\()
+      | (?P<rparen>\))
+      | (?P<quoted>"[^"]*"|'[^']*')
+      | (?P<unterminated>["'])
+      | (?P<word>[^\s()"']+)
+    )""",
+    re.VERBOSE,
+)
+_KEYWORDS = frozenset({"and", "or", "not"})
+_MAX_DEPTH = 100
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str  # "(", ")", "and", "or", "not", "word", "end"
+    text: str
+    column: int  # 1-based, for messages
+
+
+def _tokenize(expression: str) -> list[_Token]:
+    tokens: list[_Token] = []
+    pos = 0
+    while True:
+        while pos < len(expression) and expression[pos].isspace():
+            pos += 1
+        if pos >= len(expression):
+            tokens.append(_Token("end", "", pos + 1))
+            return tokens
+        m = _TOKEN.match(expression, pos)
+        # The pattern accepts any non-space character, so a match always exists here.
+        assert m is not None
+        column = m.start(m.lastgroup or 0) + 1
+        if m.group("lparen"):
+            tokens.append(_Token("(", "(", column))
+        elif m.group("rparen"):
+            tokens.append(_Token(")", ")", column))
+        elif m.group("quoted") is not None:
+            tokens.append(_Token("word", m.group("quoted")[1:-1], column))
+        elif m.group("unterminated"):
+            raise KeywordError(
+                _message(expression, column, f"unterminated quote {m.group('unterminated')}")
+            )
+        else:
+            word = m.group("word")
+            lowered = word.lower()
+            tokens.append(_Token(lowered if lowered in _KEYWORDS else "word", word, column))
+        pos = m.end()
+
+
+def _message(expression: str, column: int, problem: str) -> str:
+    return (
+        f"wrong -k expression {expression!r}: at column {column}: {problem}\n"
+        f"  {expression}\n"
+        f"  {' ' * (column - 1)}^\n"
+        "  (words match the scenario id 'path::name' as substrings, case-insensitively; "
+        "combine them with and, or, not and parentheses; quote words that hold spaces)"
+    )
+
+
+class _Parser:
+    """Recursive descent over: or_expr := and_expr ('or' and_expr)*;
+    and_expr := not_expr ('and' not_expr)*; not_expr := 'not' not_expr | '(' or_expr ')' | word."""
+
+    def __init__(self, expression: str) -> None:
+        self.expression = expression
+        self.tokens = _tokenize(expression)
+        self.index = 0
+        self.depth = 0
+
+    @property
+    def current(self) -> _Token:
+        return self.tokens[self.index]
+
+    def fail(self, expected: str) -> KeywordError:
+        tok = self.current
+        found = "the end of the expression" if tok.kind == "end" else repr(tok.text)
+        return KeywordError(
+            _message(self.expression, tok.column, f"expected {expected}, found {found}")
+        )
+
+    def parse(self) -> Predicate:
+        predicate = self.or_expr()
+        if self.current.kind != "end":
+            raise self.fail("'and', 'or' or the end of the expression")
+        return predicate
+
+    def or_expr(self) -> Predicate:
+        terms = [self.and_expr()]
+        while self.current.kind == "or":
+            self.index += 1
+            terms.append(self.and_expr())
+        if len(terms) == 1:
+            return terms[0]
+        return lambda text: any(t(text) for t in terms)
+
+    def and_expr(self) -> Predicate:
+        terms = [self.not_expr()]
+        while self.current.kind == "and":
+            self.index += 1
+            terms.append(self.not_expr())
+        if len(terms) == 1:
+            return terms[0]
+        return lambda text: all(t(text) for t in terms)
+
+    def not_expr(self) -> Predicate:
+        tok = self.current
+        self.depth += 1
+        if self.depth > _MAX_DEPTH:
+            # Deep nesting would exhaust Python's recursion limit: a usage error, not a crash.
+            raise KeywordError(_message(self.expression, tok.column, "nested too deeply"))
+        try:
+            return self._not_expr(tok)
+        finally:
+            self.depth -= 1
+
+    def _not_expr(self, tok: _Token) -> Predicate:
+        if tok.kind == "not":
+            self.index += 1
+            inner = self.not_expr()
+            return lambda text: not inner(text)
+        if tok.kind == "(":
+            self.index += 1
+            inner = self.or_expr()
+            if self.current.kind != ")":
+                raise self.fail("')'")
+            self.index += 1
+            return inner
+        if tok.kind == "word":
+            self.index += 1
+            needle = tok.text.casefold()
+            return lambda text: needle in text.casefold()
+        raise self.fail("a word, 'not' or '('")
+
+
+def compile_keyword(expression: str) -> Predicate:
+    """Compile a ``-k`` expression into a predicate on scenario ids.
+
+    An empty (or all-blank) expression matches everything, as in pytest.
+    Raises ``KeywordError`` with the column of the problem.
+    """
+    if not expression.strip():
+        return lambda text: True
+    return _Parser(expression).parse()
+
+
+def select(
+    scenarios: Sequence[Scenario], keyword: str | None = None, tags: Sequence[str] = ()
+) -> list[Scenario]:
+    """The scenarios matching ``keyword`` (a ``-k`` expression) and having any of ``tags``.
+
+    ``keyword`` None and empty ``tags`` keep everything.  Order is preserved.
+    Raises ``KeywordError`` for a malformed expression.
+    """
+    predicate = compile_keyword(keyword) if keyword is not None else None
+    wanted = set(tags)
+    return [
+        s
+        for s in scenarios
+        if (predicate is None or predicate(s.id)) and (not wanted or wanted.intersection(s.tags))
+    ]
