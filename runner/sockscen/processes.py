@@ -537,13 +537,6 @@ class Capture:
             shown.extend("  | " + escape_bytes(p.rstrip(b"\r")) for p in parts[-lines:])
         return shown
 
-    def printed(self) -> str:
-        """``it printed nothing`` or the output tail on indented lines after ``it printed:``."""
-        lines = self.tail_lines()
-        if not lines:
-            return "it printed nothing"
-        return "it printed:\n  " + "\n  ".join(lines)
-
 
 # --------------------------------------------------------------------------- readiness
 
@@ -822,7 +815,7 @@ async def start_server(
             status = describe_status(code) if code is not None else "an unknown status"
             message = (
                 f"{label} exited before it was ready, with {status} "
-                f"(ready: {describe_ready(ready, addresses, path)}); {capture.printed()}"
+                f"(ready: {describe_ready(ready, addresses, path)})"
             )
             result = server.result(exited_early=True)
             result.outcome = Outcome.ERROR
@@ -831,8 +824,7 @@ async def start_server(
         waited = describe_ready(ready, pending or addresses, path)
         message = (
             f"{label} did not become ready within {format_duration(ready.timeout)} "
-            f"(ready: {waited}) — {_READY_HINTS[ready.kind]}, or raise ready: timeout; "
-            f"{capture.printed()}"
+            f"(ready: {waited}) — {_READY_HINTS[ready.kind]}, or raise ready: timeout"
         )
         result = server.result(exited_early=False)
         result.outcome = Outcome.ERROR

@@ -171,7 +171,8 @@ clients:
     assert result.outcome is Outcome.ERROR
     assert result.error is not None
     assert result.error.startswith("server 'app' did not become ready within 500ms")
-    assert "with helpers" in result.error  # what it printed
+    outputs = [output for _, output in result.outputs]
+    assert any(b"with helpers" in output.stdout for output in outputs)  # what it printed
     assert result.error_location is not None
     assert result.error_location.line == 7
     left_behind(pidfile)

@@ -156,11 +156,10 @@ def test_capture_tail_lines_quote_both_streams() -> None:
         "  | Traceback",
         "  | ValueError: bad",
     ]
-    assert capture.printed().startswith("it printed:\n  stdout:")
 
 
-def test_capture_says_when_nothing_was_printed() -> None:
-    assert Capture("app", 0.0, clock=lambda: 0.0).printed() == "it printed nothing"
+def test_capture_shows_nothing_when_nothing_was_printed() -> None:
+    assert Capture("app", 0.0, clock=lambda: 0.0).tail_lines() == []
 
 
 # --------------------------------------------------------------------------- readiness lines
