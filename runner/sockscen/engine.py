@@ -45,6 +45,7 @@ from .transport import (
     StreamListener,
     TransportError,
     bind,
+    check_free,
     open_datagram,
     open_stream,
 )
@@ -267,6 +268,7 @@ class ScenarioRun:
     completed: bool = False
     actors: list[Actor] = field(default_factory=list)
     actor_results: list[ActorResult] = field(default_factory=list)
+    interrupted_clients: list[ActorResult] = field(default_factory=list)
     servers: list[ScriptedServerRun] = field(default_factory=list)
     process_servers: list[processes.ServerProcess] = field(default_factory=list)
     reserved: list[Address] = field(default_factory=list)
@@ -405,6 +407,10 @@ class ScenarioRun:
 
                         address = PORTS.reserve(address)
                         self.reserved.append(address)
+                    else:
+                        busy = check_free(address)
+                        if busy is not None:
+                            raise SetupError(f"server '{spec.name}': {busy}", listen.location)
                     self._add_address_values(spec.name, listen.key, address)
         for server in self.servers:
             await nursery.start(server.serve)
@@ -525,7 +531,7 @@ class ScenarioRun:
             started=self._clock0,
         )
         try:
-            result = await processes.run_client(spec, copy, context)
+            result = await processes.run_client(spec, copy, context, self.interrupted_clients)
         except SetupError as exc:
             self.setup_error = exc
             if self._cancel is not None:
@@ -540,7 +546,7 @@ class ScenarioRun:
             f"the scenario timed out after {self.scenario.timeout:g}s (timeout: in the scenario)"
         )
         unfinished = [a for a in self._all_actors() if not a.finished and a.result.failure is None]
-        if not unfinished:
+        if not unfinished and not self.interrupted_clients:
             self.failures.append(
                 Failure(
                     actor="scenario",
@@ -554,6 +560,16 @@ class ScenarioRun:
             actor.result.failure = failure
             actor.result.outcome = Outcome.FAILED
             self.failures.append(failure)
+        clients = {c.name: c for c in self.scenario.clients}
+        for result in self.interrupted_clients:
+            result.failure = Failure(
+                actor=result.actor,
+                role="process-client",
+                message=f"{message}; the program was still running and was killed",
+                location=clients[result.name].location,
+            )
+            result.outcome = Outcome.FAILED
+            self.failures.append(result.failure)
 
     def _all_actors(self) -> list[Actor]:
         return [*self.actors, *(a for s in self.servers for a in s.actors)]
@@ -582,11 +598,14 @@ class ScenarioRun:
         s = self.scenario
         actors = [a.result for a in self._all_actors()]
         actors.extend(self.actor_results)
+        actors.extend(self.interrupted_clients)
         for proc, spec in self._process_pairs():
-            early = any(f.role == "process-server" and f.actor == spec.name for f in self.failures)
+            seen = any(f.role == "process-server" and f.actor == spec.name for f in self.failures)
+            # The watcher may not have run before teardown (a crash racing the end).
+            early = seen or proc.exited_by_itself
             actor = proc.result(exited_early=early)
             actors.append(actor)
-            if actor.failure is not None and not early:
+            if actor.failure is not None and not seen:
                 self.failures.append(actor.failure)
         for actor in actors:
             if (

@@ -23,6 +23,7 @@ import contextlib
 import math
 import os
 import re
+import secrets
 import shlex
 import signal
 import subprocess
@@ -187,6 +188,40 @@ def _spawn_error(exc: OSError, prepared: PreparedCommand, label: str) -> str:
 #: Process groups started by this module and not yet known to be gone: pgid -> label.
 _LIVE_GROUPS: dict[int, str] = {}
 
+#: The environment variable that marks every process we start, and its descendants.
+TOKEN_VARIABLE = "SOCKSCEN_PROCESS_TOKEN"
+#: Marker tokens of the processes started by this module: leader pid -> token.
+_TOKENS: dict[int, str] = {}
+
+
+def sweep_escaped(token: str) -> list[int]:
+    """SIGKILL processes that carry *token* in their environment; return their pids.
+
+    A program that daemonizes or calls ``setsid`` leaves its process group,
+    so killing the group misses it; its environment still holds the marker
+    every process we start inherits.  Only processes marked by this run are
+    touched.
+    """
+    needle = f"{TOKEN_VARIABLE}={token}".encode()
+    killed: list[int] = []
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return killed
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as f:
+                environ = f.read()
+        except OSError:
+            continue
+        if needle in environ.split(b"\0"):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(int(entry), signal.SIGKILL)
+                killed.append(int(entry))
+    return killed
+
 
 def _killpg(pgid: int, sig: int) -> bool:
     """Signal the group; False when nothing is left in it (or it is not ours to signal)."""
@@ -266,6 +301,8 @@ def kill_remaining() -> list[int]:
         if _killpg(pgid, signal.SIGKILL):
             killed.append(pgid)
         _LIVE_GROUPS.pop(pgid, None)
+    for leader in list(_TOKENS):
+        sweep_escaped(_TOKENS.pop(leader))
     return killed
 
 
@@ -312,6 +349,12 @@ async def _end_group(
         else:
             left = format_duration(KILL_GRACE)
             note(f"process group {pgid} still has members {left} after SIGKILL")
+        token = _TOKENS.pop(pgid, None)
+        if token is not None:
+            escaped = sweep_escaped(token)
+            if escaped:
+                pids = ", ".join(map(str, escaped))
+                note(f"killed {len(escaped)} process(es) that had left the group: {pids}")
     return killed
 
 
@@ -326,7 +369,8 @@ async def _spawn(
             "— check cwd (a relative cwd is relative to the scenario file's folder)",
             location,
         )
-    env = {**os.environ, **prepared.env}
+    token = secrets.token_hex(8)
+    env = {**os.environ, **prepared.env, TOKEN_VARIABLE: token}
     try:
         proc = await trio.lowlevel.open_process(
             list(prepared.argv),
@@ -341,6 +385,7 @@ async def _spawn(
         raise SetupError(_spawn_error(exc, prepared, label), location) from None
     # No checkpoint since the spawn: the group is registered before anything can cancel us.
     _LIVE_GROUPS[proc.pid] = label
+    _TOKENS[proc.pid] = token
     return proc
 
 
@@ -678,11 +723,20 @@ class ServerProcess:
                 lambda text: self._capture.note("note", text),
             )
             code = self._proc.returncode
+            # Died of a signal we did not send (a crash racing the stop): its own doing.
+            ours = (int(self.spec.stop.signal), int(signal.SIGKILL))
+            if running and code is not None and code < 0 and -code not in ours:
+                self._stopped_by_runner = False
             if code is not None:
                 self._capture.note("exited", describe_status(code))
             await self._capture.drain(self._io_scope)
         finally:
             self._stopped.set()
+
+    @property
+    def exited_by_itself(self) -> bool:
+        """True once stopped, when the process had ended on its own (exit or crash) first."""
+        return self._stop_started and not self._stopped_by_runner
 
     def result(self, *, exited_early: bool) -> ActorResult:
         """This server's ``ActorResult`` (role ``process-server``).
@@ -817,6 +871,11 @@ async def start_server(
                 f"{label} exited before it was ready, with {status} "
                 f"(ready: {describe_ready(ready, addresses, path)})"
             )
+            if code == 0:
+                message += (
+                    " — did it daemonize or fork into the background? Run it in the "
+                    "foreground (e.g. --daemonize no, daemon off;)"
+                )
             result = server.result(exited_early=True)
             result.outcome = Outcome.ERROR
             raise ProcessStartError(message, spec.command.location, result)
@@ -875,13 +934,20 @@ def check_output(matcher: Matcher, data: bytes, lookup: Callable[[Ref], str]) ->
     return None
 
 
-async def run_client(spec: ProcessClient, copy: int | None, ctx: ProcessContext) -> ActorResult:
+async def run_client(
+    spec: ProcessClient,
+    copy: int | None,
+    ctx: ProcessContext,
+    interrupted: list[ActorResult] | None = None,
+) -> ActorResult:
     """Run one copy of a process client to its end and check its exit status and output.
 
     *copy* is 1..N when the client has ``count`` > 1, else None.  Checks that
     fail come back as the result's ``Failure``; a command that cannot start
     raises ``SetupError``.  ``spec.timeout`` bounds the run (the group is
-    killed when it passes); cancellation kills the group too.
+    killed when it passes); cancellation kills the group too, and then the
+    client's result so far (outcome SKIPPED, with its transcript and output)
+    is appended to *interrupted*, so a report can say what it was doing.
     """
     actor = spec.name if copy is None else f"{spec.name}[{copy}]"
     label = f"client {actor!r}"
@@ -907,6 +973,7 @@ async def run_client(spec: ProcessClient, copy: int | None, ctx: ProcessContext)
     io_scope = trio.CancelScope()
     timed_out = False
     runner_killed = False
+    finished = False
     try:
         async with trio.open_nursery() as nursery:
             nursery.start_soon(capture.pump, proc, io_scope)
@@ -921,10 +988,25 @@ async def run_client(spec: ProcessClient, copy: int | None, ctx: ProcessContext)
             await capture.drain(io_scope)
             # A stdin writer still blocked (a reader that escaped the group) must not hold us.
             nursery.cancel_scope.cancel()
+        finished = True
     finally:
         if proc.returncode is None or _group_alive(proc.pid):
             runner_killed = runner_killed or proc.returncode is None
             await _end_group(proc, signal.SIGKILL, 0.0, lambda text: capture.note("note", text))
+        if not finished and interrupted is not None:
+            if runner_killed:
+                capture.note("note", "still running when the scenario stopped: killed")
+            interrupted.append(
+                ActorResult(
+                    actor=actor,
+                    name=spec.name,
+                    role="process-client",
+                    outcome=Outcome.SKIPPED,
+                    copy=copy,
+                    transcript=list(capture.transcript),
+                    output=capture.output(prepared.argv, proc.pid, proc.returncode, runner_killed),
+                )
+            )
     code = proc.returncode
     if code is not None:
         capture.note("exited", describe_status(code))

@@ -369,6 +369,51 @@ async def open_datagram(address: Address, local_path: str | None = None) -> Data
 # --------------------------------------------------------------------------- binding servers
 
 
+def _unix_in_use(address: Address) -> str:
+    """Why a Unix socket path cannot be bound: a live listener, or a stale file."""
+    if address.is_abstract:
+        return f"cannot listen on {address}: another program listens on that abstract name"
+    probe = stdsocket.socket(stdsocket.AF_UNIX, _kind(address))
+    try:
+        probe.settimeout(1.0)
+        probe.connect(address.path)
+    except OSError:
+        return (
+            f"cannot listen on {address}: a file already exists at {address.path} "
+            "(a stale socket from an earlier run?); remove it, or use a relative path, "
+            "which lives in the scenario's private directory"
+        )
+    finally:
+        probe.close()
+    return f"cannot listen on {address}: another program is listening there"
+
+
+def check_free(address: Address) -> str | None:
+    """None when *address* (a fixed port or socket path) can be listened on, else why not.
+
+    Used before starting a process server on a fixed address: otherwise a
+    program already listening there answers the scenario's clients, and the
+    server under test dies unseen with "address in use".
+    """
+    if address.is_unix:
+        if address.is_abstract:
+            try:
+                bind(address).close()
+            except TransportError as exc:
+                return str(exc)
+            return None
+        if os.path.lexists(address.path):
+            return _unix_in_use(address)
+        return None
+    if address.port == 0:
+        return None
+    try:
+        bind(address).close()
+    except TransportError as exc:
+        return str(exc)
+    return None
+
+
 def bind(address: Address) -> StreamListener | DatagramSocket:
     """Bind (and for streams, listen on) *address*; port 0 picks a free port.
 
@@ -392,6 +437,8 @@ def bind(address: Address) -> StreamListener | DatagramSocket:
         sock.setblocking(False)
     except OSError as exc:
         sock.close()
+        if exc.errno == errno.EADDRINUSE and address.is_unix:
+            raise TransportError(_unix_in_use(address)) from None
         raise TransportError(describe_os_error(exc, "listen on", address)) from None
     bound = address
     if not address.is_unix:
