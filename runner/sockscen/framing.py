@@ -58,13 +58,17 @@ class Framing:
             return len(message).to_bytes(self.prefix_bytes, self.byteorder) + message
         return message + self.delimiter
 
-    def decode(self, buffer: bytes | bytearray, max_frame: int) -> tuple[bytes, int] | None:
+    def decode(
+        self, buffer: bytes | bytearray, max_frame: int, start: int = 0
+    ) -> tuple[bytes, int] | None:
         """Find the first complete frame in *buffer*.
 
         Returns ``(frame, consumed)`` where *frame* excludes the delimiter or
         prefix and *consumed* counts every byte it took, or ``None`` when more
         data is needed.  Raises ``FramingError`` when a length prefix announces
         more than *max_frame* bytes (the peer would make us buffer without bound).
+        *start* says no delimiter begins before that offset (it was searched on
+        an earlier call), which keeps reading a long frame linear.
         """
         if self.kind == "none":
             if not buffer:
@@ -82,7 +86,7 @@ class Framing:
             if len(buffer) < n + size:
                 return None
             return bytes(buffer[n : n + size]), n + size
-        end = buffer.find(self.delimiter)
+        end = buffer.find(self.delimiter, start)
         if end < 0:
             return None
         return bytes(buffer[:end]), end + len(self.delimiter)

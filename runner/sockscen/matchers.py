@@ -76,6 +76,10 @@ class MatcherBase:
         """True when the matcher can only judge a whole message (``contains``, ``json``)."""
         return False
 
+    def size(self, lookup: Lookup) -> int | None:
+        """How many bytes the matcher takes from an unframed stream, when that is fixed."""
+        return None
+
     def delimiter(self, lookup: Lookup) -> bytes | None:
         return None if self.until is None else self.until.render(lookup)
 
@@ -94,25 +98,32 @@ class Exact(MatcherBase):
     def expected(self, lookup: Lookup) -> bytes:
         return self.payload.render(lookup)
 
+    def size(self, lookup: Lookup) -> int | None:
+        return len(self.payload.render(lookup))
+
     def describe(self) -> str:
         shown = quote_bytes(self.payload.static) if self.payload.static is not None else "<payload>"
         return shown + self._until_text()
 
-    def match_stream(self, buffer: bytes | bytearray, eof: bool, lookup: Lookup) -> MatchOutcome:
+    def match_stream(
+        self, buffer: bytes | bytearray, eof: bool, lookup: Lookup, checked: int = 0
+    ) -> MatchOutcome:
         want = self.payload.render(lookup)
         n = len(want)
-        have = buffer[:n]
-        if have == want:
+        have = min(len(buffer), n)
+        # Bytes before *checked* were compared on an earlier call: comparing only
+        # the new ones keeps a multi-megabyte expectation linear, not quadratic.
+        start = min(checked, have)
+        if memoryview(buffer)[start:have] != want[start:have]:
+            first_diff = next(i for i in range(start, have) if buffer[i] != want[i])
+            return Mismatch(f"different bytes at offset {first_diff}", min(len(buffer), max(n, 1)))
+        if have == n:
             return Matched(n)
-        if want.startswith(have):
-            if eof:
-                return Mismatch(
-                    f"the peer closed the connection after {len(have)} of {n} expected bytes",
-                    len(have),
-                )
-            return NEED_MORE
-        first_diff = next(i for i, (a, b) in enumerate(zip(have, want, strict=False)) if a != b)
-        return Mismatch(f"different bytes from byte {first_diff}", min(len(buffer), max(n, 1)))
+        if eof:
+            return Mismatch(
+                f"the peer closed the connection after {have} of {n} expected bytes", have
+            )
+        return NEED_MORE
 
     def check_frame(self, frame: bytes, lookup: Lookup) -> Matched | Mismatch:
         want = self.payload.render(lookup)
@@ -147,7 +158,9 @@ class Regex(MatcherBase):
     def describe(self) -> str:
         return f"regex /{self.pattern.source}/" + self._until_text()
 
-    def match_stream(self, buffer: bytes | bytearray, eof: bool, lookup: Lookup) -> MatchOutcome:
+    def match_stream(
+        self, buffer: bytes | bytearray, eof: bool, lookup: Lookup, checked: int = 0
+    ) -> MatchOutcome:
         if not buffer and not eof:
             return NEED_MORE
         m = self.regex(lookup).match(buffer)
@@ -231,7 +244,12 @@ class Length(MatcherBase):
     def describe(self) -> str:
         return f"{self.length} bytes" + self._until_text()
 
-    def match_stream(self, buffer: bytes | bytearray, eof: bool, lookup: Lookup) -> MatchOutcome:
+    def size(self, lookup: Lookup) -> int | None:
+        return self.length
+
+    def match_stream(
+        self, buffer: bytes | bytearray, eof: bool, lookup: Lookup, checked: int = 0
+    ) -> MatchOutcome:
         if len(buffer) >= self.length:
             return Matched(self.length)
         if eof:
@@ -263,7 +281,9 @@ class Contains(MatcherBase):
         shown = quote_bytes(self.needle.static) if self.needle.static is not None else "<payload>"
         return f"a message containing {shown}" + self._until_text()
 
-    def match_stream(self, buffer: bytes | bytearray, eof: bool, lookup: Lookup) -> MatchOutcome:
+    def match_stream(
+        self, buffer: bytes | bytearray, eof: bool, lookup: Lookup, checked: int = 0
+    ) -> MatchOutcome:
         return Mismatch("'contains' needs framing or 'until' on a stream", 0)
 
     def check_frame(self, frame: bytes, lookup: Lookup) -> Matched | Mismatch:
@@ -294,7 +314,9 @@ class JsonSubset(MatcherBase):
             + self._until_text()
         )
 
-    def match_stream(self, buffer: bytes | bytearray, eof: bool, lookup: Lookup) -> MatchOutcome:
+    def match_stream(
+        self, buffer: bytes | bytearray, eof: bool, lookup: Lookup, checked: int = 0
+    ) -> MatchOutcome:
         return Mismatch("'json' needs framing or 'until' on a stream", 0)
 
     def check_frame(self, frame: bytes, lookup: Lookup) -> Matched | Mismatch:
@@ -315,7 +337,9 @@ class AnyData(MatcherBase):
     def describe(self) -> str:
         return "any data" + self._until_text()
 
-    def match_stream(self, buffer: bytes | bytearray, eof: bool, lookup: Lookup) -> MatchOutcome:
+    def match_stream(
+        self, buffer: bytes | bytearray, eof: bool, lookup: Lookup, checked: int = 0
+    ) -> MatchOutcome:
         if buffer:
             return Matched(len(buffer))
         if eof:

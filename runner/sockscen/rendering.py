@@ -57,13 +57,24 @@ def hex_bytes(data: bytes, limit: int = 64) -> str:
     return shown + (f" ... (+{len(data) - limit} bytes)" if len(data) > limit else "")
 
 
+#: Every byte that is *not* an ASCII control character (tab, newline and CR are not
+#: counted as control): deleting these leaves only the controls, at C speed.
+_NOT_CONTROL = bytes(b for b in range(256) if not (b < 0x20 or b == 0x7F) or b in b"\t\n\r")
+
+
 def is_printable(data: bytes) -> bool:
-    """True when *data* reads as text (UTF-8, only tab/newline/CR among control characters)."""
+    """True when *data* reads as text (UTF-8, only tab/newline/CR among control characters).
+
+    Runs at C speed (a translate and a decode): reports call it on payloads
+    of many megabytes.
+    """
+    if data.translate(None, _NOT_CONTROL):
+        return False
     try:
-        text = data.decode("utf-8")
+        data.decode("utf-8")
     except UnicodeDecodeError:
         return False
-    return all(ch in "\t\n\r" or (ord(ch) >= 0x20 and ord(ch) != 0x7F) for ch in text)
+    return True
 
 
 def plural(count: int, word: str) -> str:

@@ -446,32 +446,41 @@ class Actor:
             return
         delimiter = None if self.framing is not NONE else matcher.delimiter(lookup)
         limit = self.state.max_buffer
+        if self.framing is NONE and delimiter is None:
+            size = matcher.size(lookup)
+            if size is not None and size > limit:
+                raise self.fail(
+                    f"this expectation needs {size} bytes, more than the read limit of "
+                    f"{limit} bytes: raise --max-buffer",
+                )
         buffer = self.buffer
+        # How far the buffer was already examined, so each new chunk costs only its size.
+        scanned = 0
         while True:
             if self.framing is not NONE:
-                got = self.framing.decode(buffer, limit)
-                result: Matched | Mismatch | NeedMore
+                got = self.framing.decode(buffer, limit, scanned)
                 if got is not None:
                     frame, consumed = got
-                    result = matcher.check_frame(frame, lookup)
-                    if isinstance(result, Mismatch):
-                        raise self._mismatch(step, result, frame)
+                    verdict = matcher.check_frame(frame, lookup)
+                    if isinstance(verdict, Mismatch):
+                        raise self._mismatch(step, verdict, frame)
                     del buffer[:consumed]
-                    self._captured(result)
+                    self._captured(verdict)
                     return
-                result = NeedMore()
+                scanned = max(0, len(buffer) - len(self.framing.delimiter) + 1)
             elif delimiter is not None:
-                end = buffer.find(delimiter)
+                end = buffer.find(delimiter, scanned)
                 if end >= 0:
                     frame = bytes(buffer[:end])
-                    result = matcher.check_frame(frame, lookup)
-                    if isinstance(result, Mismatch):
-                        raise self._mismatch(step, result, frame)
+                    verdict = matcher.check_frame(frame, lookup)
+                    if isinstance(verdict, Mismatch):
+                        raise self._mismatch(step, verdict, frame)
                     del buffer[: end + len(delimiter)]
-                    self._captured(result)
+                    self._captured(verdict)
                     return
+                scanned = max(0, len(buffer) - len(delimiter) + 1)
             else:
-                result = matcher.match_stream(buffer, self.eof, lookup)
+                result = matcher.match_stream(buffer, self.eof, lookup, scanned)
                 if type(result) is Matched:
                     del buffer[: result.consumed]
                     if result.captures:
@@ -479,6 +488,7 @@ class Actor:
                     return
                 if isinstance(result, Mismatch):
                     raise self._mismatch(step, result, bytes(buffer[: max(result.shown, 1)]))
+                scanned = len(buffer)
             if self.eof:
                 what = "a complete frame" if self.framing is not NONE else "the delimiter"
                 raise self.fail(

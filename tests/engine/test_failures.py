@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import time
+from pathlib import Path
 
 from sockscen.results import Outcome
 
@@ -345,3 +346,52 @@ def test_abort_resets_the_connection(run_yaml: RunYaml) -> None:
     assert result.outcome is Outcome.FAILED
     assert "reset" in result.failures[0].message
     assert result.failures[0].role == "server"
+
+
+def test_an_expectation_larger_than_the_read_limit_fails_at_once(run_yaml: RunYaml) -> None:
+    """A fixed-size expectation that can never fit the read limit says so instead of waiting."""
+    result = run_yaml(
+        """
+        name: too big
+        servers:
+          s:
+            listen: tcp://127.0.0.1:0
+            handle:
+              - sleep: 2s
+        clients:
+          c:
+            connect: ${s.url}
+            steps:
+              - expect: {length: 4096}
+        """,
+        max_buffer=1024,
+    )
+    assert result.outcome is Outcome.FAILED
+    assert result.failures[0].message == (
+        "this expectation needs 4096 bytes, more than the read limit of 1024 bytes: "
+        "raise --max-buffer"
+    )
+    assert result.duration < 1.5
+
+
+def test_a_large_exact_payload_arriving_in_pieces_passes(run_yaml: RunYaml, tmp_path: Path) -> None:
+    """Several megabytes read chunk by chunk are compared once each (no quadratic rescans)."""
+    (tmp_path / "big.bin").write_bytes(bytes(range(256)) * 16384)  # 4 MiB
+    result = run_yaml(
+        """
+        name: big
+        servers:
+          s:
+            listen: tcp://127.0.0.1:0
+            handle:
+              - send: {file: big.bin}
+              - send: "END"
+        clients:
+          c:
+            connect: ${s.url}
+            steps:
+              - expect: {file: big.bin}
+              - expect: {until: "END"}
+        """
+    )
+    assert result.outcome is Outcome.PASSED, result.failures

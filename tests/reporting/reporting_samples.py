@@ -85,7 +85,7 @@ def wrong_bytes() -> ScenarioResult:
     failure = Failure(
         actor="alice",
         role="client",
-        message="different bytes from byte 1",
+        message="different bytes at offset 1",
         step="2",
         step_text='expect "hello\\n"',
         location=loc(17),
@@ -231,7 +231,7 @@ def server_side() -> ScenarioResult:
     failure = Failure(
         actor="fake_redis#2",
         role="server",
-        message="different bytes from byte 9",
+        message="different bytes at offset 9",
         step="1",
         step_text='expect "*1\\r\\n$4\\r\\nPING\\r\\n"',
         location=Location(path, 8, 17),

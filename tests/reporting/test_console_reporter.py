@@ -41,7 +41,7 @@ def test_normal_run_golden() -> None:
         "\n"
         "FAILED scenarios/echo.yaml::echo returns each line\n"
         '  client alice, step 2 (scenarios/echo.yaml:17): expect "hello\\n"\n'
-        "  different bytes from byte 1\n"
+        "  different bytes at offset 1\n"
         '  received 6 bytes after 0.012s: "hallo\\n"   68 61 6c 6c 6f 0a\n'
         "  transcript (alice):\n"
         '    +0.000s  -> 6 bytes  "hello\\n"\n'
@@ -76,7 +76,7 @@ def test_verbose_adds_the_reason_and_very_verbose_every_step() -> None:
     out = report(run, verbosity=1)
     assert (
         "FAIL  echo returns each line  scenarios/echo.yaml:12  0.015s\n"
-        "      client alice, step 2: different bytes from byte 1\n"
+        "      client alice, step 2: different bytes at offset 1\n"
     ) in out
     out = report(run, verbosity=2)
     assert (

@@ -17,7 +17,7 @@ GOLDEN = {
     "wrong_bytes": """\
 FAILED scenarios/echo.yaml::echo returns each line
   client alice, step 2 (scenarios/echo.yaml:17): expect "hello\\n"
-  different bytes from byte 1
+  different bytes at offset 1
   received 6 bytes after 0.012s: "hallo\\n"   68 61 6c 6c 6f 0a
   transcript (alice):
     +0.000s  -> 6 bytes  "hello\\n"
@@ -54,7 +54,7 @@ FAILED scenarios/redis.yaml::external redis answers PING
     "server_side": """\
 FAILED scenarios/fake_redis.yaml::client pings
   scripted server fake_redis#2, step 1 (scenarios/fake_redis.yaml:8): expect "*1\\r\\n$4\\r\\nPING\\r\\n"
-  different bytes from byte 9
+  different bytes at offset 9
   received 14 bytes after 0.001s: "*1\\r\\n$4\\r\\nPONG\\r\\n"   2a 31 0d 0a 24 34 0d 0a 50 4f 4e 47 0d 0a
   transcript (fake_redis#2):
     +0.010s  -- accepted: 127.0.0.1:50312
@@ -122,12 +122,12 @@ def test_passing_result_gives_only_its_headline() -> None:
 
 
 SUMMARIES = {
-    "wrong_bytes": "client alice, step 2: different bytes from byte 1",
+    "wrong_bytes": "client alice, step 2: different bytes at offset 1",
     "timeout_partial": (
         "client bob[3], step 2: timed out after 5.000s waiting for 8 bytes; 4 arrived"
     ),
     "refused": "client cli: connection refused by 127.0.0.1:6379",
-    "server_side": "scripted server fake_redis#2, step 1: different bytes from byte 9",
+    "server_side": "scripted server fake_redis#2, step 1: different bytes at offset 9",
     "process_exited": "process server app: the server exited early with status 1",
     "setup_error": (
         "server app did not become ready: no connection to 127.0.0.1:41300 within 5.000s"

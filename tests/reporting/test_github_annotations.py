@@ -21,7 +21,7 @@ def test_one_error_per_failure_at_the_step_location() -> None:
     assert line == (
         "::error file=scenarios/echo.yaml,line=17,title=FAILED%3A echo returns each line"
         '::client alice, step 2 (scenarios/echo.yaml:17): expect "hello\\n"'
-        "%0Adifferent bytes from byte 1"
+        "%0Adifferent bytes at offset 1"
         '%0Areceived 6 bytes after 0.012s: "hallo\\n"   68 61 6c 6c 6f 0a'
     )
 

@@ -71,7 +71,7 @@ def test_scenario_failure_and_actor_fields(tmp_path: Path) -> None:
                 "step": "2",
                 "step_text": 'expect "hello\\n"',
                 "location": {"file": "scenarios/echo.yaml", "line": 17, "col": 9},
-                "message": "different bytes from byte 1",
+                "message": "different bytes at offset 1",
                 "expected": {"text": "hello\n", "base64": "aGVsbG8K"},
                 "expected_text": None,
                 "received": {"text": "hallo\n", "base64": "aGFsbG8K"},

@@ -55,24 +55,29 @@ def exact(data: bytes) -> Exact:
 
 
 def feed(
-    matcher: Matcher, chunks: Sequence[bytes], *, eof: bool = True
+    matcher: Matcher, chunks: Sequence[bytes], *, eof: bool = True, incremental: bool = True
 ) -> tuple[list[MatchOutcome], bytes]:
     """Deliver *chunks* one by one as the engine does; return every outcome and the unread rest.
 
     The matcher is asked before any data, after each chunk, and (when *eof*)
     once the stream has ended.  Feeding stops at the first decision; a match
-    removes the consumed bytes from the buffer.
+    removes the consumed bytes from the buffer.  Like the engine, it tells the
+    matcher how much of the buffer it already saw (``checked``) unless
+    *incremental* is False.
     """
     buffer = bytearray()
     outcomes: list[MatchOutcome] = []
     pending = list(chunks)
+    checked = 0
     while True:
-        outcome = matcher.match_stream(buffer, not pending and eof, lookup)
+        outcome = matcher.match_stream(buffer, not pending and eof, lookup, checked)
         outcomes.append(outcome)
         if isinstance(outcome, Matched):
             del buffer[: outcome.consumed]
         if not isinstance(outcome, NeedMore) or not pending:
             return outcomes, bytes(buffer) + b"".join(pending)
+        if incremental:
+            checked = len(buffer)  # what this call already looked at
         buffer += pending.pop(0)
 
 
@@ -106,10 +111,10 @@ def test_exact_consumes_only_its_bytes() -> None:
 @pytest.mark.parametrize(
     ("buffer", "reason", "shown"),
     [
-        (b"x", "different bytes from byte 0", 1),
-        (b"hex", "different bytes from byte 2", 3),
-        (b"hallo world", "different bytes from byte 1", 5),
-        (b"hellO", "different bytes from byte 4", 5),
+        (b"x", "different bytes at offset 0", 1),
+        (b"hex", "different bytes at offset 2", 3),
+        (b"hallo world", "different bytes at offset 1", 5),
+        (b"hellO", "different bytes at offset 4", 5),
     ],
 )
 def test_exact_fails_at_the_first_differing_byte(buffer: bytes, reason: str, shown: int) -> None:
@@ -120,7 +125,7 @@ def test_exact_fails_at_the_first_differing_byte(buffer: bytes, reason: str, sho
 def test_exact_early_mismatch_while_streaming() -> None:
     """Split deliveries fail as soon as the chunk holding the first wrong byte arrives."""
     outcomes, rest = feed(exact(b"hello world"), [b"hel", b"lo", b" W", b"orld"])
-    assert [NEED_MORE, NEED_MORE, NEED_MORE, Mismatch("different bytes from byte 6", 7)] == outcomes
+    assert [NEED_MORE, NEED_MORE, NEED_MORE, Mismatch("different bytes at offset 6", 7)] == outcomes
     assert b"hello World" == rest  # a mismatch consumes nothing: the report shows the data
 
 
@@ -289,7 +294,18 @@ def test_exact_mismatch_is_the_same_on_any_split(expected: bytes, data: st.DataO
     outcomes, _ = feed(exact(expected), chunks)
     arrived = next(n for n in range(len(chunks)) if len(b"".join(chunks[: n + 1])) > index)
     assert [NEED_MORE] * (arrived + 1) == outcomes[:-1]
-    assert ("mismatch", f"different bytes from byte {index}") == decision(outcomes[-1])
+    assert ("mismatch", f"different bytes at offset {index}") == decision(outcomes[-1])
+
+
+@given(st.binary(min_size=1, max_size=64), st.binary(max_size=80), st.data())
+def test_exact_decides_the_same_with_or_without_the_checked_hint(
+    expected: bytes, received: bytes, data: st.DataObject
+) -> None:
+    """``checked`` only saves work: outcomes are identical to looking at everything again."""
+    chunks = data.draw(splits(received)) if received else []
+    with_hint = feed(exact(expected), chunks)
+    without = feed(exact(expected), chunks, incremental=False)
+    assert without == with_hint
 
 
 status_lines = st.builds(
