@@ -803,6 +803,12 @@ class ServerProcess:
                 with trio.move_on_at(deadline):
                     if ready.kind == "connect":
                         await wait_connectable(addresses, pending)
+                        # Said in the transcript: a server that accepts only one
+                        # connection has just spent it on this probe.
+                        probed = ", ".join(str(a) for a in addresses if a.is_stream)
+                        self._capture.note(
+                            "note", f"ready: a test connection to {probed} was accepted and closed"
+                        )
                     elif ready.kind in ("stdout", "stderr"):
                         await self._capture.line_seen.wait()
                     elif ready.kind == "path":

@@ -77,9 +77,11 @@ def is_printable(data: bytes) -> bool:
     return True
 
 
-def plural(count: int, word: str) -> str:
-    """``1 byte``, ``6 bytes``: a count with its noun, English plural by ``s``."""
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """``1 byte``, ``6 bytes``: a count with its noun, English plural by ``s`` unless *many*."""
+    if count == 1:
+        return f"{count} {word}"
+    return f"{count} {many if many is not None else word + 's'}"
 
 
 def format_seconds(seconds: float) -> str:

@@ -241,3 +241,15 @@ def test_a_terminal_that_is_not_utf8_gets_escapes_instead_of_a_crash() -> None:
     reporter = ConsoleReporter(stream, env={})
     reporter.scenario_finished(result)
     assert raw.getvalue().startswith(b"PASS  caf\\xe9 \\u2713  scenarios/echo.yaml:1")
+
+
+def test_an_interrupted_run_names_the_scenarios_it_cut_off() -> None:
+    """After Ctrl-C the console says which scenarios did not finish, not only how many."""
+    cut = samples.skipped()
+    cut.error = "interrupted"
+    out = report(samples.run_of(samples.passing(), cut, interrupted=True))
+    assert (
+        f"interrupted: not finished or not started:\n  {cut.path}::{cut.name}  (interrupted)\n"
+        in out
+    )
+    assert out.endswith("(interrupted)\n")

@@ -224,3 +224,23 @@ def test_control_characters_in_names_and_messages_cannot_reach_the_terminal() ->
     assert "\x1b" not in text
     assert "\x07" not in text
     assert "evil\\x1b]0;title\\x07" in text
+
+
+def test_copies_failing_the_same_way_are_folded_into_one_diagnosis() -> None:
+    """Fifty copies meeting the same wrong reply print one diagnosis and the other names."""
+    base = samples.wrong_bytes()
+    first = base.actors[0]
+    copies: list[ActorResult] = []
+    failures = []
+    for n in range(1, 13):
+        label = f"alice[{n}]"
+        failure = dataclasses.replace(first.failure, actor=label)  # type: ignore[type-var]
+        failures.append(failure)
+        copies.append(dataclasses.replace(first, actor=label, copy=n, failure=failure))
+    result = dataclasses.replace(base, actors=copies, failures=failures)
+    text = format_failure(result)
+    assert text.count("different bytes at offset 1") == 1
+    assert (
+        "  ... and 11 more copies failed the same way: alice[2], alice[3], alice[4], alice[5], "
+        "alice[6], alice[7], alice[8], alice[9], ...\n"
+    ) in text

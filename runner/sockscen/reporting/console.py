@@ -226,6 +226,13 @@ class ConsoleReporter:
                 out.append(f"\n{self._paint('output', _BOLD)} {scenario_title(result)}\n")
                 for actor, output in result.outputs:
                     out.extend(f"  {line}\n" for line in format_output(actor, output))
+        if run.interrupted:
+            cut = [r for r in run.scenarios if r.outcome is Outcome.SKIPPED]
+            if cut:
+                out.append(f"\n{self._paint('interrupted', _BOLD)}: not finished or not started:\n")
+                out.extend(
+                    f"  {scenario_title(r)}  ({escape_text(r.error or 'not run')})\n" for r in cut
+                )
         code = _RED if run.failed or run.errors else _YELLOW if run.interrupted else _GREEN
         out.append("\n" + self._paint(summary_line(run), code) + "\n")
         self._write("".join(out))

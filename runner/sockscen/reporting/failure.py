@@ -31,6 +31,8 @@ from .transcript import format_output, format_transcript, transcript_of
 
 #: Data up to this size gets its hex on the same line as the text.
 INLINE_HEX = 16
+#: How many identically failing copies are named before "...".
+COPIES_NAMED = 8
 #: A failure's transcript shows at most this many of the actor's last events.
 TRANSCRIPT_EVENTS = 40
 
@@ -169,6 +171,24 @@ def _indent(lines: list[str], prefix: str) -> list[str]:
     return [prefix + line if line else line for line in lines]
 
 
+def _group_copies(result: ScenarioResult) -> list[tuple[Failure, list[Failure]]]:
+    """Failures with the copies that failed identically folded into the first one.
+
+    Fifty copies of a client meeting the same wrong reply would otherwise
+    print fifty identical diagnoses.
+    """
+    groups: dict[tuple[object, ...], tuple[Failure, list[Failure]]] = {}
+    for failure in result.failures:
+        found = _actor_result(result, failure.actor)
+        name = found.name if found is not None else failure.actor
+        key = (name, failure.role, failure.step, failure.message, failure.location)
+        if key in groups:
+            groups[key][1].append(failure)
+        else:
+            groups[key] = (failure, [])
+    return list(groups.values())
+
+
 def failure_lines(result: ScenarioResult) -> list[str]:
     """The body of :func:`format_failure` as lines, without the ``FAILED ...`` headline."""
     lines: list[str] = []
@@ -182,9 +202,16 @@ def failure_lines(result: ScenarioResult) -> list[str]:
         lines.append(f"  {where}{escape_text(first)}")
         lines.extend(_indent([escape_text(r) for r in rest], "    "))
     shown_transcripts: set[str] = set()
-    for failure in result.failures:
+    for failure, alike in _group_copies(result):
         lines.append("  " + failure_headline(result, failure))
         lines.extend(_indent(failure_evidence(failure), "  "))
+        if alike:
+            names = ", ".join(escape_text(f.actor) for f in alike[:COPIES_NAMED])
+            more = ", ..." if len(alike) > COPIES_NAMED else ""
+            lines.append(
+                f"  ... and {plural(len(alike), 'more copy', 'more copies')} failed the same way: "
+                f"{names}{more}"
+            )
         if failure.actor in shown_transcripts:
             continue
         shown_transcripts.add(failure.actor)

@@ -15,6 +15,7 @@ read without guessing.
 from __future__ import annotations
 
 import re
+import shlex
 import signal
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -149,7 +150,8 @@ def tail_lines(data: bytes, *, dropped: int = 0, max_lines: int = 20) -> list[st
 
 def format_output(actor: str, output: ProcessOutput, *, max_lines: int = 20) -> list[str]:
     """A process's command, pid, how it ended and the tails of stdout and stderr."""
-    argv = " ".join(escape_text(a) for a in output.argv)
+    # Quoted as a shell would need it, so empty and spaced arguments stay visible.
+    argv = escape_text(shlex.join(output.argv))
     pid = f", pid {output.pid}" if output.pid is not None else ""
     lines = [f"process {escape_text(actor)} ({argv}){pid}: {describe_exit(output)}"]
     for stream, data, dropped in (
