@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -50,14 +51,15 @@ from .transport import (
     open_stream,
 )
 
+if sys.version_info < (3, 11):
+    from exceptiongroup import BaseExceptionGroup
+
 if TYPE_CHECKING:
     from . import processes
 
 #: Connections being opened at once across a run: beyond the kernel's accept
 #: backlog, connects stall for a second in SYN retransmission.
 MAX_CONNECTS_IN_FLIGHT = 512
-#: How long teardown may take before we give up waiting (processes are SIGKILLed well before).
-TEARDOWN_LIMIT = 30.0
 
 
 def default_jobs() -> int:
@@ -103,6 +105,7 @@ class DatagramPeer:
         self.sock = sock
         self.peer = peer
         self.send_channel, self.receive_channel = trio.open_memory_channel[bytes](1024)
+        self.overflowed = False
 
     async def send(self, data: bytes) -> None:
         if self.peer.is_unix and not self.peer.path:
@@ -147,10 +150,20 @@ class ScriptedServerRun:
             self._nursery = nursery
             task_status.started()
             with self._accept_scope:
-                if isinstance(self.endpoint, StreamListener):
-                    await self.endpoint.serve(self._accepted)
-                else:
-                    await self._receive_datagrams()
+                try:
+                    if isinstance(self.endpoint, StreamListener):
+                        await self.endpoint.serve(self._accepted)
+                    else:
+                        await self._receive_datagrams()
+                except TransportError as exc:
+                    self._server_failure(str(exc))
+
+    def _server_failure(self, message: str) -> None:
+        self.run.record_failure(
+            Failure(
+                actor=self.spec.name, role="server", message=message, location=self.spec.location
+            )
+        )
 
     def _new_actor(self, connection: StreamConnection | DatagramPeer, peer: Address) -> Actor:
         n = len(self.actors) + 1
@@ -203,21 +216,23 @@ class ScriptedServerRun:
         try:
             link.send_channel.send_nowait(data)
         except trio.WouldBlock:
-            self.run.record_failure(
-                Failure(
-                    actor=f"{self.spec.name}",
-                    role="server",
-                    message=f"more than 1024 datagrams from {peer} wait unread by the handler",
-                    location=self.spec.location,
+            if not link.overflowed:  # said once per sender, however many are dropped
+                link.overflowed = True
+                self._server_failure(
+                    f"more than 1024 datagrams from {peer} wait unread by the handler"
                 )
-            )
 
     async def finish(self) -> None:
         """Every client is done: take what is still queued, end idle handlers, wait for the rest."""
         self.closing = True
         if isinstance(self.endpoint, StreamListener):
             assert self._nursery is not None
-            for conn in self.endpoint.accept_pending():
+            try:
+                pending = self.endpoint.accept_pending()
+            except TransportError as exc:
+                self._server_failure(str(exc))
+                pending = []
+            for conn in pending:
                 self._accepted(conn)
         else:
             while (got := self.endpoint.receive_from_nowait()) is not None:
@@ -228,8 +243,7 @@ class ScriptedServerRun:
                 actor.idle_scope.cancel()
         if self.active:
             self.idle_done = trio.Event()
-            if self.active:
-                await self.idle_done.wait()
+            await self.idle_done.wait()
 
     def check_connections(self) -> Failure | None:
         expected = self.spec.connections
@@ -276,6 +290,7 @@ class ScenarioRun:
     _cancel: trio.CancelScope | None = None
     _clock0: float = 0.0
     _unixgram_clients: int = 0
+    _expanding: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         timeout = (
@@ -320,7 +335,14 @@ class ScenarioRun:
         if len(path) == 1:
             for name, template in self.scenario.vars:
                 if name == path[0]:
-                    value = template.expand(self.state.lookup_for({}))
+                    if name in self._expanding:
+                        cycle = " -> ".join([*self._expanding, name])
+                        raise PlaceholderError(f"vars refer to each other in a cycle: {cycle}")
+                    self._expanding.append(name)
+                    try:
+                        value = template.expand(self.state.lookup_for({}))
+                    finally:
+                        self._expanding.pop()
                     self.state.values[path] = value
                     return value
         raise PlaceholderError(f"unknown placeholder {ref.text}")
@@ -363,14 +385,19 @@ class ScenarioRun:
             async with trio.open_nursery() as nursery:
                 self._cancel = nursery.cancel_scope
                 try:
-                    await self._start_servers(nursery)
-                except SetupError as exc:
-                    self.setup_error = exc
+                    try:
+                        await self._start_servers(nursery)
+                    except SetupError as exc:
+                        self.setup_error = exc
+                    else:
+                        await self._run_phase()
+                finally:
+                    # Inside the nursery, so the servers' output readers (shielded,
+                    # in this nursery) are still reading while the servers stop.
+                    self.stopping = True
+                    with trio.CancelScope(shield=True):
+                        await self._stop_processes()
                     nursery.cancel_scope.cancel()
-                else:
-                    await self._run_phase()
-                self.stopping = True
-                nursery.cancel_scope.cancel()
         if timeout_scope.cancelled_caught:
             self.timed_out = True
             self._timeout_failures()
@@ -490,10 +517,10 @@ class ScenarioRun:
         actor = Actor(
             self.state, label=label, name=spec.name, role="client", framing=spec.framing, copy=copy
         )
+        actor.home = spec.location
         self.actors.append(actor)
 
         async def connect() -> None:
-            actor._set_timeout(None)
             try:
                 text = spec.connect.expand(actor.lookup)
             except PlaceholderError as exc:
@@ -503,6 +530,10 @@ class ScenarioRun:
             except AddressError as exc:
                 raise actor.fail(f"connect: {exc}", location=spec.location) from None
             async with self.connect_limiter:
+                # The step timeout covers the connect itself, not the wait for a turn.
+                actor.current_started = perf_counter()
+                actor.connecting_to = str(address)
+                actor._set_timeout(None)
                 try:
                     if address.is_stream:
                         actor.conn = await open_stream(address)
@@ -516,6 +547,8 @@ class ScenarioRun:
                         actor.conn = await open_datagram(address, local)
                 except TransportError as exc:
                     raise actor.fail(str(exc), location=spec.location) from None
+            actor.connecting_to = None
+            actor.connecting_to = None
             actor.note("connected", note=f"to {address}")
 
         result = await actor.run(spec.steps, before=connect)
@@ -540,6 +573,16 @@ class ScenarioRun:
         self.actor_results.append(result)
         if result.failure is not None:
             self.record_failure(result.failure)
+
+    def internal_error(self, exc: BaseException) -> None:
+        """Record *exc*, a bug in sockscen, as this scenario's setup error."""
+        leaves = list(_leaf_exceptions(exc))
+        text = "; ".join(f"{type(e).__name__}: {e}" for e in leaves) or repr(exc)
+        self.setup_error = SetupError(
+            f"internal error in sockscen (this is a bug, please report it): {text}",
+            self.scenario.location,
+        )
+        self.completed = True
 
     def _timeout_failures(self) -> None:
         message = (
@@ -574,13 +617,16 @@ class ScenarioRun:
     def _all_actors(self) -> list[Actor]:
         return [*self.actors, *(a for s in self.servers for a in s.actors)]
 
+    async def _stop_processes(self) -> None:
+        """Stop every process server at once (each stop is bounded and idempotent)."""
+        async with trio.open_nursery() as nursery:
+            for proc in self.process_servers:
+                nursery.start_soon(proc.stop)
+
     async def teardown(self) -> None:
         """Stop processes, close sockets, remove the temporary directory.  Shield it."""
         self.stopping = True
-        with trio.move_on_after(TEARDOWN_LIMIT):
-            async with trio.open_nursery() as nursery:
-                for proc in self.process_servers:
-                    nursery.start_soon(proc.stop)
+        await self._stop_processes()
         for server in self.servers:
             server.close()
         for actor in self._all_actors():
@@ -599,6 +645,7 @@ class ScenarioRun:
         actors = [a.result for a in self._all_actors()]
         actors.extend(self.actor_results)
         actors.extend(self.interrupted_clients)
+        failures = list(self.failures)
         for proc, spec in self._process_pairs():
             seen = any(f.role == "process-server" and f.actor == spec.name for f in self.failures)
             # The watcher may not have run before teardown (a crash racing the end).
@@ -606,7 +653,7 @@ class ScenarioRun:
             actor = proc.result(exited_early=early)
             actors.append(actor)
             if actor.failure is not None and not seen:
-                self.failures.append(actor.failure)
+                failures.append(actor.failure)
         for actor in actors:
             if (
                 actor.failure is None
@@ -618,7 +665,7 @@ class ScenarioRun:
             outcome = Outcome.ERROR
         elif interrupted and not self.completed:
             outcome = Outcome.SKIPPED
-        elif self.failures:
+        elif failures:
             outcome = Outcome.FAILED
         else:
             outcome = Outcome.PASSED
@@ -633,7 +680,7 @@ class ScenarioRun:
             duration=duration,
             started_at=self.started_at or time.time(),
             actors=actors,
-            failures=list(self.failures),
+            failures=failures,
             error=(
                 self.setup_error.message
                 if self.setup_error
@@ -703,6 +750,9 @@ async def run_async(
             run = ScenarioRun(scenario, options, connect_limiter)
             try:
                 await run.execute()
+            except Exception as exc:
+                # A bug in sockscen: this scenario is an error, the run and its reports go on.
+                run.internal_error(exc)
             finally:
                 with trio.CancelScope(shield=True):
                     await run.teardown()
@@ -740,6 +790,12 @@ async def run_async(
     return run_result
 
 
+def _leaf_exceptions(exc: BaseException) -> list[BaseException]:
+    if isinstance(exc, BaseExceptionGroup):
+        return [leaf for inner in exc.exceptions for leaf in _leaf_exceptions(inner)]
+    return [exc]
+
+
 def _not_run(scenario: Scenario) -> ScenarioResult:
     return ScenarioResult(
         id=scenario.id,
@@ -775,12 +831,16 @@ def run(
 
     async def main() -> None:
         async with trio.open_nursery() as nursery:
+            # The watcher lives outside the scope it cancels: it keeps its signal
+            # handlers during cleanup, so a second Ctrl-C cannot kill us mid-teardown.
+            run_scope = trio.CancelScope()
             if handle_signals:
-                await nursery.start(_watch_signals, nursery.cancel_scope, received)
+                await nursery.start(_watch_signals, run_scope, received)
             try:
-                await run_async(
-                    scenarios, options, on_start=on_start, on_result=on_result, sink=sink
-                )
+                with run_scope:
+                    await run_async(
+                        scenarios, options, on_start=on_start, on_result=on_result, sink=sink
+                    )
             finally:
                 nursery.cancel_scope.cancel()
 
@@ -797,9 +857,15 @@ async def _watch_signals(
     received: list[int],
     task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
 ) -> None:
-    with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+    """The first SIGINT/SIGTERM/SIGHUP cancels *scope* (an orderly stop); a second one
+    kills every process we started at once, and the orderly cleanup carries on."""
+    with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM, signal.SIGHUP) as signals:
         task_status.started()
         async for signum in signals:
             received.append(signum)
-            scope.cancel()
-            return
+            if len(received) == 1:
+                scope.cancel()
+            else:
+                from .processes import kill_remaining
+
+                kill_remaining()

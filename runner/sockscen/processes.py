@@ -665,7 +665,10 @@ class ServerProcess:
         self.prepared = prepared
         self._proc = proc
         self._capture = capture
-        self._io_scope = trio.CancelScope()
+        # Shielded: the output readers must outlive the scenario's cancellation until
+        # stop() has ended the process and drained them (a server printing on SIGTERM
+        # would otherwise die of SIGPIPE, and its last words would be lost).
+        self._io_scope = trio.CancelScope(shield=True)
         self._stop_started = False
         self._stopped = trio.Event()
         self._stopped_by_runner = False

@@ -12,6 +12,7 @@ microseconds (see the architecture notes).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from time import perf_counter
@@ -53,6 +54,11 @@ from .transport import TransportError
 
 #: How early a step's deadline may be (see ``Actor._set_timeout``).
 DEADLINE_SLACK = 0.001
+#: A ``repeat`` yields to trio at least once per this many iterations.
+REPEAT_YIELD_EVERY = 16
+#: Transcript entries and step results kept per actor: beyond twice this, the
+#: oldest half is dropped (and counted), so a long ``repeat`` cannot eat memory.
+HISTORY_LIMIT = 20_000
 
 # --------------------------------------------------------------------------- connections
 
@@ -209,6 +215,14 @@ class Actor:
         self.eof = False
         self.closed_by: str | None = None
         self.pending_datagram: bytes | None = None
+        #: Bytes (or datagrams) consumed by expects so far: a repeat's progress.
+        self.taken = 0
+        self.dropped_events = 0
+        self.dropped_steps = 0
+        #: Where a client is connecting while it has no step yet (for a timeout message).
+        self.connecting_to: str | None = None
+        #: Where failures outside any step point (a client's declaration).
+        self.home: Location | None = None
         self.result = ActorResult(
             actor=label, name=name, role=role, outcome=Outcome.PASSED, copy=copy
         )
@@ -227,11 +241,15 @@ class Actor:
         return perf_counter() - self.state.started
 
     def note(self, kind: EventKind, data: bytes = b"", note: str = "") -> None:
-        self.result.transcript.append(
+        transcript = self.result.transcript
+        transcript.append(
             TranscriptEntry(
                 self.now(), self.label, kind, data[:TRANSCRIPT_DATA_LIMIT], len(data), note
             )
         )
+        if len(transcript) > 2 * HISTORY_LIMIT:
+            del transcript[:HISTORY_LIMIT]
+            self.dropped_events += HISTORY_LIMIT
 
     def fail(
         self,
@@ -258,7 +276,7 @@ class Actor:
                 message=message,
                 step=label,
                 step_text=describe_step(step) if step is not None else None,
-                location=location or (step.location if step is not None else None),
+                location=location or (step.location if step is not None else self.home),
                 expected=expected,
                 expected_text=expected_text,
                 received=received,
@@ -301,10 +319,33 @@ class Actor:
             self._record_failure(self.fail(f"{exc}").failure)
         except FramingError as exc:
             self._record_failure(self.fail(str(exc)).failure)
+        except UnicodeError as exc:
+            # Text (often a captured value) that its encoding cannot carry.
+            self._record_failure(self.fail(f"cannot encode the payload: {exc}").failure)
+        except re.error as exc:
+            self._record_failure(
+                self.fail(
+                    f"the regex with its placeholders expanded does not compile: {exc}"
+                ).failure
+            )
         finally:
             if self.conn is not None:
                 self.conn.close()
+            self._mark_dropped()
         return self.result
+
+    def _mark_dropped(self) -> None:
+        """Say in the transcript how many old events were not kept."""
+        if self.dropped_events:
+            transcript = self.result.transcript
+            first = transcript[0].time if transcript else self.now()
+            transcript.insert(
+                0,
+                TranscriptEntry(
+                    first, self.label, "note", note=f"{self.dropped_events} earlier events not kept"
+                ),
+            )
+            self.dropped_events = 0
 
     def _record_failure(self, failure: Failure) -> None:
         self.result.failure = failure
@@ -319,7 +360,11 @@ class Actor:
 
     def _step_done(self, step: Step, outcome: Outcome) -> None:
         now = perf_counter()
-        self.result.steps.append(
+        steps = self.result.steps
+        if len(steps) >= 2 * HISTORY_LIMIT:
+            del steps[:HISTORY_LIMIT]
+            self.dropped_steps += HISTORY_LIMIT
+        steps.append(
             StepResult(
                 step.label,
                 _KIND[type(step)],
@@ -350,7 +395,9 @@ class Actor:
         step = self.current
         waited = perf_counter() - self.current_started
         what = "the step"
-        if isinstance(step, Expect):
+        if step is None and self.connecting_to is not None:
+            what = f"a connection to {self.connecting_to}"
+        elif isinstance(step, Expect):
             what = "the expected data"
         elif isinstance(step, ExpectEof):
             what = "the peer to close the connection"
@@ -442,6 +489,7 @@ class Actor:
             outcome = matcher.check_frame(frame, lookup)
             if isinstance(outcome, Mismatch):
                 raise self._mismatch(step, outcome, frame)
+            self.taken += 1
             self._captured(outcome)
             return
         delimiter = None if self.framing is not NONE else matcher.delimiter(lookup)
@@ -465,6 +513,7 @@ class Actor:
                     if isinstance(verdict, Mismatch):
                         raise self._mismatch(step, verdict, frame)
                     del buffer[:consumed]
+                    self.taken += consumed
                     self._captured(verdict)
                     return
                 scanned = max(0, len(buffer) - len(self.framing.delimiter) + 1)
@@ -476,6 +525,7 @@ class Actor:
                     if isinstance(verdict, Mismatch):
                         raise self._mismatch(step, verdict, frame)
                     del buffer[: end + len(delimiter)]
+                    self.taken += end + len(delimiter)
                     self._captured(verdict)
                     return
                 scanned = max(0, len(buffer) - len(delimiter) + 1)
@@ -483,6 +533,7 @@ class Actor:
                 result = matcher.match_stream(buffer, self.eof, lookup, scanned)
                 if type(result) is Matched:
                     del buffer[: result.consumed]
+                    self.taken += result.consumed
                     if result.captures:
                         self._captured(result)
                     return
@@ -530,6 +581,7 @@ class Actor:
             self._scope.deadline = math.inf
             await trio.sleep(step.duration)
         elif isinstance(step, Notify):
+            self._scope.deadline = math.inf  # the previous step's deadline must not apply here
             self.state.event(step.event).set()
             self.note("notify", note=step.event)
             await trio.lowlevel.checkpoint()
@@ -538,6 +590,7 @@ class Actor:
             await self.state.event(step.event).wait()
             self.note("wait", note=step.event)
         elif isinstance(step, Close):
+            self._scope.deadline = math.inf
             conn = self._need_conn()
             conn.close()
             self.closed_by = f"step {step.label} closed it"
@@ -549,6 +602,7 @@ class Actor:
             await conn.shutdown()  # type: ignore[attr-defined]
             self.note("shutdown")
         elif isinstance(step, Abort):
+            self._scope.deadline = math.inf
             conn = self._need_conn()
             conn.abort()  # type: ignore[attr-defined]
             self.closed_by = f"step {step.label} aborted it"
@@ -621,7 +675,19 @@ class Actor:
                     break
                 n += 1
                 self.iteration[-1] = n
+                taken = self.taken
                 await self._run_steps(step.steps)
+                if step.count is None and self.taken == taken:
+                    raise self.fail(
+                        "this repeat (without count) made no progress: an iteration consumed "
+                        "no data, so it would loop forever; make its expects consume at least "
+                        "one byte, or give it a count",
+                        step=step,
+                    )
+                if n % REPEAT_YIELD_EVERY == 0:
+                    # Steps that never wait (a zero-length expect, notify) must not keep
+                    # trio from noticing a timeout or Ctrl-C.
+                    await trio.lowlevel.checkpoint()
         finally:
             self.iteration.pop()
         self.current = step

@@ -123,10 +123,12 @@ class StreamConnection:
                 data = sock.recv(RECEIVE_SIZE)
             except BlockingIOError:
                 self._unyielded = 0
-                await trio.lowlevel.wait_readable(sock)
-                return sock.recv(RECEIVE_SIZE)
-        except ConnectionResetError:
-            raise TransportError(f"the connection to {self.peer} was reset by the peer") from None
+                while True:  # readiness can be spurious: wait again until data or EOF
+                    await trio.lowlevel.wait_readable(sock)
+                    try:
+                        return sock.recv(RECEIVE_SIZE)
+                    except BlockingIOError:
+                        continue
         except OSError as exc:
             raise TransportError(describe_os_error(exc, "receive from", self.peer)) from None
         await self._maybe_yield()
@@ -216,9 +218,17 @@ class StreamListener:
                 raw, peer = self.sock.accept()
             except (BlockingIOError, InterruptedError):
                 return accepted
-            except OSError:
-                # ECONNABORTED and friends: that connection is gone, the others are fine.
-                continue
+            except OSError as exc:
+                if exc.errno in (errno.ECONNABORTED, errno.EPROTO, errno.EPERM):
+                    continue  # that connection is gone; the others are fine
+                for conn in accepted:
+                    conn.close()
+                if exc.errno in (errno.EMFILE, errno.ENFILE):
+                    raise TransportError(
+                        f"cannot accept more connections on {self.address}: too many open files "
+                        "(raise the limit with `ulimit -n`, or lower count / -j)"
+                    ) from None
+                raise TransportError(describe_os_error(exc, "accept on", self.address)) from None
             raw.setblocking(False)
             if not self.address.is_unix:
                 raw.setsockopt(stdsocket.IPPROTO_TCP, stdsocket.TCP_NODELAY, 1)
@@ -252,6 +262,7 @@ class DatagramSocket:
         self.local = local
         self.peer = peer
         self.closed = False
+        self._unyielded = 0
 
     async def send_to(self, data: bytes, peer: Address) -> None:
         try:
@@ -282,12 +293,22 @@ class DatagramSocket:
         try:
             while True:
                 try:
-                    return self._sock.recv(DATAGRAM_SIZE)
+                    data = self._sock.recv(DATAGRAM_SIZE)
+                    break
                 except BlockingIOError:
+                    self._unyielded = 0
                     await trio.lowlevel.wait_readable(self._sock)
         except OSError as exc:
             where = self.peer or self.local
             raise TransportError(describe_os_error(exc, "receive a datagram from", where)) from None
+        await self._maybe_yield()
+        return data
+
+    async def _maybe_yield(self) -> None:
+        self._unyielded += 1
+        if self._unyielded >= StreamConnection._YIELD_EVERY:
+            self._unyielded = 0
+            await trio.lowlevel.checkpoint()
 
     def receive_nowait(self) -> bytes | None:
         """A datagram already waiting, or None."""
@@ -300,7 +321,9 @@ class DatagramSocket:
         while True:
             got = self.receive_from_nowait()
             if got is not None:
+                await self._maybe_yield()  # a flood of datagrams must not starve the rest
                 return got
+            self._unyielded = 0
             await trio.lowlevel.wait_readable(self._sock)
 
     def receive_from_nowait(self) -> tuple[bytes, Address] | None:
@@ -310,11 +333,16 @@ class DatagramSocket:
         about one peer (ECONNREFUSED after replying to a closed port) must
         not stop the others.
         """
-        try:
-            data, raw_peer = self._sock.recvfrom(DATAGRAM_SIZE)
-        except OSError:
-            return None
-        return data, _datagram_peer(self.local, raw_peer)
+        while True:
+            try:
+                data, raw_peer = self._sock.recvfrom(DATAGRAM_SIZE)
+            except (BlockingIOError, InterruptedError):
+                return None
+            except OSError as exc:
+                if exc.errno in _ICMP_ERRORS:
+                    continue  # an ICMP error about one peer; the queued datagrams are fine
+                return None
+            return data, _datagram_peer(self.local, raw_peer)
 
     def close(self) -> None:
         if not self.closed:
@@ -322,6 +350,12 @@ class DatagramSocket:
             trio.lowlevel.notify_closing(self._sock)
             self._sock.close()
             _unlink_socket_file(self.local)
+
+
+#: Errors a datagram socket reports for an earlier send to one peer (from ICMP).
+_ICMP_ERRORS = frozenset(
+    {errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH, errno.ECONNRESET}
+)
 
 
 def _datagram_peer(local: Address, raw: object) -> Address:
@@ -375,8 +409,11 @@ def _unix_in_use(address: Address) -> str:
         return f"cannot listen on {address}: another program listens on that abstract name"
     probe = stdsocket.socket(stdsocket.AF_UNIX, _kind(address))
     try:
-        probe.settimeout(1.0)
+        # Non-blocking: a full backlog (EAGAIN) still means someone listens there.
+        probe.setblocking(False)
         probe.connect(address.path)
+    except BlockingIOError:
+        pass
     except OSError:
         return (
             f"cannot listen on {address}: a file already exists at {address.path} "

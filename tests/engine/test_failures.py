@@ -395,3 +395,106 @@ def test_a_large_exact_payload_arriving_in_pieces_passes(run_yaml: RunYaml, tmp_
         """
     )
     assert result.outcome is Outcome.PASSED, result.failures
+
+
+def test_a_repeat_that_consumes_nothing_fails_instead_of_spinning(run_yaml: RunYaml) -> None:
+    """An uncounted repeat whose steps take no data would loop forever: it fails at once."""
+    result = run_yaml(
+        """
+        name: zero width
+        servers:
+          s:
+            listen: tcp://127.0.0.1:0
+            handle:
+              - repeat:
+                  steps:
+                    - expect: {length: 0}
+        clients:
+          c:
+            connect: ${s.url}
+            steps:
+              - send: "data"
+              - expect_eof
+        """
+    )
+    assert result.outcome is Outcome.FAILED
+    failure = result.failures[0]
+    assert failure.role == "server"
+    assert failure.message.startswith("this repeat (without count) made no progress")
+
+
+def test_a_huge_counted_repeat_still_honours_the_scenario_timeout(run_yaml: RunYaml) -> None:
+    """Steps that never wait inside a large repeat cannot keep trio from timing out."""
+    started = time.monotonic()
+    result = run_yaml(
+        """
+        name: busy
+        timeout: 300ms
+        servers:
+          s:
+            listen: tcp://127.0.0.1:0
+            handle:
+              - expect_eof
+        clients:
+          c:
+            connect: ${s.url}
+            steps:
+              - repeat:
+                  count: 1000000000
+                  steps:
+                    - expect: {length: 0}
+        """
+    )
+    assert result.outcome is Outcome.FAILED
+    assert "timed out after 0.3s" in result.failures[0].message
+    assert time.monotonic() - started < 3
+
+
+def test_cyclic_vars_fail_the_step_naming_the_cycle(run_yaml: RunYaml) -> None:
+    """vars that refer to each other are a clear failure, not a crash of the runner."""
+    result = run_yaml(
+        """
+        name: cycle
+        vars:
+          a: "${b}"
+          b: "${a}"
+        servers:
+          s:
+            listen: tcp://127.0.0.1:0
+            handle:
+              - expect_eof
+        clients:
+          c:
+            connect: ${s.url}
+            steps:
+              - send: "${a}"
+        """
+    )
+    assert result.outcome is Outcome.FAILED
+    assert "vars refer to each other in a cycle: a -> b -> a" in result.failures[0].message
+
+
+def test_text_its_encoding_cannot_carry_fails_the_step(run_yaml: RunYaml) -> None:
+    """A captured character that latin-1 cannot encode fails that send, located."""
+    result = run_yaml(
+        """
+        name: encoding
+        servers:
+          s:
+            listen: tcp://127.0.0.1:0
+            handle:
+              - send: "word=€;"
+              - expect_eof
+        clients:
+          c:
+            connect: ${s.url}
+            steps:
+              - expect: {regex: "word=(?P<w>[^;]+);"}
+              - send: {text: "${w}", encoding: latin-1}
+        """
+    )
+    assert result.outcome is Outcome.FAILED
+    failure = result.failures[0]
+    assert failure.actor == "c"
+    assert failure.step == "2"
+    assert failure.message.startswith("cannot encode the payload:")

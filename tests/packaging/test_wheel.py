@@ -62,13 +62,17 @@ def test_wheel_ships_the_schemas(wheel: Path) -> None:
 
 def test_installed_wheel_runs_schema_and_a_scenario(wheel: Path, tmp_path: Path) -> None:
     """In a fresh venv with only the wheel installed, `sockscen schema` and `sockscen run` work."""
+    # Nothing of the source tree may leak in (PYTHONPATH=runner would make pip
+    # think sockscen is already installed).
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300, env=env)
     python = venv / "bin" / "python"
     subprocess.run(
         [str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)],
         check=True,
         timeout=300,
+        env=env,
     )
     # The dependencies (trio, yaml, jsonschema) come from this test environment,
     # appended after the venv's own site-packages so sockscen itself is the wheel's.
@@ -83,7 +87,6 @@ def test_installed_wheel_runs_schema_and_a_scenario(wheel: Path, tmp_path: Path)
         p for p in {*site.getsitepackages(), sysconfig.get_paths()["purelib"]} if os.path.isdir(p)
     ]
     Path(purelib, "outer-deps.pth").write_text("\n".join(outer) + "\n")
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     sockscen = venv / "bin" / "sockscen"
 
     where = subprocess.run(

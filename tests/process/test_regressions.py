@@ -188,3 +188,36 @@ def test_stop_of_a_server_that_keeps_running_is_a_stop(tmp_path: Path) -> None:
         return proc.exited_by_itself
 
     assert trio.run(main) is False
+
+
+def test_a_server_that_logs_on_sigterm_exits_cleanly_and_its_words_are_kept(
+    tmp_path: Path,
+) -> None:
+    """Output readers outlive the scenario's end until the server has stopped (no SIGPIPE)."""
+    code = (
+        "import signal, sys, time\n"
+        "def bye(*_):\n"
+        "    print('shutting down cleanly', flush=True)\n"
+        "    sys.exit(0)\n"
+        "signal.signal(signal.SIGTERM, bye)\n"
+        "print('ready', flush=True)\n"
+        "while True: time.sleep(1)\n"
+    )
+    result = run_one(
+        f"""
+name: logs on shutdown
+servers:
+  app:
+    command: [{PYTHON}, -c, {code!r}]
+    ready: {{stdout: ready}}
+    expect_exit: 0
+clients:
+  c:
+    command: [{PYTHON}, -c, "pass"]
+""",
+        tmp_path,
+    )
+    assert result.outcome is Outcome.PASSED, format_failure(result)
+    (app,) = [output for actor, output in result.outputs if actor == "app"]
+    assert app.stdout == b"ready\nshutting down cleanly\n"
+    assert app.returncode == 0
