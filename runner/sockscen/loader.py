@@ -7,6 +7,7 @@ of every document of every file, so one run shows them all.
 
 from __future__ import annotations
 
+import codecs
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -106,11 +107,15 @@ def _read(path: Path, shown: str) -> tuple[str | None, Problem | None]:
         return None, Problem(None, f"{shown}: is a directory")
     except OSError as exc:
         return None, Problem(None, f"{shown}: cannot read the file: {exc.strerror or exc}")
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]  # so positions below count from the text
     try:
-        return data.decode("utf-8-sig"), None
+        return data.decode("utf-8"), None
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        # A character column, like every other location (the line's start is valid UTF-8).
+        col = len(data[line_start : exc.start].decode("utf-8", "replace")) + 1
         return None, Problem(
             Location(shown, line, col),
             f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x})",

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from time import perf_counter
-from typing import Protocol
+from typing import Protocol, cast
 
 import trio
 
@@ -76,6 +76,8 @@ class Connection(Protocol):
 
 
 class StreamOps(Connection, Protocol):
+    """What only stream connections offer (the schema keeps these steps off datagram actors)."""
+
     async def shutdown(self) -> None: ...
 
     def abort(self) -> None: ...
@@ -208,6 +210,7 @@ class Actor:
         self.state = state
         self.label = label
         self.framing = framing
+        self.framed = framing.is_framed
         self.conn: Connection | None = connection
         self.captures: dict[str, str] = {}
         self.lookup = state.lookup_for(self.captures)
@@ -437,7 +440,7 @@ class Actor:
     async def _send(self, step: Send) -> None:
         conn = self._need_conn()
         data = step.payload.render(self.lookup)
-        if self.framing is not NONE:
+        if self.framed:
             data = self.framing.encode(data)
         if step.chunk is None or step.chunk >= len(data):
             self._set_timeout(None)
@@ -485,16 +488,16 @@ class Actor:
         lookup = self.lookup
         if not conn.is_stream:
             datagram = await self._next_datagram()
-            frame = self.framing.unwrap_datagram(datagram) if self.framing is not NONE else datagram
+            frame = self.framing.unwrap_datagram(datagram) if self.framed else datagram
             outcome = matcher.check_frame(frame, lookup)
             if isinstance(outcome, Mismatch):
                 raise self._mismatch(step, outcome, frame)
             self.taken += 1
             self._captured(outcome)
             return
-        delimiter = None if self.framing is not NONE else matcher.delimiter(lookup)
+        delimiter = None if self.framed else matcher.delimiter(lookup)
         limit = self.state.max_buffer
-        if self.framing is NONE and delimiter is None:
+        if not self.framed and delimiter is None:
             size = matcher.size(lookup)
             if size is not None and size > limit:
                 raise self.fail(
@@ -505,7 +508,7 @@ class Actor:
         # How far the buffer was already examined, so each new chunk costs only its size.
         scanned = 0
         while True:
-            if self.framing is not NONE:
+            if self.framed:
                 got = self.framing.decode(buffer, limit, scanned)
                 if got is not None:
                     frame, consumed = got
@@ -541,7 +544,7 @@ class Actor:
                     raise self._mismatch(step, result, bytes(buffer[: max(result.shown, 1)]))
                 scanned = len(buffer)
             if self.eof:
-                what = "a complete frame" if self.framing is not NONE else "the delimiter"
+                what = "a complete frame" if self.framed else "the delimiter"
                 raise self.fail(
                     f"the peer closed the connection before {what} arrived",
                     expected=self._expected_bytes(step),
@@ -599,12 +602,12 @@ class Actor:
         elif isinstance(step, Shutdown):
             conn = self._need_conn()
             self._set_timeout(None)
-            await conn.shutdown()  # type: ignore[attr-defined]
+            await cast(StreamOps, conn).shutdown()
             self.note("shutdown")
         elif isinstance(step, Abort):
             self._scope.deadline = math.inf
             conn = self._need_conn()
-            conn.abort()  # type: ignore[attr-defined]
+            cast(StreamOps, conn).abort()
             self.closed_by = f"step {step.label} aborted it"
             self.note("abort")
             await trio.lowlevel.checkpoint()
@@ -735,7 +738,7 @@ class Actor:
     def _peek_after_cancel(self, conn: Connection) -> bool:
         """After an idle wait was cancelled: is data already here that the wait missed?"""
         if conn.is_stream:
-            data = conn.receive_nowait()  # type: ignore[attr-defined]
+            data = cast(StreamOps, conn).receive_nowait()
             if data:
                 self.note("received", data)
                 self.buffer += data

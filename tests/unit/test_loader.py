@@ -179,3 +179,15 @@ def test_loader_exports() -> None:
     assert callable(loader.load_file)
     assert callable(loader.load_text)
     assert callable(loader.discover)
+
+
+def test_a_bad_byte_after_a_bom_is_placed_in_the_text(tmp_path: Path) -> None:
+    """The BOM is not counted: the bad byte's line and (character) column are the text's."""
+    path = tmp_path / "bom.yaml"
+    path.write_bytes(b"\xef\xbb\xbfname: caf\xc3\xa9\nx: \xff\n")
+    with pytest.raises(ConfigError) as info:
+        load_paths([path])
+    (problem,) = info.value.problems
+    assert problem.location is not None
+    assert (problem.location.line, problem.location.col) == (2, 4)
+    assert problem.message == "the file is not UTF-8 text (byte 0xff)"
