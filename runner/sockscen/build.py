@@ -20,6 +20,7 @@ import os
 import re
 import shlex
 import signal
+import stat
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,6 +72,10 @@ _STEP_KEYS = (
     "wait",
     "repeat",
 )
+
+
+#: The largest ``file:`` payload read into memory.
+MAX_PAYLOAD_FILE = 256 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -336,6 +341,12 @@ class _Builder:
             except AddressError as exc:
                 self.problem(at, str(exc))
                 return tpl, scheme
+            if not listen and not address.is_unix and address.port == 0:
+                self.problem(
+                    at,
+                    "port 0 only means 'pick a free port' in listen:; connect needs a real port",
+                    "write ${server.url} to connect to a server of this scenario",
+                )
             if (
                 address.is_unix
                 and not address.is_abstract
@@ -449,8 +460,23 @@ class _Builder:
         return BytesPart(data, "base64")
 
     def file_part(self, name: str, at: PathKey) -> Part | None:
+        if "\0" in name:
+            self.problem(at, "a file name cannot contain a NUL character")
+            return None
         full = Path(self.directory, name)
         try:
+            info = full.stat()
+            # A FIFO would block and /dev/zero never ends: read regular files only.
+            if not stat.S_ISREG(info.st_mode):
+                self.problem(at, f"file {name!r} is not a regular file ({full})")
+                return None
+            if info.st_size > MAX_PAYLOAD_FILE:
+                self.problem(
+                    at,
+                    f"file {name!r} has {info.st_size} bytes, more than the "
+                    f"{MAX_PAYLOAD_FILE // (1024 * 1024)} MiB a payload file may have",
+                )
+                return None
             data = full.read_bytes()
         except FileNotFoundError:
             self.problem(
@@ -772,6 +798,8 @@ class _Builder:
                 )
             for i, item in enumerate(raw):
                 argv.append(self.template(_text(item), (*cat, i)))
+            if raw and _text(raw[0]) == "":
+                self.problem((*cat, 0), "the program name is empty")
         elif shell:
             argv.append(self.template(raw, cat))
         else:
@@ -791,6 +819,15 @@ class _Builder:
             for k, v in (node.get("env") or {}).items()
         )
         cwd = self.template(node["cwd"], (*at, "cwd")) if "cwd" in node else None
+        # The OS takes arguments, environment and paths as C strings.
+        texts = [(cat if not isinstance(raw, list) else (*cat, i), t) for i, t in enumerate(argv)]
+        texts += [((*at, "env", k), t) for k, t in env]
+        texts += [((*at, "cwd"), cwd)] if cwd is not None else []
+        for where, tpl in texts:
+            if "\0" in tpl.source:
+                self.problem(
+                    where, "a command argument, environment value or cwd cannot hold a NUL"
+                )
         return model.Command(tuple(argv), self.loc(cat), shell, env, cwd)
 
     # ------------------------------------------------------------------ clients

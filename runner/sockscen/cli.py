@@ -459,7 +459,13 @@ def _load(paths: Sequence[str]) -> tuple[int, list[Scenario]]:
     """(number of files, scenarios); raises ConfigError (missing path included)."""
     from .loader import discover, load_paths
 
-    files = discover(paths)
+    try:
+        files = discover(paths)
+    except ConfigError:
+        # A missing path must not hide the problems of the files that exist:
+        # load_paths reports them all together.
+        load_paths(paths)
+        raise
     if not files:
         raise _NothingSelected(
             "no scenario files (*.yaml, *.yml) found in " + ", ".join(repr(p) for p in paths)

@@ -74,7 +74,9 @@ class ConfigError(SockscenError):
     problems: list[Problem] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.problems = sorted(self.problems, key=lambda p: p.sort_key)
+        # Two checks may find the same mistake: say it once.
+        unique = dict.fromkeys(self.problems)
+        self.problems = sorted(unique, key=lambda p: p.sort_key)
         super().__init__(self.render())
 
     def render(self) -> str:

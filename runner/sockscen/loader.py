@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import stat
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -49,7 +50,10 @@ def _walk(directory: Path) -> list[Path]:
     out: list[Path] = []
     for root, dirs, files in os.walk(directory):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        out.extend(Path(root, f) for f in files if f.endswith(SUFFIXES))
+        # Regular files only: a FIFO or a device named *.yaml would block or never end.
+        out.extend(
+            Path(root, f) for f in files if f.endswith(SUFFIXES) and os.path.isfile(Path(root, f))
+        )
     return sorted(out)
 
 
@@ -100,8 +104,20 @@ def _load_text(
     return scenarios, problems
 
 
+#: The largest scenario file read (a YAML scenario is a few kilobytes).
+MAX_SCENARIO_FILE = 16 * 1024 * 1024
+
+
 def _read(path: Path, shown: str) -> tuple[str | None, Problem | None]:
     try:
+        info = path.stat()
+        # A FIFO would block and /dev/zero never ends: read regular files only.
+        if not stat.S_ISREG(info.st_mode) and not path.is_dir():
+            return None, Problem(None, f"{shown}: not a regular file")
+        if info.st_size > MAX_SCENARIO_FILE:
+            return None, Problem(
+                None, f"{shown}: {info.st_size} bytes is too large for a scenario file"
+            )
         data = path.read_bytes()
     except IsADirectoryError:
         return None, Problem(None, f"{shown}: is a directory")

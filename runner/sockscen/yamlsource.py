@@ -152,9 +152,14 @@ class _Builder:
         if node.tag in _SCALAR_TAGS:
             try:
                 return _CONSTRUCTOR.yaml_constructors[node.tag](_CONSTRUCTOR, node)
-            except (ConstructorError, ValueError) as exc:
+            except (ConstructorError, ValueError, KeyError, OverflowError) as exc:
+                # e.g. `!!bool maybe` (a KeyError inside PyYAML), `!!int abc`.
+                reason = f": {exc}" if not isinstance(exc, KeyError) else ""
                 self.problems.append(
-                    Problem(self.loc(node), f"invalid YAML value {node.value!r}: {exc}")
+                    Problem(
+                        self.loc(node),
+                        f"invalid YAML value {node.value!r} for tag {node.tag}{reason}",
+                    )
                 )
                 return None
         self.refuse_tag(node)
@@ -232,6 +237,11 @@ def parse(text: str, path: str) -> tuple[list[Document], list[Problem]]:
     """
     documents: list[Document] = []
     problems: list[Problem] = []
+    deep = _too_deep(text, path)
+    if deep is not None:
+        # The composer recurses per level (in C with CSafeLoader): far enough, it
+        # overflows the C stack and kills the process instead of raising.
+        return documents, [deep]
     index = -1
     try:
         for node in yaml.compose_all(text, Loader=LOADER):
@@ -272,6 +282,43 @@ def parse(text: str, path: str) -> tuple[list[Document], list[Problem]]:
     except RecursionError:
         problems.append(Problem(Location(path, 1, 1), "the YAML is nested too deeply"))
     return documents, problems
+
+
+#: Deeper nesting than this is refused before parsing (no scenario comes near it).
+MAX_DEPTH = 200
+
+
+def _too_deep(text: str, path: str) -> Problem | None:
+    """A problem when *text* nests flow collections or indentation beyond ``MAX_DEPTH``.
+
+    A cheap over-approximation that runs before the parser: brackets inside
+    quotes or comments count too, which only matters for absurd files.
+    """
+    depth = 0
+    line, col = 1, 0
+    # Fewer brackets than the limit cannot nest that deep: skip the character walk.
+    brackets = text.count("[") + text.count("{")
+    for ch in text if brackets > MAX_DEPTH else "":
+        col += 1
+        if ch == "\n":
+            line, col = line + 1, 0
+        elif ch in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return Problem(
+                    Location(path, line, col),
+                    f"the YAML is nested too deeply (more than {MAX_DEPTH} levels)",
+                )
+        elif ch in "]}" and depth:
+            depth -= 1
+    for number, row in enumerate(text.splitlines(), 1):
+        indent = len(row) - len(row.lstrip(" "))
+        if indent > 4 * MAX_DEPTH:
+            return Problem(
+                Location(path, number, indent + 1),
+                f"the YAML is nested too deeply (indented {indent} spaces)",
+            )
+    return None
 
 
 def _kind(value: Any) -> str:

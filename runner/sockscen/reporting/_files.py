@@ -14,7 +14,13 @@ def write_atomic(path: str | Path, data: bytes) -> Path:
     The temporary file is opened normally so the report gets the usual
     umask-based permissions.
     """
-    target = Path(path)
+    # A symlink is written through (to its target); a FIFO or a device
+    # (/dev/stdout, a pipe a CI step reads) is written in place, never replaced.
+    target = Path(os.path.realpath(path))
+    if target.exists() and not target.is_file():
+        with open(target, "wb") as handle:
+            handle.write(data)
+        return target
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
