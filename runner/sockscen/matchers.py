@@ -109,7 +109,13 @@ class Exact(MatcherBase):
         self, buffer: bytes | bytearray, eof: bool, lookup: Lookup, checked: int = 0
     ) -> MatchOutcome:
         want = self.payload.render(lookup)
+        if buffer.startswith(want):  # the common case, without copying or slicing
+            return Matched(len(want))
         n = len(want)
+        if not buffer:  # the other common case: nothing has arrived yet
+            if eof:
+                return Mismatch(f"the peer closed the connection after 0 of {n} expected bytes", 0)
+            return NEED_MORE
         have = min(len(buffer), n)
         # Bytes before *checked* were compared on an earlier call: comparing only
         # the new ones keeps a multi-megabyte expectation linear, not quadratic.

@@ -55,7 +55,7 @@ from .transport import TransportError
 #: How early a step's deadline may be (see ``Actor._set_timeout``).
 DEADLINE_SLACK = 0.001
 #: A ``repeat`` yields to trio at least once per this many iterations.
-REPEAT_YIELD_EVERY = 16
+REPEAT_YIELD_EVERY = 64
 #: Transcript entries and step results kept per actor: beyond twice this, the
 #: oldest half is dropped (and counted), so a long ``repeat`` cannot eat memory.
 HISTORY_LIMIT = 20_000
@@ -495,15 +495,8 @@ class Actor:
             self.taken += 1
             self._captured(outcome)
             return
-        delimiter = None if self.framed else matcher.delimiter(lookup)
+        delimiter = None if self.framed or matcher.until is None else matcher.delimiter(lookup)
         limit = self.state.max_buffer
-        if not self.framed and delimiter is None:
-            size = matcher.size(lookup)
-            if size is not None and size > limit:
-                raise self.fail(
-                    f"this expectation needs {size} bytes, more than the read limit of "
-                    f"{limit} bytes: raise --max-buffer",
-                )
         buffer = self.buffer
         # How far the buffer was already examined, so each new chunk costs only its size.
         scanned = 0
@@ -557,6 +550,14 @@ class Actor:
                     expected=self._expected_bytes(step),
                     received=bytes(buffer[:4096]),
                 )
+            if not scanned and not self.framed and delimiter is None:
+                # About to wait for the first time: can this expectation fit at all?
+                size = matcher.size(lookup)
+                if size is not None and size > limit:
+                    raise self.fail(
+                        f"this expectation needs {size} bytes, more than the read limit of "
+                        f"{limit} bytes: raise --max-buffer",
+                    )
             await self._fill()
 
     def _captured(self, outcome: Matched | Mismatch | NeedMore) -> None:
