@@ -199,14 +199,16 @@ def parse_size(text: str) -> int:
     return size
 
 
-def _size_arg(text: str) -> int:
+def size_arg(text: str) -> int:
+    """argparse type of a byte size such as 64KiB (also used by the pytest plugin)."""
     try:
         return parse_size(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def _timeout_arg(text: str) -> float:
+def step_timeout_arg(text: str) -> float:
+    """argparse type of a step timeout: a duration above 0 (also used by the pytest plugin)."""
     try:
         seconds = parse_duration(text)
     except ValueError as exc:
@@ -333,14 +335,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     execution.add_argument(
         "--timeout",
-        type=_timeout_arg,
+        type=step_timeout_arg,
         metavar="DURATION",
         help="default timeout of each step, e.g. 500ms, 2s, 1m (default 5s; a step's own "
         "'timeout:' still wins)",
     )
     execution.add_argument(
         "--max-buffer",
-        type=_size_arg,
+        type=size_arg,
         default=DEFAULT_MAX_BUFFER,
         metavar="SIZE",
         help="most unread data kept per connection before an expect fails, e.g. 64KiB, "

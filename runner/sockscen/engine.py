@@ -76,12 +76,15 @@ class RunOptions:
     exitfirst: bool = False
     max_buffer: int = DEFAULT_MAX_BUFFER
 
+    @property
+    def effective_step_timeout(self) -> float:
+        """The step timeout in force: the option, else the language's default."""
+        return self.step_timeout if self.step_timeout is not None else DEFAULT_STEP_TIMEOUT
+
     def as_dict(self) -> dict[str, object]:
         return {
             "jobs": self.jobs or default_jobs(),
-            "step_timeout": self.step_timeout
-            if self.step_timeout is not None
-            else DEFAULT_STEP_TIMEOUT,
+            "step_timeout": self.effective_step_timeout,
             "exitfirst": self.exitfirst,
             "max_buffer": self.max_buffer,
         }
@@ -293,13 +296,10 @@ class ScenarioRun:
     _expanding: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        timeout = (
-            self.options.step_timeout
-            if self.options.step_timeout is not None
-            else DEFAULT_STEP_TIMEOUT
-        )
         self.state = ScenarioState(
-            started=0.0, default_timeout=timeout, max_buffer=self.options.max_buffer
+            started=0.0,
+            default_timeout=self.options.effective_step_timeout,
+            max_buffer=self.options.max_buffer,
         )
 
     # -- failures ------------------------------------------------------------

@@ -26,7 +26,6 @@ no state is shared between items, workers or sessions.
 
 from __future__ import annotations
 
-import argparse
 import functools
 import os
 import re
@@ -63,25 +62,20 @@ _markers_key = pytest.StashKey[set[str]]()
 # --------------------------------------------------------------------------- options
 
 
-def _duration_option(text: str) -> float:
-    from .durations import parse_duration
+# The CLI's option types, imported only when an option is given (the plugin loads
+# in every pytest run and must stay light).
 
-    try:
-        seconds = parse_duration(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    if seconds <= 0:
-        raise argparse.ArgumentTypeError(f"the step timeout must be more than 0, got {text!r}")
-    return seconds
+
+def _duration_option(text: str) -> float:
+    from .cli import step_timeout_arg
+
+    return step_timeout_arg(text)
 
 
 def _size_option(text: str) -> int:
-    from .cli import parse_size
+    from .cli import size_arg
 
-    try:
-        return parse_size(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+    return size_arg(text)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
