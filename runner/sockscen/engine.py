@@ -593,7 +593,7 @@ class ScenarioRun:
             self.failures.append(
                 Failure(
                     actor="scenario",
-                    role="client",
+                    role="scenario",
                     message=message,
                     location=self.scenario.location,
                 )

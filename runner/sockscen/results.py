@@ -25,7 +25,8 @@ class Outcome(str, enum.Enum):
     SKIPPED = "skipped"  # not run: -x stopped the run, or Ctrl-C came first
 
 
-Role = Literal["client", "server", "process-client", "process-server"]
+#: Which side an actor is on; ``scenario`` is for failures of the scenario as a whole.
+Role = Literal["client", "server", "process-client", "process-server", "scenario"]
 
 #: Transcript event kinds.  ``sent``/``received`` carry data; the others are notes.
 EventKind = Literal[

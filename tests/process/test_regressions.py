@@ -221,3 +221,28 @@ clients:
     (app,) = [output for actor, output in result.outputs if actor == "app"]
     assert app.stdout == b"ready\nshutting down cleanly\n"
     assert app.returncode == 0
+
+
+def test_a_scenario_timing_out_before_any_client_is_reported_as_the_scenario(
+    tmp_path: Path,
+) -> None:
+    """With no actor running, the timeout is the scenario's own: no made-up 'client'."""
+    result = run_one(
+        f"""
+name: slow start
+timeout: 300ms
+servers:
+  app:
+    command: [{PYTHON}, -c, "import time; time.sleep(30)"]
+    ready: {{delay: 5s}}
+clients:
+  c:
+    command: [{PYTHON}, -c, "pass"]
+""",
+        tmp_path,
+    )
+    assert result.outcome is Outcome.FAILED
+    failure = result.failures[0]
+    assert failure.role == "scenario"
+    assert "  the scenario (" in format_failure(result)
+    assert "the scenario timed out after 0.3s" in failure.message

@@ -41,6 +41,7 @@ _ROLE_WORDS: dict[Role, str] = {
     "server": "scripted server",
     "process-client": "process client",
     "process-server": "process server",
+    "scenario": "scenario",
 }
 
 _HEADLINE_WORDS = {
@@ -65,6 +66,8 @@ def _actor_result(result: ScenarioResult, actor: str) -> ActorResult | None:
 
 def actor_label(result: ScenarioResult, failure: Failure) -> str:
     """``client alice[3]``, ``scripted server echo#2``: which side failed, and which copy."""
+    if failure.role == "scenario":
+        return "the scenario"
     name = failure.actor
     found = _actor_result(result, name)
     if found is not None and found.copy is not None and "[" not in name:
