@@ -290,8 +290,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--verbose",
         action="count",
         default=0,
-        help="more detail: -v the reason under each failing scenario, -vv every step and "
-        "every transcript; also shows the traceback of internal errors",
+        help="more detail: -v the reason under each failing scenario and the output of "
+        "passing scenarios' processes, -vv every step and every transcript; also shows the "
+        "traceback of internal errors",
     )
     out.add_argument(
         "-q",
@@ -375,7 +376,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--show-output",
         action="store_true",
-        help="print the output of processes of passing scenarios too (failing ones always)",
+        help="print the output of processes of passing scenarios too (failing ones always; "
+        "-v does it as well)",
     )
     report.add_argument(
         "--junit-xml", metavar="PATH", help="write a JUnit XML report to PATH (for CI systems)"
@@ -568,7 +570,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         color={"auto": None, "yes": True, "no": False}[args.color],
         verbosity=verbosity,
         transcripts=args.transcript or verbosity >= 2,
-        show_output=args.show_output,
+        show_output=args.show_output or verbosity >= 1,
         progress=False if verbosity < 0 else None,
     )
     options = RunOptions(
