@@ -40,67 +40,6 @@ def sockscen(
     )
 
 
-GREETING = """\
-name: greeting server thanks every client
-tags: [tcp, smoke]
-servers:
-  greeter:
-    listen: tcp://127.0.0.1:0
-    handle:
-      - send: "Thank you for connecting"
-      - close
-clients:
-  visitor:
-    connect: ${greeter.url}
-    steps:
-      - expect: "Thank you for connecting"
-      - expect_eof
-"""
-
-# Line 13 is the step that fails: the server says something else.
-WRONG_GREETING = """\
-name: greeting is not what the client expects
-tags: [tcp]
-servers:
-  greeter:
-    listen: tcp://127.0.0.1:0
-    handle:
-      - send: "Thank you for connecting"
-      - close
-clients:
-  visitor:
-    connect: ${greeter.url}
-    steps:
-      - expect: "Welcome, visitor"
-"""
-
-ECHO_TEMPLATE = """\
-name: {name}
-tags: [{tag}]
-servers:
-  echo:
-    listen: {listen}
-    handle:
-      - repeat:
-          steps:
-            - expect: {{regex: "(?P<word>[a-z]+)\\n"}}
-            - send: "${{word}}\\n"
-clients:
-  alice:
-    connect: ${{echo.url}}
-    steps:
-      - send: "hello\\n"
-      - expect: "hello\\n"
-      - send: "bye\\n"
-      - expect: "bye\\n"
-      - close
-"""
-
-
-def echo(name: str, tag: str = "tcp", listen: str = "tcp://127.0.0.1:0") -> str:
-    return ECHO_TEMPLATE.format(name=name, tag=tag, listen=listen)
-
-
 # The server reads the question and then waits; the client's `expect` (line 13) gets no answer.
 SILENT = """\
 name: the server never answers
@@ -133,34 +72,4 @@ clients:
     steps:
       - expect: "an answer that never comes"
         timeout: 5m
-"""
-
-# A Unix socket in a folder that does not exist cannot be bound: a setup error.
-UNBINDABLE = """\
-name: server cannot listen
-servers:
-  ghost:
-    listen: unix:/nonexistent-sockscen-dir/ghost.sock
-    handle:
-      - close
-clients:
-  visitor:
-    connect: ${ghost.url}
-    steps:
-      - expect_eof
-"""
-
-# Line 4 has a misspelt key (`lisen`), line 9 a number where an address belongs.
-INVALID = """\
-name: broken
-servers:
-  echo:
-    lisen: tcp://127.0.0.1:0
-    handle:
-      - close
-clients:
-  alice:
-    connect: 42
-    steps:
-      - expect_eof
 """

@@ -10,8 +10,9 @@ import pytest
 
 import sockscen
 from sockscen.selection import KeywordError
+from tests.scenario_texts import GREETING, INVALID, WRONG_GREETING, echo
 
-from .cli_support import GREETING, INVALID, WRONG_GREETING, cli_env, echo
+from .cli_support import cli_env
 
 
 def test_import_sockscen_does_not_load_the_heavy_parts() -> None:

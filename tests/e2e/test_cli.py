@@ -15,18 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from .cli_support import (
-    GREETING,
-    INVALID,
-    RUN_LIMIT,
-    SILENT,
-    SLOW,
-    UNBINDABLE,
-    WRONG_GREETING,
-    cli_env,
-    echo,
-    sockscen,
-)
+from tests.scenario_texts import GREETING, INVALID, UNBINDABLE, WRONG_GREETING, echo
+
+from .cli_support import RUN_LIMIT, SILENT, SLOW, cli_env, sockscen
 
 Write = Callable[[str, str], Path]
 

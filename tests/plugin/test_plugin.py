@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from .plugin_support import GREETING, INVALID, UNBINDABLE, WRONG_GREETING, RunPytest, echo
+from tests.scenario_texts import GREETING, INVALID, UNBINDABLE, WRONG_GREETING, echo
+
+from .plugin_support import RunPytest
 
 Write = Callable[[str, str], Path]
 
