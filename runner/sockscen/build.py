@@ -184,10 +184,14 @@ class _Builder:
 
     def duration(self, value: Any, at: PathKey) -> float:
         try:
-            return parse_duration(value)
+            seconds = parse_duration(value)
         except ValueError as exc:
             self.problem(at, str(exc))
             return 0.0
+        # A zero wait is fine for sleep or a stop grace; a zero timeout can only fail.
+        if seconds == 0 and at[-1] == "timeout" and "stop" not in at:
+            self.problem(at, "a timeout of 0 can only fail at once; give it more than 0")
+        return seconds
 
     def template(self, text: str, at: PathKey, *, listen: bool = False) -> Template:
         try:
@@ -438,7 +442,21 @@ class _Builder:
                 return None
         return TextPart(tpl, encoding)
 
+    def _fixed(self, text: str, at: PathKey, form: str) -> bool:
+        """False (with a problem) when a fixed-bytes form holds a placeholder."""
+        if "${" in text.replace("$${", ""):
+            self.problem(
+                at,
+                f"placeholders are not expanded in {form}: (its bytes are fixed when the "
+                "scenario is loaded)",
+                "use text: for bytes that depend on a placeholder",
+            )
+            return False
+        return True
+
     def hex_part(self, text: str, at: PathKey) -> Part | None:
+        if not self._fixed(text, at, "hex"):
+            return None
         digits = "".join(text.split())
         for i, ch in enumerate(digits):
             if ch not in "0123456789abcdefABCDEF":
@@ -452,6 +470,8 @@ class _Builder:
         return BytesPart(bytes.fromhex(digits), "hex")
 
     def base64_part(self, text: str, at: PathKey) -> Part | None:
+        if not self._fixed(text, at, "base64"):
+            return None
         try:
             data = base64.b64decode("".join(text.split()), validate=True)
         except (binascii.Error, ValueError) as exc:
@@ -460,6 +480,8 @@ class _Builder:
         return BytesPart(data, "base64")
 
     def file_part(self, name: str, at: PathKey) -> Part | None:
+        if not self._fixed(name, at, "file"):
+            return None
         if "\0" in name:
             self.problem(at, "a file name cannot contain a NUL character")
             return None

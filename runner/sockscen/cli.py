@@ -689,12 +689,24 @@ def _internal_error(exc: BaseException, verbose: bool) -> int:
     return EXIT_INTERNAL
 
 
+def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    for action in parser._actions:  # argparse keeps subparsers only here
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line *argv* (default ``sys.argv[1:]``) and return the exit code."""
     parser = build_parser()
     debug = os.environ.get("SOCKSCEN_DEBUG", "") not in ("", "0")
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra:
+            # Unknown options of a command are that command's usage error, not the top level's.
+            commands = _subcommands(parser)
+            chosen = commands.get(getattr(args, "command", None) or "", parser)
+            chosen.error(f"unrecognized arguments: {' '.join(extra)}")
     except SystemExit as exc:
         # argparse exits for --help, --version and usage errors; turn that into a return value.
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE

@@ -135,3 +135,45 @@ def test_report_files_are_written_through_symlinks(tmp_path: Path) -> None:
     write_atomic(tmp_path / "link.xml", b"<testsuites/>")
     assert (tmp_path / "link.xml").is_symlink()
     assert (tmp_path / "real" / "r.xml").read_bytes() == b"<testsuites/>"
+
+
+def test_a_zero_timeout_is_refused_but_a_zero_stop_grace_is_fine(tmp_path: Path) -> None:
+    """timeout: 0 could only fail at once; stop: {timeout: 0} means SIGKILL right away."""
+    text = (
+        "name: x\ntimeout: 0\nclients:\n  c:\n    connect: tcp://127.0.0.1:1\n"
+        "    steps:\n      - expect: x\n        timeout: 0s\n"
+    )
+    assert problems_of(text, tmp_path) == [
+        "x.yaml:2:10: error: a timeout of 0 can only fail at once; give it more than 0",
+        "x.yaml:8:18: error: a timeout of 0 can only fail at once; give it more than 0",
+    ]
+    text = (
+        "name: x\nservers:\n  app:\n    command: [sleep, '9']\n    ready: {delay: 1s}\n"
+        "    stop: {timeout: 0}\nclients:\n  c:\n    command: ['true']\n"
+    )
+    assert [s.name for s in load_text(text, "x.yaml", str(tmp_path))] == ["x"]
+
+
+def test_placeholders_in_fixed_byte_forms_are_named_as_the_problem(tmp_path: Path) -> None:
+    """file:/hex:/base64: are read at load time: a ${...} there is refused with a way out."""
+    text = CLIENT_HEAD + '      - send: {file: "${tmp}/x"}\n'
+    assert problems_of(text, tmp_path) == [
+        "x.yaml:6:22: error: placeholders are not expanded in file: (its bytes are fixed when "
+        "the scenario is loaded) (use text: for bytes that depend on a placeholder)"
+    ]
+
+
+def test_an_unknown_option_of_a_command_gets_that_commands_usage(tmp_path: Path) -> None:
+    """`sockscen run --bogus` points at `sockscen run --help`, not at the top level."""
+    done = subprocess.run(
+        [sys.executable, "-m", "sockscen", "run", "--bogus", "x.yaml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(REPO / "runner")},
+    )
+    assert done.returncode == 2
+    assert done.stderr.endswith(
+        "sockscen run: error: unrecognized arguments: --bogus\nTry 'sockscen run --help'.\n"
+    )
