@@ -798,6 +798,20 @@ class ServerProcess:
             async def watch_exit() -> None:
                 nonlocal outcome
                 await self._proc.wait()
+                if ready.kind in ("stdout", "stderr"):
+                    # Its last words may still be in the pipe: a program that printed
+                    # its ready line and exited at once was ready first.
+                    with trio.move_on_after(DRAIN_TIMEOUT):
+                        async with trio.open_nursery() as first:
+
+                            async def settle(event: trio.Event) -> None:
+                                await event.wait()
+                                first.cancel_scope.cancel()
+
+                            first.start_soon(settle, self._capture.line_seen)
+                            first.start_soon(settle, self._capture.done)
+                    if self._capture.line_seen.is_set():
+                        outcome = outcome or "ready"
                 outcome = outcome or "exited"
                 nursery.cancel_scope.cancel()
 

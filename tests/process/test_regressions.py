@@ -86,10 +86,13 @@ clients:
 
 DAEMON = """
 import os, sys, time
+read_end, write_end = os.pipe()
 if os.fork():
-    sys.exit(0)          # the parent returns at once, like `--daemonize yes`
-os.setsid()              # the daemon leaves the process group
+    os.read(read_end, 1)  # returns once the daemon has written its pid
+    sys.exit(0)           # then the parent exits, like `--daemonize yes`
+os.setsid()               # the daemon leaves the process group
 open(sys.argv[1], 'w').write(str(os.getpid()))
+os.write(write_end, b"x")
 time.sleep(60)
 """
 

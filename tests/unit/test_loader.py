@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -151,26 +150,20 @@ def test_load_text_returns_scenarios() -> None:
     assert [(s.name, s.path, s.directory) for s in scenarios] == [("t", "t.yaml", "/somewhere")]
 
 
-def test_loading_many_files_is_fast(tmp_path: Path) -> None:
-    """1,000 small files load in well under a few ms each (C loader, cached validator)."""
+def test_loading_many_files_keeps_file_order(tmp_path: Path) -> None:
+    """Hundreds of files load in file order (speed is bench/many_scenarios.py's job)."""
     text = (
         "name: echo {i}\n"
-        "servers:\n"
-        "  app: {{listen: 'tcp://127.0.0.1:0', framing: line, handle: [{{repeat: {{steps: [{{expect: {{regex: '(?P<l>.*)'}}}}, {{send: '${{l}}'}}]}}}}]}}\n"
         "clients:\n"
         "  c:\n"
-        "    connect: ${{app.url}}\n"
+        "    connect: tcp://127.0.0.1:1\n"
         "    framing: line\n"
-        "    steps: [{{send: hello}}, {{expect: hello}}, {{expect: {{json: {{a: 1}}}}}}, close]\n"
+        "    steps: [{{send: hello}}, {{expect: {{json: {{a: 1}}}}}}, close]\n"
     )
-    for i in range(1000):
+    for i in range(300):
         write(tmp_path / f"s{i:04d}.yaml", text.format(i=i))
-    load_paths([tmp_path / "s0000.yaml"])  # warm the validator cache
-    start = time.perf_counter()
     scenarios = load_paths([tmp_path])
-    elapsed = time.perf_counter() - start
-    assert len(scenarios) == 1000
-    assert elapsed < 5.0, f"{elapsed:.2f}s for 1000 files"
+    assert [f"echo {i}" for i in range(300)] == [s.name for s in scenarios]
 
 
 def test_loader_exports() -> None:
