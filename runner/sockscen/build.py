@@ -539,6 +539,14 @@ class _Builder:
                     "remove until: or framing:",
                     key=True,
                 )
+            elif actor is not None and actor.transport == "datagram":
+                self.problem(
+                    (*at, "until"),
+                    f"'until' has no meaning here: {actor.label} uses datagrams, "
+                    "and every expect reads one whole datagram",
+                    "remove until:",
+                    key=True,
+                )
         matcher: Matcher
         if "regex" in value:
             matcher = Regex(until=until, pattern=self.regex(value["regex"], (*at, "regex")))
@@ -738,12 +746,8 @@ class _Builder:
                 message = (
                     f"server '{name}' has no listen address, so it cannot be probed by connecting"
                 )
-            self.problem(
-                at,
-                message,
-                "a datagram-only server needs ready: " + _READY_FORMS,
-                key=True,
-            )
+            needs = "a datagram-only server" if has_listen else "a server without listen:"
+            self.problem(at, message, f"{needs} needs ready: " + _READY_FORMS, key=True)
             return None
         timeout = (
             self.duration(spec["timeout"], (*rat, "timeout"))

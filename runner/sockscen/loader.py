@@ -116,7 +116,10 @@ def _read(path: Path, shown: str) -> tuple[str | None, Problem | None]:
             return None, Problem(None, f"{shown}: not a regular file")
         if info.st_size > MAX_SCENARIO_FILE:
             return None, Problem(
-                None, f"{shown}: {info.st_size} bytes is too large for a scenario file"
+                None,
+                f"{shown}: {info.st_size} bytes is more than the "
+                f"{MAX_SCENARIO_FILE // (1024 * 1024)} MiB a scenario file may have; "
+                "split it, or load large payloads with file:",
             )
         data = path.read_bytes()
     except IsADirectoryError:

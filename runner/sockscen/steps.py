@@ -39,7 +39,7 @@ from .model import (
 )
 from .payloads import Payload
 from .placeholders import PlaceholderError, Ref
-from .rendering import quote_bytes
+from .rendering import plural, quote_bytes
 from .results import (
     TRANSCRIPT_DATA_LIMIT,
     ActorResult,
@@ -413,7 +413,7 @@ class Actor:
         if isinstance(step, Expect) and not received:
             message += "; nothing arrived"
         elif received:
-            message += f"; {len(received)} unconsumed bytes arrived"
+            message += f"; {plural(len(received), 'unconsumed byte')} arrived"
         expected = None
         if isinstance(step, Expect):
             expected = self._expected_bytes(step)
@@ -622,7 +622,7 @@ class Actor:
             if self.buffer:
                 raise self.fail(
                     f"expected the peer to close the connection, "
-                    f"but {len(self.buffer)} more bytes arrived",
+                    f"but {plural(len(self.buffer), 'more byte')} arrived",
                     expected_text="end of stream",
                     received=bytes(self.buffer),
                 )
@@ -637,7 +637,7 @@ class Actor:
             pending = bytes(self.buffer) if self.buffer else (self.pending_datagram or b"")
             raise self.fail(
                 f"expected {step.duration:g}s of silence, "
-                f"but {len(pending)} bytes were already waiting",
+                f"but {plural(len(pending), 'byte')} already waited",
                 expected_text="silence",
                 received=pending,
             )
@@ -656,7 +656,8 @@ class Actor:
                         expected_text="silence",
                     )
                 raise self.fail(
-                    f"expected {step.duration:g}s of silence, but {len(self.buffer)} bytes arrived",
+                    f"expected {step.duration:g}s of silence, "
+                    f"but {plural(len(self.buffer), 'byte')} arrived",
                     expected_text="silence",
                     received=bytes(self.buffer),
                 )
@@ -671,29 +672,29 @@ class Actor:
 
     async def _repeat(self, step: Repeat) -> None:
         started = self.current_started
+        # Pushed here and popped only when the loop ends normally: a failure or a
+        # timeout inside reports the iteration it happened in.
         self.iteration.append(0)
-        try:
-            n = 0
-            while step.count is None or n < step.count:
-                if step.count is None and not await self._peer_has_more():
-                    break
-                n += 1
-                self.iteration[-1] = n
-                taken = self.taken
-                await self._run_steps(step.steps)
-                if step.count is None and self.taken == taken:
-                    raise self.fail(
-                        "this repeat (without count) made no progress: an iteration consumed "
-                        "no data, so it would loop forever; make its expects consume at least "
-                        "one byte, or give it a count",
-                        step=step,
-                    )
-                if n % REPEAT_YIELD_EVERY == 0:
-                    # Steps that never wait (a zero-length expect, notify) must not keep
-                    # trio from noticing a timeout or Ctrl-C.
-                    await trio.lowlevel.checkpoint()
-        finally:
-            self.iteration.pop()
+        n = 0
+        while step.count is None or n < step.count:
+            if step.count is None and not await self._peer_has_more():
+                break
+            n += 1
+            self.iteration[-1] = n
+            taken = self.taken
+            await self._run_steps(step.steps)
+            if step.count is None and self.taken == taken:
+                raise self.fail(
+                    "this repeat (without count) made no progress: an iteration consumed "
+                    "no data, so it would loop forever; make its expects consume at least "
+                    "one byte, or give it a count",
+                    step=step,
+                )
+            if n % REPEAT_YIELD_EVERY == 0:
+                # Steps that never wait (a zero-length expect, notify) must not keep
+                # trio from noticing a timeout or Ctrl-C.
+                await trio.lowlevel.checkpoint()
+        self.iteration.pop()
         self.current = step
         self.current_started = started
         self._step_done(step, Outcome.PASSED)

@@ -498,3 +498,34 @@ def test_text_its_encoding_cannot_carry_fails_the_step(run_yaml: RunYaml) -> Non
     assert failure.actor == "c"
     assert failure.step == "2"
     assert failure.message.startswith("cannot encode the payload:")
+
+
+def test_a_timeout_inside_a_repeat_names_the_iteration(run_yaml: RunYaml) -> None:
+    """Like a wrong reply, a timeout in iteration 2 of a repeat says 'iteration 2'."""
+    result = run_yaml(
+        """
+        name: second answer never comes
+        servers:
+          s:
+            listen: tcp://127.0.0.1:0
+            handle:
+              - expect: "q1"
+              - send: "a1"
+              - expect: "q1"
+              - sleep: 2s
+        clients:
+          c:
+            connect: ${s.url}
+            steps:
+              - repeat:
+                  count: 2
+                  steps:
+                    - send: "q1"
+                    - expect: "a1"
+                      timeout: 200ms
+        """
+    )
+    assert result.outcome is Outcome.FAILED
+    failure = next(f for f in result.failures if f.actor == "c")
+    assert failure.step == "1.2 (iteration 2)"
+    assert "timed out" in failure.message

@@ -177,3 +177,15 @@ def test_an_unknown_option_of_a_command_gets_that_commands_usage(tmp_path: Path)
     assert done.stderr.endswith(
         "sockscen run: error: unrecognized arguments: --bogus\nTry 'sockscen run --help'.\n"
     )
+
+
+def test_until_on_a_datagram_actor_is_refused(tmp_path: Path) -> None:
+    """Every expect on a datagram socket takes one whole datagram: 'until' cannot apply."""
+    text = (
+        "name: x\nclients:\n  c:\n    connect: udp://127.0.0.1:9\n"
+        "    steps:\n      - expect: {text: ab, until: ';'}\n"
+    )
+    assert problems_of(text, tmp_path) == [
+        "x.yaml:6:28: error: 'until' has no meaning here: client c uses datagrams, and every "
+        "expect reads one whole datagram (remove until:)"
+    ]
