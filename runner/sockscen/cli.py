@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from .durations import parse_duration
 from .errors import ConfigError
-from .model import DEFAULT_MAX_BUFFER
+from .model import DEFAULT_MAX_BUFFER, ProcessClient, ProcessServer
 from .selection import KeywordError, compile_keyword
 
 if TYPE_CHECKING:
@@ -580,6 +580,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
         max_buffer=args.max_buffer,
     )
     raise_open_file_limit()
+    if any(_runs_programs(scenario) for scenario in selected):
+        from .processes import adopt_orphans
+
+        # This process starts no children but the scenarios' programs: orphans of
+        # theirs (daemons) may become ours, so they can be found and stopped.
+        adopt_orphans()
     reporter.run_started(len(selected))
     result = run(selected, options, on_result=reporter.scenario_finished, handle_signals=True)
     reporter.run_finished(result)
@@ -687,6 +693,11 @@ def _internal_error(exc: BaseException, verbose: bool) -> int:
     else:
         print("(run with -v or SOCKSCEN_DEBUG=1 to see the traceback)", file=sys.stderr)
     return EXIT_INTERNAL
+
+
+def _runs_programs(scenario: Scenario) -> bool:
+    actors = (*scenario.servers, *scenario.clients)
+    return any(isinstance(actor, (ProcessServer, ProcessClient)) for actor in actors)
 
 
 def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:

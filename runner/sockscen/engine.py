@@ -642,6 +642,7 @@ class ScenarioRun:
 
     def result(self, *, interrupted: bool = False) -> ScenarioResult:
         s = self.scenario
+        unfinished = {id(a.result) for a in self._all_actors() if not a.finished}
         actors = [a.result for a in self._all_actors()]
         actors.extend(self.actor_results)
         actors.extend(self.interrupted_clients)
@@ -658,7 +659,7 @@ class ScenarioRun:
             if (
                 actor.failure is None
                 and actor.outcome is Outcome.PASSED
-                and not self._actor_finished(actor)
+                and id(actor) in unfinished
             ):
                 actor.outcome = Outcome.SKIPPED
         if self.setup_error is not None:
@@ -688,12 +689,6 @@ class ScenarioRun:
             ),
             error_location=self.setup_error.location if self.setup_error else None,
         )
-
-    def _actor_finished(self, result: ActorResult) -> bool:
-        for actor in self._all_actors():
-            if actor.result is result:
-                return actor.finished
-        return True
 
     def _process_pairs(self) -> list[tuple[processes.ServerProcess, ProcessServer]]:
         specs = {s.name: s for s in self.scenario.servers if isinstance(s, ProcessServer)}
@@ -844,7 +839,14 @@ def run(
             finally:
                 nursery.cancel_scope.cancel()
 
-    trio.run(main)
+    try:
+        trio.run(main)
+    except BaseExceptionGroup as group:
+        # Ctrl-C without our handler (under pytest) reaches us wrapped by a nursery:
+        # hand it on as the plain KeyboardInterrupt callers know how to handle.
+        if group.subgroup(KeyboardInterrupt) is not None:
+            raise KeyboardInterrupt from None
+        raise
     result = sink[0]
     if received:
         result.interrupted = True

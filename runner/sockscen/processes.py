@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import ctypes
 import math
 import os
 import re
@@ -192,6 +193,76 @@ _LIVE_GROUPS: dict[int, str] = {}
 TOKEN_VARIABLE = "SOCKSCEN_PROCESS_TOKEN"
 #: Marker tokens of the processes started by this module: leader pid -> token.
 _TOKENS: dict[int, str] = {}
+#: Pids this module started (our own children) and has not yet seen reaped.
+_SPAWNED: set[int] = set()
+#: True once this process adopts orphans (see ``adopt_orphans``).
+_ADOPTING = False
+#: prctl option making this process the reaper of its descendants' orphans (Linux).
+_PR_SET_CHILD_SUBREAPER = 36
+
+
+def adopt_orphans() -> bool:
+    """Become a child subreaper, so orphans of the programs we start become our children.
+
+    Some daemons overwrite their environment (to set a process title), which
+    hides the marker ``sweep_escaped`` looks for; as our children they are
+    still found by ``sweep_adopted``.  Meant for a process that starts no
+    children of its own beside ours (the ``sockscen`` command); returns False
+    where the kernel does not offer it.
+    """
+    global _ADOPTING
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+            return False
+    except (OSError, AttributeError):
+        return False
+    _ADOPTING = True
+    return True
+
+
+def _parent_and_group(pid_text: str) -> tuple[str, int, int] | None:
+    """(state, parent pid, process group) of a process, from ``/proc``."""
+    try:
+        with open(f"/proc/{pid_text}/stat", "rb") as f:
+            raw = f.read()
+    except OSError:
+        return None
+    fields = raw[raw.rfind(b")") + 2 :].split()
+    if len(fields) < 3:
+        return None
+    return fields[0].decode(), int(fields[1]), int(fields[2])
+
+
+def sweep_adopted() -> list[int]:
+    """SIGKILL (and reap) orphans adopted from our programs; return their pids.
+
+    Only with ``adopt_orphans`` on: a child of ours that we did not start is an
+    adopted orphan.  One still in the process group of a running server is
+    that server's worker and is left alone.
+    """
+    killed: list[int] = []
+    if not _ADOPTING:
+        return killed
+    me = os.getpid()
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return killed
+    for entry in entries:
+        if not entry.isdigit() or int(entry) in _SPAWNED:
+            continue
+        info = _parent_and_group(entry)
+        if info is None or info[1] != me or info[2] in _LIVE_GROUPS:
+            continue
+        pid = int(entry)
+        if info[0] not in ("Z", "X"):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)  # reap it if it is already dead (we adopted it)
+    return killed
 
 
 def sweep_escaped(token: str) -> list[int]:
@@ -303,6 +374,7 @@ def kill_remaining() -> list[int]:
         _LIVE_GROUPS.pop(pgid, None)
     for leader in list(_TOKENS):
         sweep_escaped(_TOKENS.pop(leader))
+    sweep_adopted()
     return killed
 
 
@@ -349,12 +421,13 @@ async def _end_group(
         else:
             left = format_duration(KILL_GRACE)
             note(f"process group {pgid} still has members {left} after SIGKILL")
+        _SPAWNED.discard(pgid)
         token = _TOKENS.pop(pgid, None)
-        if token is not None:
-            escaped = sweep_escaped(token)
-            if escaped:
-                pids = ", ".join(map(str, escaped))
-                note(f"killed {len(escaped)} process(es) that had left the group: {pids}")
+        escaped = sweep_escaped(token) if token is not None else []
+        escaped += sweep_adopted()
+        if escaped:
+            pids = ", ".join(map(str, escaped))
+            note(f"killed {len(escaped)} process(es) that had left the group: {pids}")
     return killed
 
 
@@ -386,6 +459,7 @@ async def _spawn(
     # No checkpoint since the spawn: the group is registered before anything can cancel us.
     _LIVE_GROUPS[proc.pid] = label
     _TOKENS[proc.pid] = token
+    _SPAWNED.add(proc.pid)
     return proc
 
 

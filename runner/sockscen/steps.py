@@ -500,6 +500,7 @@ class Actor:
         buffer = self.buffer
         # How far the buffer was already examined, so each new chunk costs only its size.
         scanned = 0
+        size_checked = False
         while True:
             if self.framed:
                 got = self.framing.decode(buffer, limit, scanned)
@@ -550,7 +551,8 @@ class Actor:
                     expected=self._expected_bytes(step),
                     received=bytes(buffer[:4096]),
                 )
-            if not scanned and not self.framed and delimiter is None:
+            if not size_checked and not self.framed and delimiter is None:
+                size_checked = True
                 # About to wait for the first time: can this expectation fit at all?
                 size = matcher.size(lookup)
                 if size is not None and size > limit:

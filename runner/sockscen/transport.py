@@ -165,9 +165,26 @@ class StreamConnection:
             self._sock.close()
 
 
+def _new_socket(address: Address, kind: int) -> trio.socket.SocketType:
+    """A trio socket for *address*; running out of descriptors is a user-facing error."""
+    try:
+        return trio.socket.socket(_family(address), kind)
+    except OSError as exc:
+        raise TransportError(_socket_error(exc, address)) from None
+
+
+def _socket_error(exc: OSError, address: Address) -> str:
+    if exc.errno in (errno.EMFILE, errno.ENFILE):
+        return (
+            f"cannot open a socket for {address}: too many open files "
+            "(raise the limit with `ulimit -n`, or lower count / -j)"
+        )
+    return describe_os_error(exc, "open a socket for", address)
+
+
 async def open_stream(address: Address) -> StreamConnection:
     """Connect to a stream address; raise ``TransportError`` when nobody listens there."""
-    sock = trio.socket.socket(_family(address), stdsocket.SOCK_STREAM)
+    sock = _new_socket(address, stdsocket.SOCK_STREAM)
     try:
         if not address.is_unix:
             sock.setsockopt(stdsocket.IPPROTO_TCP, stdsocket.TCP_NODELAY, 1)
@@ -377,7 +394,7 @@ async def open_datagram(address: Address, local_path: str | None = None) -> Data
     For ``unixgram`` the client binds *local_path* first, because an unbound
     Unix datagram socket cannot receive replies.
     """
-    sock = trio.socket.socket(_family(address), stdsocket.SOCK_DGRAM)
+    sock = _new_socket(address, stdsocket.SOCK_DGRAM)
     local: Address
     try:
         if address.is_unix:
@@ -462,7 +479,10 @@ def bind(address: Address) -> StreamListener | DatagramSocket:
             f"cannot listen on {address}: the socket path is longer than the 107 bytes "
             "Linux allows; use a relative path (it lives in the scenario's short private directory)"
         )
-    sock = stdsocket.socket(_family(address), _kind(address))
+    try:
+        sock = stdsocket.socket(_family(address), _kind(address))
+    except OSError as exc:
+        raise TransportError(_socket_error(exc, address)) from None
     try:
         if not address.is_unix:
             sock.setsockopt(stdsocket.SOL_SOCKET, stdsocket.SO_REUSEADDR, 1)

@@ -529,3 +529,27 @@ def test_a_timeout_inside_a_repeat_names_the_iteration(run_yaml: RunYaml) -> Non
     failure = next(f for f in result.failures if f.actor == "c")
     assert failure.step == "1.2 (iteration 2)"
     assert "timed out" in failure.message
+
+
+def test_the_read_limit_hint_holds_with_bytes_already_buffered(run_yaml: RunYaml) -> None:
+    """A header read before a too-large body must not hide the 'raise --max-buffer' hint."""
+    result = run_yaml(
+        """
+        name: header then body
+        servers:
+          s:
+            listen: tcp://127.0.0.1:0
+            handle:
+              - send: "$4096\\r\\nxx"
+              - sleep: 2s
+        clients:
+          c:
+            connect: ${s.url}
+            steps:
+              - expect: "$4096\\r\\n"
+              - expect: {length: 4096}
+        """,
+        max_buffer=1024,
+    )
+    assert result.outcome is Outcome.FAILED
+    assert result.failures[0].message.startswith("this expectation needs 4096 bytes")

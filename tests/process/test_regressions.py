@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import trio
@@ -13,7 +16,7 @@ from sockscen.model import Ready
 from sockscen.processes import start_server
 from sockscen.reporting.failure import format_failure
 from sockscen.results import Outcome, ScenarioResult
-from tests.process.proctools import PYTHON, assert_nothing_left, command, context, server
+from tests.process.proctools import PYTHON, REPO, assert_nothing_left, command, context, server
 from tests.process.test_process_servers import script
 
 
@@ -249,3 +252,51 @@ clients:
     assert failure.role == "scenario"
     assert "  the scenario (" in format_failure(result)
     assert "the scenario timed out after 0.3s" in failure.message
+
+
+SCRUBBED_DAEMON = """
+import os, sys
+read_end, write_end = os.pipe()
+if os.fork():
+    os.read(read_end, 1)   # returns once the daemon has written its pid
+    sys.exit(0)
+os.setsid()
+open(sys.argv[1], 'w').write(str(os.getpid()))
+os.write(write_end, b"x")
+# Like redis setting its process title: nothing of the inherited environment is left.
+os.execve(sys.executable, [sys.executable, "-c", "import time; time.sleep(60)"], {})
+"""
+
+
+def test_the_cli_kills_a_daemon_that_scrubbed_its_environment(tmp_path: Path) -> None:
+    """The sockscen command adopts orphans, so a daemon without our marker is found too."""
+    daemon_script = tmp_path / "scrubbed.py"
+    daemon_script.write_text(SCRUBBED_DAEMON)
+    pidfile = tmp_path / "daemon.pid"
+    (tmp_path / "s.yaml").write_text(
+        f"""
+name: daemon without environment
+servers:
+  app:
+    command: [{PYTHON}, {daemon_script}, {pidfile}]
+    listen: tcp://127.0.0.1:0
+    ready: {{connect: true, timeout: 2s}}
+clients:
+  c:
+    connect: ${{app.url}}
+    steps:
+      - send: hi
+"""
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "sockscen", "run", "s.yaml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(REPO / "runner")},
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "did it daemonize" in done.stdout
+    assert pidfile.exists()
+    assert_nothing_left([int(pidfile.read_text())], [])

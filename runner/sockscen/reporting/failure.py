@@ -174,22 +174,35 @@ def _indent(lines: list[str], prefix: str) -> list[str]:
     return [prefix + line if line else line for line in lines]
 
 
-def _group_copies(result: ScenarioResult) -> list[tuple[Failure, list[Failure]]]:
+def group_copies(result: ScenarioResult) -> list[tuple[Failure, list[Failure]]]:
     """Failures with the copies that failed identically folded into the first one.
 
     Fifty copies of a client meeting the same wrong reply would otherwise
-    print fifty identical diagnoses.
+    print fifty identical diagnoses.  The head of each group is the lowest copy.
     """
-    groups: dict[tuple[object, ...], tuple[Failure, list[Failure]]] = {}
+    names = {a.actor: a.name for a in result.actors}
+    # Groups keep the order their first failure happened in (the first is the cause).
+    groups: dict[tuple[object, ...], list[Failure]] = {}
     for failure in result.failures:
-        found = _actor_result(result, failure.actor)
-        name = found.name if found is not None else failure.actor
+        name = names.get(failure.actor, failure.actor)
         key = (name, failure.role, failure.step, failure.message, failure.location)
-        if key in groups:
-            groups[key][1].append(failure)
-        else:
-            groups[key] = (failure, [])
-    return list(groups.values())
+        groups.setdefault(key, []).append(failure)
+    folded = []
+    for members in groups.values():
+        head, *alike = sorted(members, key=_copy_order)
+        folded.append((head, alike))
+    return folded
+
+
+def _copy_order(failure: Failure) -> tuple[str, int]:
+    """Sort key keeping the order of actors but numbering copies naturally (c[2] before c[10])."""
+    label = failure.actor
+    for open_, close in (("[", "]"), ("#", "")):
+        head, sep, tail = label.rpartition(open_)
+        number = tail[: -len(close)] if close and tail.endswith(close) else tail
+        if sep and number.isdigit():
+            return head, int(number)
+    return label, 0
 
 
 def failure_lines(result: ScenarioResult) -> list[str]:
@@ -205,7 +218,7 @@ def failure_lines(result: ScenarioResult) -> list[str]:
         lines.append(f"  {where}{escape_text(first)}")
         lines.extend(_indent([escape_text(r) for r in rest], "    "))
     shown_transcripts: set[str] = set()
-    for failure, alike in _group_copies(result):
+    for failure, alike in group_copies(result):
         lines.append("  " + failure_headline(result, failure))
         lines.extend(_indent(failure_evidence(failure), "  "))
         if alike:

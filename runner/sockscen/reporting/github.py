@@ -16,8 +16,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
+from ..rendering import plural
 from ..results import Outcome, RunResult, ScenarioResult
-from .failure import failure_evidence, failure_headline, failure_summary
+from .failure import failure_evidence, failure_headline, failure_summary, group_copies
 
 
 def escape_data(text: str) -> str:
@@ -48,11 +49,15 @@ def scenario_annotations(result: ScenarioResult) -> list[str]:
         where = result.error_location
         file, line = (where.path, where.line) if where else (result.path, result.line)
         commands.append(_command(file, line, title, result.error))
-    for failure in result.failures:
+    for failure, alike in group_copies(result):
         where = failure.location
         file, line = (where.path, where.line) if where else (result.path, result.line)
-        message = "\n".join([failure_headline(result, failure), *failure_evidence(failure)])
-        commands.append(_command(file, line, title, message))
+        lines = [failure_headline(result, failure), *failure_evidence(failure)]
+        if alike:
+            lines.append(
+                f"... and {plural(len(alike), 'more copy', 'more copies')} failed the same way"
+            )
+        commands.append(_command(file, line, title, "\n".join(lines)))
     if not commands:
         # A failed result should always say why; still point at the scenario if it does not.
         commands.append(_command(result.path, result.line, title, failure_summary(result)))
