@@ -189,3 +189,11 @@ def test_until_on_a_datagram_actor_is_refused(tmp_path: Path) -> None:
         "x.yaml:6:28: error: 'until' has no meaning here: client c uses datagrams, and every "
         "expect reads one whole datagram (remove until:)"
     ]
+
+
+def test_a_repeat_without_steps_is_refused(tmp_path: Path) -> None:
+    """An empty repeat could only spin (with a count) or never end (without)."""
+    text = CLIENT_HEAD + "      - repeat: {count: 5, steps: []}\n"
+    assert problems_of(text, tmp_path) == [
+        "x.yaml:6:35: error: expected a list of at least 1 item, got 0"
+    ]
