@@ -182,6 +182,32 @@ class _Builder:
     def key_loc(self, at: PathKey) -> Location:
         return self.marks.key(at)
 
+    def check_var_cycles(self, variables: dict[str, Template]) -> None:
+        """vars that refer to each other in a circle can never be expanded: say which."""
+        uses = {
+            name: [r.head for r in tpl.refs if len(r.path) == 1 and r.head in variables]
+            for name, tpl in variables.items()
+        }
+        reported: set[str] = set()
+        explored: set[str] = set()
+
+        def visit(name: str, trail: list[str]) -> None:
+            if name in trail:
+                cycle = trail[trail.index(name) :]
+                if not reported.intersection(cycle):
+                    reported.update(cycle)
+                    path = " -> ".join([*cycle, name])
+                    self.problem(("vars", cycle[0]), f"vars refer to each other in a cycle: {path}")
+                return
+            if name in explored:
+                return
+            for used in uses.get(name, []):
+                visit(used, [*trail, name])
+            explored.add(name)
+
+        for name in variables:
+            visit(name, [])
+
     def duration(self, value: Any, at: PathKey) -> float:
         try:
             seconds = parse_duration(value)
@@ -938,6 +964,7 @@ class _Builder:
     def scenario(self) -> model.Scenario | None:
         doc = self.doc
         variables = tuple((k, self.template(_text(v), ("vars", k))) for k, v in self.vars.items())
+        self.check_var_cycles(dict(variables))
         servers: list[model.Server] = []
         for name, node in (doc.get("servers") or {}).items():
             at: PathKey = ("servers", name)

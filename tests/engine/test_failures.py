@@ -450,30 +450,6 @@ def test_a_huge_counted_repeat_still_honours_the_scenario_timeout(run_yaml: RunY
     assert time.monotonic() - started < 3
 
 
-def test_cyclic_vars_fail_the_step_naming_the_cycle(run_yaml: RunYaml) -> None:
-    """vars that refer to each other are a clear failure, not a crash of the runner."""
-    result = run_yaml(
-        """
-        name: cycle
-        vars:
-          a: "${b}"
-          b: "${a}"
-        servers:
-          s:
-            listen: tcp://127.0.0.1:0
-            handle:
-              - expect_eof
-        clients:
-          c:
-            connect: ${s.url}
-            steps:
-              - send: "${a}"
-        """
-    )
-    assert result.outcome is Outcome.FAILED
-    assert "vars refer to each other in a cycle: a -> b -> a" in result.failures[0].message
-
-
 def test_text_its_encoding_cannot_carry_fails_the_step(run_yaml: RunYaml) -> None:
     """A captured character that latin-1 cannot encode fails that send, located."""
     result = run_yaml(

@@ -197,3 +197,15 @@ def test_a_repeat_without_steps_is_refused(tmp_path: Path) -> None:
     assert problems_of(text, tmp_path) == [
         "x.yaml:6:35: error: expected a list of at least 1 item, got 0"
     ]
+
+
+def test_cyclic_vars_are_refused_naming_the_cycle(tmp_path: Path) -> None:
+    """vars that refer to each other in a circle can never be expanded."""
+    text = (
+        'name: x\nvars:\n  a: "${b}"\n  b: "x${c}"\n  c: "${a}"\n  d: "${d}"\n  e: "${a}${a}"\n'
+        "clients:\n  c:\n    connect: tcp://127.0.0.1:1\n    steps: [{send: x}]\n"
+    )
+    assert problems_of(text, tmp_path) == [
+        "x.yaml:3:6: error: vars refer to each other in a cycle: a -> b -> c -> a",
+        "x.yaml:6:6: error: vars refer to each other in a cycle: d -> d",
+    ]
