@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -98,12 +99,27 @@ def raw_network_work(scenarios: int, jobs: int) -> float:
     return time.perf_counter() - started
 
 
+def _timed(
+    command: list[str], env: dict[str, str]
+) -> tuple[float, subprocess.CompletedProcess[str]]:
+    started = time.perf_counter()
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    return time.perf_counter() - started, done
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--scenarios", type=int, default=1000)
     parser.add_argument("--jobs", type=int, default=0, help="-j for sockscen (0: its default)")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="runs of each (medians reported); back-to-back runs slow each other down: "
+        "every run leaves thousands of loopback sockets in TIME_WAIT for 60s",
+    )
     args = parser.parse_args(argv)
     from sockscen.engine import default_jobs
 
@@ -111,35 +127,25 @@ def main(argv: list[str] | None = None) -> int:
     env = dict(
         os.environ, PYTHONPATH=str(REPO / "runner") + os.pathsep + os.environ.get("PYTHONPATH", "")
     )
+    command = [sys.executable, "-m", "sockscen"]
+    startups, validates, totals, raws = [], [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(args.scenarios):
             Path(tmp, f"s{i:04d}.yaml").write_text(TEMPLATE.format(i=i))
-        command = [sys.executable, "-m", "sockscen"]
-        started = time.perf_counter()
-        subprocess.run(
-            [*command, "--version"], check=True, env=env, capture_output=True, timeout=60
-        )
-        startup = time.perf_counter() - started
-        started = time.perf_counter()
-        subprocess.run(
-            [*command, "validate", tmp], check=True, env=env, capture_output=True, timeout=300
-        )
-        validate = time.perf_counter() - started
-        started = time.perf_counter()
-        done = subprocess.run(
-            [*command, "run", "-q", "-j", str(jobs), tmp],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        total = time.perf_counter() - started
-    if done.returncode != 0:
-        print(done.stdout[-2000:], done.stderr[-2000:])
-        raise SystemExit(f"sockscen run exited {done.returncode}")
-    raw = raw_network_work(args.scenarios, jobs)
+        for _ in range(args.repeat):
+            startups.append(_timed([*command, "--version"], env)[0])
+            validates.append(_timed([*command, "validate", tmp], env)[0])
+            total, done = _timed([*command, "run", "-q", "-j", str(jobs), tmp], env)
+            if done.returncode != 0:
+                print(done.stdout[-2000:], done.stderr[-2000:])
+                raise SystemExit(f"sockscen run exited {done.returncode}")
+            totals.append(total)
+            raws.append(raw_network_work(args.scenarios, jobs))
+    startup, validate = statistics.median(startups), statistics.median(validates)
+    total, raw = statistics.median(totals), statistics.median(raws)
     n = args.scenarios
     print(f"scenarios:                 {n} (scripted TCP server + client, 3 exchanges), -j {jobs}")
+    print(f"medians of {args.repeat} runs each")
     print(f"sockscen run (wall):       {total:.2f}s   ({total / n * 1000:.2f} ms per scenario)")
     print(f"  of which process start:  {startup:.2f}s  (sockscen --version)")
     per_file = validate / n * 1000
