@@ -197,6 +197,9 @@ _TOKENS: dict[int, str] = {}
 _SPAWNED: set[int] = set()
 #: True once this process adopts orphans (see ``adopt_orphans``).
 _ADOPTING = False
+#: Spawns under way: trio forks in a worker thread, so a new child exists (as
+#: our child) before its pid is known here; no adopted-orphan sweep meanwhile.
+_SPAWNING = 0
 #: prctl option making this process the reaper of its descendants' orphans (Linux).
 _PR_SET_CHILD_SUBREAPER = 36
 
@@ -234,15 +237,27 @@ def _parent_and_group(pid_text: str) -> tuple[str, int, int] | None:
     return fields[0].decode(), int(fields[1]), int(fields[2])
 
 
+def _marked_live(pid_text: str) -> bool:
+    """True when the process carries the marker of a program of ours still running."""
+    try:
+        with open(f"/proc/{pid_text}/environ", "rb") as f:
+            environ = f.read().split(b"\0")
+    except OSError:
+        return False
+    live = {f"{TOKEN_VARIABLE}={token}".encode() for token in _TOKENS.values()}
+    return not live.isdisjoint(environ)
+
+
 def sweep_adopted() -> list[int]:
     """SIGKILL (and reap) orphans adopted from our programs; return their pids.
 
     Only with ``adopt_orphans`` on: a child of ours that we did not start is an
-    adopted orphan.  One still in the process group of a running server is
-    that server's worker and is left alone.
+    adopted orphan.  One still in the process group of a running server, or
+    still carrying the marker of a running program, is that program's worker
+    and is left alone.
     """
     killed: list[int] = []
-    if not _ADOPTING:
+    if not _ADOPTING or _SPAWNING:
         return killed
     me = os.getpid()
     try:
@@ -253,7 +268,7 @@ def sweep_adopted() -> list[int]:
         if not entry.isdigit() or int(entry) in _SPAWNED:
             continue
         info = _parent_and_group(entry)
-        if info is None or info[1] != me or info[2] in _LIVE_GROUPS:
+        if info is None or info[1] != me or info[2] in _LIVE_GROUPS or _marked_live(entry):
             continue
         pid = int(entry)
         if info[0] not in ("Z", "X"):
@@ -435,6 +450,7 @@ async def _spawn(
     prepared: PreparedCommand, label: str, location: Location, *, stdin: int
 ) -> trio.Process:
     """Start the program as the leader of a new process group; map OS errors to ``SetupError``."""
+    global _SPAWNING
     if not os.path.isdir(prepared.cwd):
         raise SetupError(
             f"{label}: cannot start {prepared.display}: "
@@ -444,22 +460,26 @@ async def _spawn(
         )
     token = secrets.token_hex(8)
     env = {**os.environ, **prepared.env, TOKEN_VARIABLE: token}
+    _SPAWNING += 1
     try:
-        proc = await trio.lowlevel.open_process(
-            list(prepared.argv),
-            stdin=stdin,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            cwd=prepared.cwd,
-            env=env,
-            start_new_session=True,
-        )
-    except OSError as exc:
-        raise SetupError(_spawn_error(exc, prepared, label), location) from None
-    # No checkpoint since the spawn: the group is registered before anything can cancel us.
-    _LIVE_GROUPS[proc.pid] = label
-    _TOKENS[proc.pid] = token
-    _SPAWNED.add(proc.pid)
+        try:
+            proc = await trio.lowlevel.open_process(
+                list(prepared.argv),
+                stdin=stdin,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                cwd=prepared.cwd,
+                env=env,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            raise SetupError(_spawn_error(exc, prepared, label), location) from None
+        # No checkpoint since the spawn: the group is registered before anything can cancel us.
+        _LIVE_GROUPS[proc.pid] = label
+        _TOKENS[proc.pid] = token
+        _SPAWNED.add(proc.pid)
+    finally:
+        _SPAWNING -= 1
     return proc
 
 
