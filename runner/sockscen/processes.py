@@ -224,19 +224,6 @@ def adopt_orphans() -> bool:
     return True
 
 
-def _parent_and_group(pid_text: str) -> tuple[str, int, int] | None:
-    """(state, parent pid, process group) of a process, from ``/proc``."""
-    try:
-        with open(f"/proc/{pid_text}/stat", "rb") as f:
-            raw = f.read()
-    except OSError:
-        return None
-    fields = raw[raw.rfind(b")") + 2 :].split()
-    if len(fields) < 3:
-        return None
-    return fields[0].decode(), int(fields[1]), int(fields[2])
-
-
 def _marked_live(pid_text: str) -> bool:
     """True when the process carries the marker of a program of ours still running."""
     try:
@@ -267,7 +254,7 @@ def sweep_adopted() -> list[int]:
     for entry in entries:
         if not entry.isdigit() or int(entry) in _SPAWNED:
             continue
-        info = _parent_and_group(entry)
+        info = _read_stat(entry)
         if info is None or info[1] != me or info[2] in _LIVE_GROUPS or _marked_live(entry):
             continue
         pid = int(entry)
@@ -318,7 +305,8 @@ def _killpg(pgid: int, sig: int) -> bool:
     return True
 
 
-def _read_stat(pid_text: str) -> tuple[str, int] | None:
+def _read_stat(pid_text: str) -> tuple[str, int, int] | None:
+    """(state, parent pid, process group) of a process, from ``/proc``."""
     try:
         with open(f"/proc/{pid_text}/stat", "rb") as f:
             raw = f.read()
@@ -328,7 +316,7 @@ def _read_stat(pid_text: str) -> tuple[str, int] | None:
     fields = raw[raw.rfind(b")") + 2 :].split()
     if len(fields) < 3:
         return None
-    return fields[0].decode(), int(fields[2])
+    return fields[0].decode(), int(fields[1]), int(fields[2])
 
 
 def group_members(pgid: int) -> list[int] | None:
@@ -349,7 +337,7 @@ def group_members(pgid: int) -> list[int] | None:
         if not entry.isdigit():
             continue
         stat = _read_stat(entry)
-        if stat is not None and stat[1] == pgid and stat[0] not in ("Z", "X"):
+        if stat is not None and stat[2] == pgid and stat[0] not in ("Z", "X"):
             members.append(int(entry))
     return members
 
