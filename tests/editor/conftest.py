@@ -24,7 +24,7 @@ def server_command() -> list[str]:
             "yaml-language-server not found: install node and `npm install yaml-language-server`"
             " (.ci/run does), or set SOCKSCEN_YAML_LS to its executable"
         )
-        if os.environ.get("SOCKSCEN_REQUIRE_YAML_LS"):
+        if os.environ.get("SOCKSCEN_REQUIRE_TOOLS"):
             pytest.fail(message)
         pytest.skip(message)
     return command
