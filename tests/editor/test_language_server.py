@@ -59,6 +59,17 @@ def test_modeline_checks_only_the_first_document(language_server: Start, tmp_pat
     assert [line for line, _ in found if line > 5] == []
 
 
+def test_a_modeline_in_each_document_checks_each(language_server: Start, tmp_path: Path) -> None:
+    """The documented workaround without settings: repeat the modeline after every ``---``."""
+    server = language_server(yamlVersion="1.1")
+    modeline = f"# yaml-language-server: $schema={SCHEMA.as_uri()}\n"
+    text = modeline + TWO_DOCUMENTS.replace("---\n", "---\n" + modeline)
+    uri = server.open(tmp_path / "two.yaml", text)
+    found = messages(server.diagnostics(uri))
+    assert (4, "Property conect is not allowed.") in found
+    assert (10, "Property conect is not allowed.") in found
+
+
 def test_files_outside_the_pattern_are_not_checked(language_server: Start, tmp_path: Path) -> None:
     server = language_server(**associated())
     uri = server.open(tmp_path / "compose.yaml", TWO_DOCUMENTS)
