@@ -97,8 +97,10 @@ def test_yaml_1_1_flags_unquoted_yes(language_server: Start, tmp_path: Path) -> 
 def test_default_yaml_1_2_misses_unquoted_yes(language_server: Start, tmp_path: Path) -> None:
     """Why docs/editor.md asks for yamlVersion 1.1: 1.2 reads `yes` as text, sockscen does not."""
     server = language_server(schemas={SCHEMA.as_uri(): ["*.scn.yaml"]})
-    uri = server.open(tmp_path / "yes.scn.yaml", UNQUOTED_YES)
-    assert server.diagnostics(uri) == []
+    # The misspelt key shows the schema is applied; `send: yes` (line 5) passes anyway.
+    text = UNQUOTED_YES.replace("name: yes please\n", "name: yes please\ntimeuot: 1s\n")
+    uri = server.open(tmp_path / "yes.scn.yaml", text)
+    assert messages(server.diagnostics(uri)) == [(1, "Property timeuot is not allowed.")]
 
 
 COMMON_MISTAKES = """\
