@@ -112,6 +112,9 @@ clients:
     framing: lines
     steps:
       - clos
+  d:
+    connect: 7000
+    steps: [close]
 """
 
 
@@ -138,6 +141,10 @@ def test_common_mistakes_get_sockscen_messages(language_server: Start, tmp_path:
         "a step without argument is one of close, shutdown, abort or expect_eof;"
         " other steps are mappings such as send: TEXT or expect: TEXT" in by_line[7]
     )
+    assert by_line[9] == [
+        "expected an address string such as tcp://127.0.0.1:0, udp://HOST:PORT, unix:PATH"
+        " or unixgram:PATH"
+    ]
     # No raw regular expression reaches the user.
     assert not [m for _, m in found if "pattern" in m]
 
