@@ -6,12 +6,15 @@ import math
 import re
 
 # Accepts a sign so "-1s" gets the "must be >= 0" message instead of "not a duration".
-_DURATION = re.compile(r"^\s*(-?)\s*(\d+(?:\.\d*)?|\.\d+)\s*(ms|s|m|h)?\s*$")
+# No two runs of ``\s*`` may meet without something required between them: with
+# ``\s*(ms|s|m|h)?\s*`` a value such as "1<80,000 spaces>x" backtracks quadratically
+# (28 s); making the sign and the unit groups carry their own spaces keeps matching linear.
+_DURATION = re.compile(r"^\s*(?:(-)\s*)?(\d+(?:\.\d*)?|\.\d+)(?:\s*(ms|s|m|h))?\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
 
 #: The pattern the JSON Schema uses for duration strings: ``_DURATION`` without the sign,
 #: since a negative duration is never valid.
-DURATION_PATTERN = r"^\s*(\d+(\.\d*)?|\.\d+)\s*(ms|s|m|h)?\s*$"
+DURATION_PATTERN = r"^\s*(\d+(\.\d*)?|\.\d+)(\s*(ms|s|m|h))?\s*$"
 
 
 def parse_duration(value: object) -> float:
