@@ -24,7 +24,7 @@ def parse_duration(value: object) -> float:
     non-negative finite number or a string such as ``250ms``/``2s``/``1m``.
     """
     if isinstance(value, bool):
-        raise ValueError(f"expected a duration such as 2s or 250ms, got {value!r}")
+        raise ValueError(f"expected a duration such as 2s or 250ms, got {_shown(value)}")
     if isinstance(value, (int, float)):
         try:
             seconds = float(value)
@@ -34,17 +34,25 @@ def parse_duration(value: object) -> float:
         m = _DURATION.match(value)
         if m is None:
             raise ValueError(
-                f"{value!r} is not a duration: write a number of seconds or use a unit "
+                f"{_shown(value)} is not a duration: write a number of seconds or use a unit "
                 "(250ms, 2s, 1.5s, 1m)"
             )
         if m.group(1):
-            raise ValueError(f"a duration must be a finite number of seconds >= 0, got {value!r}")
+            raise ValueError(
+                f"a duration must be a finite number of seconds >= 0, got {_shown(value)}"
+            )
         seconds = float(m.group(2)) * _UNIT_SECONDS[m.group(3)]
     else:
-        raise ValueError(f"expected a duration such as 2s or 250ms, got {value!r}")
+        raise ValueError(f"expected a duration such as 2s or 250ms, got {_shown(value)}")
     if not math.isfinite(seconds) or seconds < 0:
-        raise ValueError(f"a duration must be a finite number of seconds >= 0, got {value!r}")
+        raise ValueError(f"a duration must be a finite number of seconds >= 0, got {_shown(value)}")
     return seconds
+
+
+def _shown(value: object) -> str:
+    """*value* as messages quote it: its repr (control characters escaped), cut to 60 characters."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def format_duration(seconds: float) -> str:

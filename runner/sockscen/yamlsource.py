@@ -185,7 +185,7 @@ class _Builder:
                 self.problems.append(
                     Problem(
                         self.loc(node),
-                        f"invalid YAML value {node.value!r} for tag {node.tag}{reason}",
+                        f"invalid YAML value {_shown(node.value)} for tag {node.tag}{reason}",
                     )
                 )
                 return None
@@ -344,6 +344,12 @@ def _too_deep(text: str, path: str) -> Problem | None:
     except yaml.YAMLError:
         pass
     return None
+
+
+def _shown(text: str) -> str:
+    """*text* as messages quote it: its repr (control characters escaped), cut to 60 characters."""
+    quoted = repr(text)
+    return quoted if len(quoted) <= 60 else quoted[:57] + "..."
 
 
 def _kind(value: Any) -> str:
