@@ -116,9 +116,15 @@ class _Builder:
         self.budget = budget
         self.active: set[int] = set()
         self.too_deep = False
+        # An alias brings the same node back many times: make its Location once.
+        # (Keyed by id: the document's node tree outlives this builder's work.)
+        self.locations: dict[int, Location] = {}
 
     def loc(self, node: Node) -> Location:
-        return location(self.path, node.start_mark)
+        found = self.locations.get(id(node))
+        if found is None:
+            found = self.locations[id(node)] = location(self.path, node.start_mark)
+        return found
 
     def build(self, node: Node, at: PathKey, key_loc: Location | None) -> Any:
         self.budget.left -= 1
@@ -264,6 +270,17 @@ def parse(text: str, path: str) -> tuple[list[Document], list[Problem]]:
     """
     documents: list[Document] = []
     problems: list[Problem] = []
+    try:
+        text.encode("utf-8")  # what libyaml does first, raising an error that is no YAMLError
+    except UnicodeEncodeError as exc:
+        # Only text handed in directly (load_text) can hold one: files are decoded strictly.
+        return documents, [
+            Problem(
+                _offset_location(path, text, exc.start),
+                f"the text holds a lone surrogate (\\u{ord(text[exc.start]):04x}), "
+                "which is not a Unicode character",
+            )
+        ]
     deep = _too_deep(text, path)
     if deep is not None:
         # The composer recurses per level (in C with CSafeLoader): far enough, it
