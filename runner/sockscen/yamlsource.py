@@ -116,6 +116,7 @@ class _Builder:
         self.budget = budget
         self.active: set[int] = set()
         self.too_deep = False
+        self.level = 0  # collections being built: the recursion depth, merges included
         # An alias brings the same node back many times: make its Location once.
         # (Keyed by id: the document's node tree outlives this builder's work.)
         self.locations: dict[int, Location] = {}
@@ -133,15 +134,15 @@ class _Builder:
         self.marks.entries[at] = (key_loc, self.loc(node))
         if isinstance(node, ScalarNode):
             return self.scalar(node)
-        if len(at) >= MAX_DEPTH:
-            # Only aliases get here: the parse already refused text nested this deep.
+        if self.level >= MAX_DEPTH:
+            # Only aliases and merge keys get here: the parse refused text nested this deep.
             if not self.too_deep:
                 self.too_deep = True
                 self.problems.append(
                     Problem(
                         self.loc(node),
                         f"the YAML is nested too deeply (more than {MAX_DEPTH} levels, "
-                        "counting what YAML aliases bring in)",
+                        "counting what YAML aliases and merges bring in)",
                     )
                 )
             return None
@@ -151,6 +152,7 @@ class _Builder:
             )
             return None
         self.active.add(id(node))
+        self.level += 1
         try:
             if isinstance(node, SequenceNode):
                 if node.tag != _SEQ:
@@ -163,6 +165,7 @@ class _Builder:
                     return None
                 return self.mapping(node, at)
         finally:
+            self.level -= 1
             self.active.discard(id(node))
         raise AssertionError(f"unknown YAML node {node!r}")  # pragma: no cover - PyYAML has 3 kinds
 

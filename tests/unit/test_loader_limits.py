@@ -91,7 +91,18 @@ def test_nesting_brought_in_by_aliases_is_counted() -> None:
     lines = ["a0: &a0 [1]"] + [f"a{i}: &a{i} [*a{i - 1}]" for i in range(1, 300)]
     problems = problems_of("\n".join(lines) + "\n")
     assert any(
-        "nested too deeply (more than 200 levels, counting what YAML aliases bring in)" in p
+        "nested too deeply (more than 200 levels, counting what YAML aliases and merges "
+        "bring in)" in p
+        for p in problems
+    )
+
+
+def test_nesting_brought_in_by_merge_keys_is_counted() -> None:
+    lines = ["a0: &a0 {x: 1}"] + [f"a{i}: &a{i} {{<<: *a{i - 1}}}" for i in range(1, 400)]
+    problems = problems_of("\n".join(lines) + "\n")
+    assert any(
+        "nested too deeply (more than 200 levels, counting what YAML aliases and merges "
+        "bring in)" in p
         for p in problems
     )
 
