@@ -106,7 +106,8 @@ def mutated_seed(draw: st.DrawFn) -> str:
             piece = draw(st.sampled_from(["- ", "[", "{a: ", "  "]))
             text = text[:at] + piece * draw(st.integers(150, 400)) + text[at:]
         elif kind == "long":
-            text = text[:at] + draw(st.sampled_from(["x", " ", "'", "\\"])) * 100_000 + text[at:]
+            filler = draw(st.sampled_from(["x", " ", "'", "\\", "9"]))
+            text = text[:at] + filler * 100_000 + text[at:]
         else:
             text = text[:at] + draw(st.text(max_size=20)) + text[end:]
     return text
