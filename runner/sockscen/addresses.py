@@ -131,10 +131,15 @@ def parse_address(text: str) -> Address:
             raise AddressError(
                 f"{text!r}: {host!r} is not a host name or IPv4 address ({bad!r} is not allowed)"
             )
-    # isdigit alone accepts "²" and other non-ASCII digits that int() rejects or reads differently.
-    if not (port_text.isascii() and port_text.isdigit()) or not 0 <= int(port_text) <= 65535:
+    # isdigit alone accepts "²" and other non-ASCII digits that int() rejects or reads differently;
+    # the length check comes first since int() refuses more than 4300 digits with a ValueError.
+    significant = port_text.lstrip("0") or "0"
+    if not (port_text.isascii() and port_text.isdigit()) or len(significant) > 5:
         raise AddressError(f"{text!r}: the port must be a number from 0 to 65535")
-    return Address(scheme, host=host, port=int(port_text))
+    port = int(significant)
+    if not 0 <= port <= 65535:
+        raise AddressError(f"{text!r}: the port must be a number from 0 to 65535")
+    return Address(scheme, host=host, port=port)
 
 
 def _is_ipv6(text: str) -> bool:

@@ -6,12 +6,15 @@ import math
 import re
 
 # Accepts a sign so "-1s" gets the "must be >= 0" message instead of "not a duration".
-_DURATION = re.compile(r"^\s*(-?)\s*(\d+(?:\.\d*)?|\.\d+)\s*(ms|s|m|h)?\s*$")
+# No two runs of ``\s*`` may meet without something required between them: with
+# ``\s*(ms|s|m|h)?\s*`` a value such as "1<80,000 spaces>x" backtracks quadratically
+# (28 s); making the sign and the unit groups carry their own spaces keeps matching linear.
+_DURATION = re.compile(r"^\s*(?:(-)\s*)?(\d+(?:\.\d*)?|\.\d+)(?:\s*(ms|s|m|h))?\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
 
 #: The pattern the JSON Schema uses for duration strings: ``_DURATION`` without the sign,
 #: since a negative duration is never valid.
-DURATION_PATTERN = r"^\s*(\d+(\.\d*)?|\.\d+)\s*(ms|s|m|h)?\s*$"
+DURATION_PATTERN = r"^\s*(\d+(\.\d*)?|\.\d+)(\s*(ms|s|m|h))?\s*$"
 
 
 def parse_duration(value: object) -> float:
@@ -21,7 +24,7 @@ def parse_duration(value: object) -> float:
     non-negative finite number or a string such as ``250ms``/``2s``/``1m``.
     """
     if isinstance(value, bool):
-        raise ValueError(f"expected a duration such as 2s or 250ms, got {value!r}")
+        raise ValueError(f"expected a duration such as 2s or 250ms, got {_shown(value)}")
     if isinstance(value, (int, float)):
         try:
             seconds = float(value)
@@ -31,17 +34,25 @@ def parse_duration(value: object) -> float:
         m = _DURATION.match(value)
         if m is None:
             raise ValueError(
-                f"{value!r} is not a duration: write a number of seconds or use a unit "
+                f"{_shown(value)} is not a duration: write a number of seconds or use a unit "
                 "(250ms, 2s, 1.5s, 1m)"
             )
         if m.group(1):
-            raise ValueError(f"a duration must be a finite number of seconds >= 0, got {value!r}")
+            raise ValueError(
+                f"a duration must be a finite number of seconds >= 0, got {_shown(value)}"
+            )
         seconds = float(m.group(2)) * _UNIT_SECONDS[m.group(3)]
     else:
-        raise ValueError(f"expected a duration such as 2s or 250ms, got {value!r}")
+        raise ValueError(f"expected a duration such as 2s or 250ms, got {_shown(value)}")
     if not math.isfinite(seconds) or seconds < 0:
-        raise ValueError(f"a duration must be a finite number of seconds >= 0, got {value!r}")
+        raise ValueError(f"a duration must be a finite number of seconds >= 0, got {_shown(value)}")
     return seconds
+
+
+def _shown(value: object) -> str:
+    """*value* as messages quote it: its repr (control characters escaped), cut to 60 characters."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def format_duration(seconds: float) -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 from . import build, schema, yamlsource
 from .errors import ConfigError, Location, Problem
 from .model import Scenario
+from .rendering import clip_text
 
 SUFFIXES = (".yaml", ".yml")
 
@@ -39,11 +40,31 @@ def discover(paths: Sequence[str | Path]) -> list[Path]:
         else:
             problems.append(Problem(None, f"{given}: no such file or directory"))
     if problems:
-        raise ConfigError(problems)
+        raise ConfigError(_printable(problems))
     unique: dict[Path, None] = {}
     for p in found:
         unique.setdefault(p, None)
     return list(unique)
+
+
+#: The longest message or hint a problem shows; longer ones (a huge value quoted) are cut.
+MAX_MESSAGE = 400
+
+
+def _printable(problems: list[Problem]) -> list[Problem]:
+    """*problems* with their messages safe to print: control characters escaped, cut to size.
+
+    Messages quote what the file says (keys, values, paths), and ``validate``
+    prints them to a terminal or a CI log as they are.
+    """
+    return [
+        Problem(
+            p.location,
+            clip_text(p.message, MAX_MESSAGE),
+            None if p.hint is None else clip_text(p.hint, MAX_MESSAGE),
+        )
+        for p in problems
+    ]
 
 
 def _walk(directory: Path) -> list[Path]:
@@ -76,11 +97,28 @@ def load_text(
     """
     scenarios, problems = _load_text(text, path, directory, environ)
     if problems:
-        raise ConfigError(problems)
+        raise ConfigError(_printable(problems))
     return scenarios
 
 
 def _load_text(
+    text: str, path: str, directory: str, environ: Mapping[str, str] | None
+) -> tuple[list[Scenario], list[Problem]]:
+    try:
+        return _check_and_build(text, path, directory, environ)
+    except RecursionError:
+        # The nesting limits keep every check far from the stack limit; should one be
+        # missed, this file still gets a located problem and the other files are checked.
+        return [], [
+            Problem(
+                Location(path, 1, 1),
+                "this file is nested too deeply for sockscen to check",
+                "this is a bug in sockscen's limits; please report it with the file",
+            )
+        ]
+
+
+def _check_and_build(
     text: str, path: str, directory: str, environ: Mapping[str, str] | None
 ) -> tuple[list[Scenario], list[Problem]]:
     documents, problems = yamlsource.parse(text, path)
@@ -156,7 +194,7 @@ def load_file(path: Path, environ: Mapping[str, str] | None = None) -> list[Scen
     """The scenarios of the file at *path*; raises ``ConfigError`` with every problem."""
     scenarios, problems = _load_file(Path(path), environ)
     if problems:
-        raise ConfigError(problems)
+        raise ConfigError(_printable(problems))
     return scenarios
 
 
@@ -186,5 +224,5 @@ def load_paths(
         scenarios.extend(found)
         problems.extend(file_problems)
     if problems:
-        raise ConfigError(problems)
+        raise ConfigError(_printable(problems))
     return scenarios

@@ -150,3 +150,17 @@ def escape_text(text: str) -> str:
         else:
             out.append(f"\\u{code:04x}")
     return "".join(out)
+
+
+def clip_text(text: str, limit: int = 400) -> str:
+    """*text* escaped (``escape_text``) and, past *limit* characters, cut in the middle.
+
+    For messages that quote what a user wrote: a key with an escape sequence
+    must not repaint the terminal, and a multi-megabyte value must not fill
+    the screen.  Both ends are kept, since messages explain after the value.
+    """
+    if len(text) > limit:
+        keep = max(limit // 2 - 20, 1)
+        cut = len(text) - 2 * keep
+        text = f"{text[:keep]} ...({cut} characters cut)... {text[-keep:]}"
+    return escape_text(text)

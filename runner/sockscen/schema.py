@@ -130,6 +130,10 @@ def validate(doc: Any, marks: Marks, path: str) -> list[Problem]:
     *marks* places each problem; *path* is the file as shown to users (used
     only when a location is unknown).
     """
+    deep = _repeats_too_deep(doc, marks)
+    if deep is not None:
+        # jsonschema descends ~14 frames per repeat: never hand it a nesting it cannot finish.
+        return [deep]
     seen: set[tuple[Any, ...]] = set()
     problems: list[Problem] = []
     issues = [issue for error in validator().iter_errors(doc) for issue in _explain(error)]
@@ -146,6 +150,35 @@ def validate(doc: Any, marks: Marks, path: str) -> list[Problem]:
         problems.append(Problem(loc, issue.message, issue.hint))
     problems.sort(key=lambda p: p.sort_key)
     return problems
+
+
+#: ``repeat`` steps nest at most this deep (real scenarios use two or three); every
+#: later check recurses per level, so the bound keeps them far from Python's stack limit.
+MAX_REPEAT_DEPTH = 20
+
+
+def _repeats_too_deep(doc: Any, marks: Marks) -> Problem | None:
+    """A problem at the first ``repeat`` nested deeper than ``MAX_REPEAT_DEPTH``; a loop, not
+    a recursion, so any document is walked safely."""
+    stack: list[tuple[Any, PathKey, int]] = [(doc, (), 0)]
+    while stack:
+        value, at, repeats = stack.pop()
+        if isinstance(value, dict):
+            items: Iterable[tuple[str | int, Any]] = value.items()
+        elif isinstance(value, list):
+            items = enumerate(value)
+        else:
+            continue
+        for key, child in items:
+            inner = repeats + (key == "repeat" and isinstance(child, dict))
+            if inner > MAX_REPEAT_DEPTH:
+                return Problem(
+                    marks.key((*at, key)),
+                    f"repeat steps are nested more than {MAX_REPEAT_DEPTH} deep",
+                    "flatten the loops; a repeat inside a repeat is rarely needed",
+                )
+            stack.append((child, (*at, key), inner))
+    return None
 
 
 # --------------------------------------------------------------------------- explanation

@@ -38,8 +38,15 @@ _MERGE = _TAG + "merge"
 _SCALAR_TAGS = {_TAG + t for t in ("null", "bool", "int", "float")}
 _TEXT_TAGS = {_STR, _TAG + "timestamp", _TAG + "value"}
 
-#: A bound on values built, so alias bombs ("billion laughs") end in a problem, not in swap.
+#: A bound on the values built from one FILE (all its documents together), so alias
+#: bombs ("billion laughs"), even spread over many small documents, end in a problem,
+#: not in swap.
 MAX_NODES = 200_000
+
+#: Deeper nesting than this is refused (no scenario comes near it).  Counted on
+#: the YAML structure (and again on built values, where aliases can nest), so
+#: brackets inside quoted text do not count and every recursion below is bounded.
+MAX_DEPTH = 200
 
 _CONSTRUCTOR = SafeConstructor()
 
@@ -92,32 +99,60 @@ def location(path: str, mark: Any) -> Location:
     return Location(path, mark.line + 1, mark.column + 1)
 
 
+@dataclass
+class _Budget:
+    """The values still allowed for the rest of one file."""
+
+    left: int = MAX_NODES
+
+
 class _Builder:
     """Builds the plain value of one document from its node tree, filling marks and problems."""
 
-    def __init__(self, path: str, marks: Marks) -> None:
+    def __init__(self, path: str, marks: Marks, budget: _Budget) -> None:
         self.path = path
         self.marks = marks
         self.problems: list[Problem] = []
-        self.count = 0
+        self.budget = budget
         self.active: set[int] = set()
+        self.too_deep = False
+        self.level = 0  # collections being built: the recursion depth, merges included
+        # An alias brings the same node back many times: make its Location once.
+        # (Keyed by id: the document's node tree outlives this builder's work.)
+        self.locations: dict[int, Location] = {}
 
     def loc(self, node: Node) -> Location:
-        return location(self.path, node.start_mark)
+        found = self.locations.get(id(node))
+        if found is None:
+            found = self.locations[id(node)] = location(self.path, node.start_mark)
+        return found
 
     def build(self, node: Node, at: PathKey, key_loc: Location | None) -> Any:
-        self.count += 1
-        if self.count > MAX_NODES:
+        self.budget.left -= 1
+        if self.budget.left < 0:
             raise _TooLarge
         self.marks.entries[at] = (key_loc, self.loc(node))
         if isinstance(node, ScalarNode):
             return self.scalar(node)
+        if self.level >= MAX_DEPTH:
+            # Only aliases and merge keys get here: the parse refused text nested this deep.
+            if not self.too_deep:
+                self.too_deep = True
+                self.problems.append(
+                    Problem(
+                        self.loc(node),
+                        f"the YAML is nested too deeply (more than {MAX_DEPTH} levels, "
+                        "counting what YAML aliases and merges bring in)",
+                    )
+                )
+            return None
         if id(node) in self.active:
             self.problems.append(
                 Problem(self.loc(node), "a YAML alias refers to a node that contains it")
             )
             return None
         self.active.add(id(node))
+        self.level += 1
         try:
             if isinstance(node, SequenceNode):
                 if node.tag != _SEQ:
@@ -130,6 +165,7 @@ class _Builder:
                     return None
                 return self.mapping(node, at)
         finally:
+            self.level -= 1
             self.active.discard(id(node))
         raise AssertionError(f"unknown YAML node {node!r}")  # pragma: no cover - PyYAML has 3 kinds
 
@@ -158,7 +194,7 @@ class _Builder:
                 self.problems.append(
                     Problem(
                         self.loc(node),
-                        f"invalid YAML value {node.value!r} for tag {node.tag}{reason}",
+                        f"invalid YAML value {_shown(node.value)} for tag {node.tag}{reason}",
                     )
                 )
                 return None
@@ -237,11 +273,23 @@ def parse(text: str, path: str) -> tuple[list[Document], list[Problem]]:
     """
     documents: list[Document] = []
     problems: list[Problem] = []
+    try:
+        text.encode("utf-8")  # what libyaml does first, raising an error that is no YAMLError
+    except UnicodeEncodeError as exc:
+        # Only text handed in directly (load_text) can hold one: files are decoded strictly.
+        return documents, [
+            Problem(
+                _offset_location(path, text, exc.start),
+                f"the text holds a lone surrogate (\\u{ord(text[exc.start]):04x}), "
+                "which is not a Unicode character",
+            )
+        ]
     deep = _too_deep(text, path)
     if deep is not None:
         # The composer recurses per level (in C with CSafeLoader): far enough, it
         # overflows the C stack and kills the process instead of raising.
         return documents, [deep]
+    budget = _Budget()
     index = -1
     try:
         for node in yaml.compose_all(text, Loader=LOADER):
@@ -252,20 +300,18 @@ def parse(text: str, path: str) -> tuple[list[Document], list[Problem]]:
                 continue  # an empty document, e.g. after a trailing `---`
             start = location(path, node.start_mark)
             marks = Marks(path, start)
-            builder = _Builder(path, marks)
+            builder = _Builder(path, marks, budget)
             try:
                 value = builder.build(node, (), None)
             except _TooLarge:
                 problems.append(
                     Problem(
                         start,
-                        f"this document expands to more than {MAX_NODES} values (YAML aliases?)",
+                        f"this file expands to more than {MAX_NODES} values (YAML aliases?)",
+                        "a scenario file needs far fewer; the limit is for the whole file",
                     )
                 )
-                continue
-            except RecursionError:
-                problems.append(Problem(start, "this document is nested too deeply"))
-                continue
+                break
             doc = Document(value, marks, index, builder.problems)
             if not isinstance(value, dict) and not doc.problems:
                 doc.problems.append(
@@ -279,46 +325,51 @@ def parse(text: str, path: str) -> tuple[list[Document], list[Problem]]:
             documents.append(doc)
     except yaml.YAMLError as exc:
         problems.append(_syntax_problem(exc, path, text))
-    except RecursionError:
-        problems.append(Problem(Location(path, 1, 1), "the YAML is nested too deeply"))
     return documents, problems
 
 
-#: Deeper nesting than this is refused before parsing (no scenario comes near it).
-MAX_DEPTH = 200
+_OPEN = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
+_CLOSE = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
 
 
 def _too_deep(text: str, path: str) -> Problem | None:
-    """A problem when *text* nests flow collections or indentation beyond ``MAX_DEPTH``.
+    """A problem, at the collection that goes one level too far, when *text* nests beyond
+    ``MAX_DEPTH`` lists and mappings.
 
-    A cheap over-approximation that runs before the parser: brackets inside
-    quotes or comments count too, which only matters for absurd files.
+    Runs on the parser's events, which come from a loop with its own stack (in
+    libyaml and in PyYAML alike), so any depth is counted safely, and only real
+    nesting counts: block (``- - -``) and flow (``[[[``) forms, not brackets in
+    quoted text.  A syntax error ends the count; the composer reports it.
     """
     depth = 0
-    line, col = 1, 0
-    # Fewer brackets than the limit cannot nest that deep: skip the character walk.
-    brackets = text.count("[") + text.count("{")
-    for ch in text if brackets > MAX_DEPTH else "":
-        col += 1
-        if ch == "\n":
-            line, col = line + 1, 0
-        elif ch in "[{":
-            depth += 1
-            if depth > MAX_DEPTH:
-                return Problem(
-                    Location(path, line, col),
-                    f"the YAML is nested too deeply (more than {MAX_DEPTH} levels)",
-                )
-        elif ch in "]}" and depth:
-            depth -= 1
-    for number, row in enumerate(text.splitlines(), 1):
-        indent = len(row) - len(row.lstrip(" "))
-        if indent > 4 * MAX_DEPTH:
+    try:
+        for event in yaml.parse(text, Loader=LOADER):
+            if isinstance(event, _OPEN):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return Problem(
+                        location(path, event.start_mark),
+                        f"the YAML is nested too deeply (more than {MAX_DEPTH} levels)",
+                    )
+            elif isinstance(event, _CLOSE):
+                depth -= 1
+    except yaml.MarkedYAMLError as exc:
+        # libyaml stops at its own limit (1,000 flow levels) while scanning ahead,
+        # before the events reach ours: the same problem, placed where it stopped.
+        if "nesting depth" in (exc.problem or "") and exc.problem_mark is not None:
             return Problem(
-                Location(path, number, indent + 1),
-                f"the YAML is nested too deeply (indented {indent} spaces)",
+                location(path, exc.problem_mark),
+                f"the YAML is nested too deeply (more than {MAX_DEPTH} levels)",
             )
+    except yaml.YAMLError:
+        pass
     return None
+
+
+def _shown(text: str) -> str:
+    """*text* as messages quote it: its repr (control characters escaped), cut to 60 characters."""
+    quoted = repr(text)
+    return quoted if len(quoted) <= 60 else quoted[:57] + "..."
 
 
 def _kind(value: Any) -> str:

@@ -214,3 +214,10 @@ def test_unix_url_round_trip(scheme: str, path: str) -> None:
     address = Address(scheme, path=path)
     assert address == parse_address(address.url)
     assert path.startswith("@") == address.is_abstract
+
+
+def test_a_port_of_thousands_of_digits_is_an_address_error() -> None:
+    """Found by tests/fuzz's neighbourhood: int() refuses > 4300 digits with a ValueError."""
+    with pytest.raises(AddressError, match="the port must be a number from 0 to 65535"):
+        parse_address("tcp://127.0.0.1:" + "1" * 5000)
+    assert parse_address("tcp://127.0.0.1:" + "0" * 5000 + "1").port == 1

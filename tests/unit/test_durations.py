@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
+import time
 
 import pytest
 from hypothesis import given
@@ -139,3 +141,17 @@ def test_schema_pattern_agrees_with_parser(text: str) -> None:
     except ValueError:
         accepted = False
     assert accepted == (re.match(DURATION_PATTERN, text) is not None)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["1" + " " * 80_000 + "x", " " * 80_000 + "x", "-" + " " * 80_000 + "x", "1" + " " * 80_000],
+)
+def test_long_values_are_parsed_in_linear_time(text: str) -> None:
+    """Issue 12 item 8: "1<80,000 spaces>x" took ~28 s (two ``\\s*`` runs backtracking)."""
+    started = time.process_time()
+    with contextlib.suppress(ValueError):
+        parse_duration(text)
+    matched = re.match(DURATION_PATTERN, text)
+    assert time.process_time() - started < 1.0
+    assert (matched is not None) == (text.strip() == "1")

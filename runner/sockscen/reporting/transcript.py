@@ -22,6 +22,7 @@ from pathlib import Path
 
 from ..rendering import escape_text, format_seconds, hexdump, is_printable, plural, quote_bytes
 from ..results import ProcessOutput, RunResult, ScenarioResult, TranscriptEntry
+from ._files import write_atomic
 
 #: Escaped text longer than this many bytes is elided in the middle.
 TEXT_LIMIT = 200
@@ -215,7 +216,7 @@ def write_transcript_dir(run: RunResult, directory: str | Path) -> list[Path]:
             candidate = f"{stem}-{n}"
         used.add(candidate.lower())
         path = target / f"{candidate}.txt"
-        path.write_text(scenario_transcript_text(result), encoding="utf-8")
+        write_atomic(path, scenario_transcript_text(result).encode("utf-8"))
         written.append(path)
     return written
 
