@@ -101,6 +101,13 @@ class UserRegex(Generic[AnyStr]):
     def __repr__(self) -> str:
         return f"UserRegex({self.pattern!r})"
 
+    # Equal when the pattern is, as re.Pattern: models holding a compiled regex compare by value.
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, UserRegex) and other.pattern == self.pattern
+
+    def __hash__(self) -> int:
+        return hash(self.pattern)
+
     def match(
         self, data: AnyStr | bytearray | memoryview, pos: int = 0, *, timeout: float | None = None
     ) -> Found[AnyStr] | GaveUp | None:

@@ -114,6 +114,17 @@ def test_compiled_patterns_are_cached() -> None:
     assert repr(compile_regex(rb"x")) == "UserRegex(b'x')"
 
 
+def test_regexes_are_equal_when_their_patterns_are() -> None:
+    compiled = compile_regex(rb"(?P<n>\d+)")
+    uncached = regexes._compile.__wrapped__(rb"(?P<n>\d+)")
+    assert uncached is not compiled
+    assert uncached == compiled
+    assert hash(uncached) == hash(compiled)
+    assert compiled != compile_regex(r"(?P<n>\d+)")
+    assert compiled != compile_regex(rb"(?P<m>\d+)")
+    assert {compiled, compile_regex(rb"(?P<n>\d+)")} == {compiled}
+
+
 # ----------------------------------------------------------------- re's syntax, exactly
 
 
