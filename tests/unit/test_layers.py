@@ -39,6 +39,7 @@ LAYERS: dict[str, int] = {
     "rendering": 1,
     "placeholders": 1,
     "payloads": 1,
+    "regexes": 1,
     "matchers": 1,
     "framing": 1,
     "model": 1,
@@ -72,7 +73,16 @@ LAST_PURE_LAYER = 2
 
 #: Pure byte logic: no I/O of any kind.
 BYTE_MODULES = frozenset(
-    {"payloads", "matchers", "framing", "placeholders", "durations", "addresses", "rendering"}
+    {
+        "payloads",
+        "matchers",
+        "regexes",
+        "framing",
+        "placeholders",
+        "durations",
+        "addresses",
+        "rendering",
+    }
 )
 IO_LIBRARIES = frozenset(
     {"socket", "trio", "yaml", "jsonschema", "select", "selectors", "asyncio", "ssl", "subprocess"}
