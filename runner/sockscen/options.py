@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -232,8 +232,3 @@ def build_run_options(*layers: Mapping[str, Any]) -> RunOptions:
     for layer in layers:
         merged.update(layer)
     return RunOptions(**merged)
-
-
-def option_fields() -> Iterable[str]:
-    """The names of every ``RunOptions`` field the faces set."""
-    return (o.field for o in RUN_OPTIONS)

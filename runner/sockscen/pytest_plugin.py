@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from .options import add_plugin_options, build_run_options, plugin_values
+from .plugin_reports import REPORTS_KEY, add_report_options, configure_reports
 
 if TYPE_CHECKING:
     from .model import Scenario
@@ -69,6 +70,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("sockscen", "sockscen scenario files")
     # The run options' flags, types and help come from the table the CLI reads too.
     add_plugin_options(group)
+    # Each registered reporter brings its flag (--sockscen-json ...).
+    add_report_options(group)
     parser.addini(
         INI_FILES,
         type="linelist",
@@ -81,6 +84,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sockscen: a scenario collected from a sockscen YAML file")
+    configure_reports(config)
 
 
 # --------------------------------------------------------------------------- collection rules
@@ -272,6 +276,9 @@ class ScenarioItem(pytest.Item):
         from .results import Outcome
 
         self.result = _run_scenarios([self.scenario], self.config)[0]
+        reports = self.config.stash.get(REPORTS_KEY, None)
+        if reports is not None:
+            reports.add(self.result)
         if self.result.outcome is Outcome.ERROR:
             pytest.fail(diagnosis(self.result), pytrace=False)
         if self.result.outcome is Outcome.SKIPPED:

@@ -8,11 +8,12 @@
 * :func:`format_transcript` / :func:`write_transcript_dir` — transcripts as text
 
 ``REPORT_FILES`` registers the reporters that write a file (or a folder) after
-a run, each with the flag that asks for it; ``FORMATS`` the ``--format``
-choices.  The CLI builds its flags from them, so a new reporter is one module
-here plus one registry line.  Only the registry is built at import time: the
-reporter modules (and the names re-exported below) load on first use, so the
-CLI's parser and the pytest plugin stay light.
+a run, each with its ``sockscen run`` flag and its pytest plugin flag;
+``FORMATS`` the ``--format`` choices.  The CLI and the plugin build their flags
+from them, so a new reporter is one module here plus one registry line.
+Only the registry is built at import time: the reporter modules (and the
+names re-exported below) load on first use, so the CLI's parser and the
+pytest plugin stay light.
 """
 
 from __future__ import annotations
@@ -62,6 +63,8 @@ class ReportFile:
     flag: str
     metavar: str
     help: str
+    #: The pytest plugin's flag for the same report.
+    plugin_flag: str
     #: The ``argparse.Namespace`` attribute (default: from the flag).
     dest: str = ""
     #: True when the target is a folder (created if missing) rather than a file.
@@ -71,6 +74,11 @@ class ReportFile:
     def attribute(self) -> str:
         """Where the parsed flag's value is found on the CLI's namespace."""
         return self.dest or self.flag.lstrip("-").replace("-", "_")
+
+    @property
+    def plugin_dest(self) -> str:
+        """The ``config.getoption`` name of the plugin flag."""
+        return self.plugin_flag.lstrip("-").replace("-", "_")
 
     def load_writer(self) -> Callable[[RunResult, Path], object]:
         """Import the reporter module and return its writer."""
@@ -83,26 +91,29 @@ class ReportFile:
 #: Report files, in the order they are written after a run.
 REPORT_FILES: dict[str, ReportFile] = {
     "junit": ReportFile(
-        "junit",
-        "write_junit",
-        "--junit-xml",
-        "PATH",
-        "write a JUnit XML report to PATH (for CI systems)",
+        module="junit",
+        writer="write_junit",
+        flag="--junit-xml",
+        plugin_flag="--sockscen-junit-xml",
+        metavar="PATH",
+        help="write a JUnit XML report to PATH (for CI systems)",
     ),
     "json": ReportFile(
-        "json_report",
-        "write_json",
-        "--json",
-        "PATH",
-        "write a JSON report to PATH (for scripts)",
+        module="json_report",
+        writer="write_json",
+        flag="--json",
+        plugin_flag="--sockscen-json",
+        metavar="PATH",
+        help="write a JSON report to PATH (for scripts)",
         dest="json_path",
     ),
     "transcript": ReportFile(
-        "transcript",
-        "write_transcript_dir",
-        "--transcript-dir",
-        "DIR",
-        "write one transcript file per scenario into DIR (created if missing)",
+        module="transcript",
+        writer="write_transcript_dir",
+        flag="--transcript-dir",
+        plugin_flag="--sockscen-transcript-dir",
+        metavar="DIR",
+        help="write one transcript file per scenario into DIR (created if missing)",
         folder=True,
     ),
 }
