@@ -8,7 +8,6 @@ import traceback
 from collections.abc import Sequence
 
 from ..errors import ConfigError
-from ..selection import KeywordError, compile_keyword
 from .common import NothingSelected, UsageError, report_problems
 from .exits import EXIT_FAILED, EXIT_INTERNAL, EXIT_NO_SCENARIO, EXIT_SIGINT, EXIT_USAGE
 from .parser import build_parser, subcommands
@@ -47,6 +46,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # argparse exits for --help, --version and usage errors; turn that into a return value.
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     verbose = debug or args.verbose > 0
+    # Imported after parsing: --help and --version need no scenario model.
+    from ..selection import KeywordError, compile_keyword
+
     try:
         if getattr(args, "keyword", None) is not None:
             # A typo in -k is reported before any file is read.

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
+from collections.abc import Callable
 from typing import NoReturn
 
 from ..options import add_cli_options
 from ..reporting import FORMATS, REPORT_FILES
 from . import help as texts
 from .exits import EXIT_USAGE
-from .list import cmd_list
-from .run import cmd_run
-from .schema import cmd_schema
-from .validate import cmd_validate
 
 
 class _Parser(argparse.ArgumentParser):
@@ -44,17 +42,17 @@ def build_parser() -> argparse.ArgumentParser:
         dest="command", metavar="COMMAND", required=True, parser_class=_Parser
     )
     commands = [
-        ("run", cmd_run, [selection, output], "run scenarios and report (the default workflow)",
+        ("run", [selection, output], "run scenarios and report (the default workflow)",
          texts.RUN_DESCRIPTION, texts.RUN_EPILOG),
-        ("validate", cmd_validate, [output], "check scenario files without running them",
+        ("validate", [output], "check scenario files without running them",
          "Validate scenario files and report every problem of every file.",
          texts.VALIDATE_EPILOG),
-        ("list", cmd_list, [selection, output], "list scenarios with their file:line and tags",
+        ("list", [selection, output], "list scenarios with their file:line and tags",
          "List the scenarios of the given files and directories.", texts.LIST_EPILOG),
-        ("schema", cmd_schema, [output], "print the JSON Schema of scenario files",
+        ("schema", [output], "print the JSON Schema of scenario files",
          "Print the JSON Schema of scenario files on stdout.", texts.SCHEMA_EPILOG),
     ]  # fmt: skip
-    for name, handler, parents, summary, description, epilog in commands:
+    for name, parents, summary, description, epilog in commands:
         command = sub.add_parser(
             name,
             parents=parents,
@@ -67,8 +65,23 @@ def build_parser() -> argparse.ArgumentParser:
             command.add_argument("paths", nargs="*", metavar="PATH", help=texts.PATHS_HELP)
         if name == "run":
             _add_run_options(command)
-        command.set_defaults(handler=handler)
+        command.set_defaults(handler=_handler(name))
     return parser
+
+
+def _handler(name: str) -> Callable[[argparse.Namespace], int]:
+    """The function ``cmd_NAME`` of the module ``cli/NAME.py``, imported when the command runs.
+
+    Only the chosen command's module (and what it imports) is loaded, so
+    ``--version``, ``--help`` and ``import sockscen.cli`` stay light.
+    """
+
+    def run_command(args: argparse.Namespace) -> int:
+        module = importlib.import_module(f".{name}", __package__)
+        code: int = getattr(module, f"cmd_{name}")(args)
+        return code
+
+    return run_command
 
 
 def _selection_parent() -> _Parser:
