@@ -34,7 +34,7 @@ def add_report_options(group: _AddOption) -> None:
     """Add the plugin flag of every registered report file to *group*."""
     for spec in REPORT_FILES.values():
         group.addoption(
-            spec.plugin_flag,
+            spec.plugin_option,
             dest=spec.plugin_dest,
             default=None,
             metavar=spec.metavar,
@@ -71,7 +71,7 @@ class SessionReports:
                 spec.load_writer()(run, target)
             except OSError as exc:
                 message = (
-                    f"sockscen: {spec.plugin_flag} {target}: could not write the report: "
+                    f"sockscen: {spec.plugin_option} {target}: could not write the report: "
                     f"{exc.strerror or exc}"
                 )
                 if terminal is not None:
@@ -99,13 +99,13 @@ def configure_reports(config: pytest.Config) -> None:
         return
     if _distributed(config):
         raise pytest.UsageError(
-            f"{asked[0][0].plugin_flag}: sockscen report files are written by one pytest "
+            f"{asked[0][0].plugin_option}: sockscen report files are written by one pytest "
             "process; run without pytest-xdist (-n)"
         )
     from .cli.common import UsageError, prepare_output
 
     try:
-        targets = [(s, prepare_output(s.plugin_flag, v, folder=s.folder)) for s, v in asked]
+        targets = [(s, prepare_output(s.plugin_option, v, folder=s.folder)) for s, v in asked]
     except UsageError as exc:
         raise pytest.UsageError(str(exc)) from None
     reports = SessionReports(targets)

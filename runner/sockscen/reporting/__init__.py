@@ -54,21 +54,26 @@ __all__ = [
 
 @dataclass(frozen=True)
 class ReportFile:
-    """A reporter that writes a report after a run, and the ``sockscen run`` flag asking for it."""
+    """A reporter that writes a report after a run, and the flags asking for it.
 
-    #: The module of this package holding the writer.
-    module: str
-    #: The writer's name: ``writer(run: RunResult, target: Path) -> object``.
+    The CLI flag is *flag*; the pytest plugin's is ``--sockscen-`` plus the
+    same name unless *plugin_flag* says otherwise.
+    """
+
+    #: ``module:function`` in this package: ``function(run: RunResult, target: Path)``.
     writer: str
     flag: str
-    metavar: str
     help: str
-    #: The pytest plugin's flag for the same report.
-    plugin_flag: str
-    #: The ``argparse.Namespace`` attribute (default: from the flag).
-    dest: str = ""
     #: True when the target is a folder (created if missing) rather than a file.
     folder: bool = False
+    #: The ``argparse.Namespace`` attribute (default: from the flag).
+    dest: str = ""
+    plugin_flag: str = ""
+
+    @property
+    def metavar(self) -> str:
+        """How --help names the value."""
+        return "DIR" if self.folder else "PATH"
 
     @property
     def attribute(self) -> str:
@@ -76,45 +81,34 @@ class ReportFile:
         return self.dest or self.flag.lstrip("-").replace("-", "_")
 
     @property
+    def plugin_option(self) -> str:
+        """The pytest plugin's flag."""
+        return self.plugin_flag or "--sockscen-" + self.flag.lstrip("-")
+
+    @property
     def plugin_dest(self) -> str:
         """The ``config.getoption`` name of the plugin flag."""
-        return self.plugin_flag.lstrip("-").replace("-", "_")
+        return self.plugin_option.lstrip("-").replace("-", "_")
 
     def load_writer(self) -> Callable[[RunResult, Path], object]:
         """Import the reporter module and return its writer."""
+        module, function = self.writer.split(":")
         writer: Callable[[RunResult, Path], object] = getattr(
-            importlib.import_module(f".{self.module}", __name__), self.writer
+            importlib.import_module(f".{module}", __name__), function
         )
         return writer
 
 
-#: Report files, in the order they are written after a run.
+_JUNIT = "write a JUnit XML report to PATH (for CI systems)"
+_JSON = "write a JSON report to PATH (for scripts)"
+_TRANSCRIPTS = "write one transcript file per scenario into DIR (created if missing)"
+
+#: Report files, in the order they are written after a run: one line per reporter.
 REPORT_FILES: dict[str, ReportFile] = {
-    "junit": ReportFile(
-        module="junit",
-        writer="write_junit",
-        flag="--junit-xml",
-        plugin_flag="--sockscen-junit-xml",
-        metavar="PATH",
-        help="write a JUnit XML report to PATH (for CI systems)",
-    ),
-    "json": ReportFile(
-        module="json_report",
-        writer="write_json",
-        flag="--json",
-        plugin_flag="--sockscen-json",
-        metavar="PATH",
-        help="write a JSON report to PATH (for scripts)",
-        dest="json_path",
-    ),
+    "junit": ReportFile("junit:write_junit", "--junit-xml", _JUNIT),
+    "json": ReportFile("json_report:write_json", "--json", _JSON, dest="json_path"),
     "transcript": ReportFile(
-        module="transcript",
-        writer="write_transcript_dir",
-        flag="--transcript-dir",
-        plugin_flag="--sockscen-transcript-dir",
-        metavar="DIR",
-        help="write one transcript file per scenario into DIR (created if missing)",
-        folder=True,
+        "transcript:write_transcript_dir", "--transcript-dir", _TRANSCRIPTS, folder=True
     ),
 }
 
