@@ -110,8 +110,13 @@ def _add_run_options(run: argparse.ArgumentParser) -> None:
     colors = ["auto", "yes", "no"]
     report.add_argument("--color", choices=colors, default="auto", help=texts.COLOR_HELP)
     report.add_argument("--transcript", action="store_true", help=texts.TRANSCRIPT_HELP)
+    # Folders (transcripts) next to --transcript, files last: the order --help always had.
+    folders = [spec for spec in REPORT_FILES.values() if spec.folder]
+    files = [spec for spec in REPORT_FILES.values() if not spec.folder]
+    for spec in folders:
+        report.add_argument(spec.flag, dest=spec.attribute, metavar=spec.metavar, help=spec.help)
     report.add_argument("--show-output", action="store_true", help=texts.SHOW_OUTPUT_HELP)
-    for spec in REPORT_FILES.values():
+    for spec in files:
         report.add_argument(spec.flag, dest=spec.attribute, metavar=spec.metavar, help=spec.help)
 
 
