@@ -16,19 +16,22 @@ from __future__ import annotations
 
 import os
 import resource
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING, TypedDict, Union
 
 from .errors import SockscenError
-from .model import DEFAULT_MAX_BUFFER, Scenario
+from .model import Scenario
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from .results import RunResult
 
 __all__ = [
     "NoScenarioError",
     "PathArg",
+    "RunKeywords",
     "load",
     "raise_open_file_limit",
     "run_file",
@@ -88,28 +91,51 @@ def raise_open_file_limit() -> None:
         return
 
 
-def run_scenarios(
-    scenarios: Sequence[Scenario],
-    *,
-    keyword: str | None = None,
-    tags: Sequence[str] = (),
-    jobs: int = 0,
-    step_timeout: float | None = None,
-    exitfirst: bool = False,
-    max_buffer: int = DEFAULT_MAX_BUFFER,
-) -> RunResult:
+class RunKeywords(TypedDict, total=False):
+    """The keyword options of every ``run_*`` function; each may be left out.
+
+    ``keyword`` is a ``-k`` expression and ``tags`` keeps scenarios having any
+    of them (see ``sockscen.selection``); ``jobs`` bounds how many scenarios
+    run at once (0: the engine's default); ``step_timeout`` replaces the 5 s
+    default of steps that have no ``timeout`` of their own; ``exitfirst``
+    stops starting scenarios after the first failure (the rest are SKIPPED);
+    ``max_buffer`` bounds unread stream data per connection, in bytes.  The
+    defaults of the last four are those of ``sockscen.RunOptions``.
+    """
+
+    keyword: str | None
+    tags: Sequence[str]
+    jobs: int
+    step_timeout: float | None
+    exitfirst: bool
+    max_buffer: int
+
+
+#: The keywords that select scenarios; the others are ``RunOptions`` fields.
+_SELECTION = ("keyword", "tags")
+
+
+def run_scenarios(scenarios: Sequence[Scenario], **options: Unpack[RunKeywords]) -> RunResult:
     """Select among already loaded ``scenarios`` and run them; see ``run_paths``."""
-    from .engine import RunOptions, run
+    from .engine import run
+    from .options import build_run_options
     from .selection import select
 
+    _check_keywords("run_scenarios", options)
+    keyword, tags = options.get("keyword"), options.get("tags", ())
     selected = select(scenarios, keyword, tags)
     if not selected:
         raise NoScenarioError(_why_none(len(scenarios), keyword, tags))
     raise_open_file_limit()
-    options = RunOptions(
-        jobs=jobs, step_timeout=step_timeout, exitfirst=exitfirst, max_buffer=max_buffer
-    )
-    return run(selected, options, handle_signals=False)
+    engine_options = {k: v for k, v in options.items() if k not in _SELECTION}
+    return run(selected, build_run_options(engine_options), handle_signals=False)
+
+
+def _check_keywords(function: str, options: Mapping[str, object]) -> None:
+    # ``**options`` accepts any name at run time; refuse a typo as a signature would.
+    for name in options:
+        if name not in RunKeywords.__annotations__:
+            raise TypeError(f"{function}() got an unexpected keyword argument {name!r}")
 
 
 def _why_none(total: int, keyword: str | None, tags: Sequence[str]) -> str:
@@ -123,60 +149,24 @@ def _why_none(total: int, keyword: str | None, tags: Sequence[str]) -> str:
     return f"no scenario selected: {' and '.join(criteria)} matched none of the {total} scenarios"
 
 
-def run_paths(
-    paths: PathArg | Iterable[PathArg],
-    *,
-    keyword: str | None = None,
-    tags: Sequence[str] = (),
-    jobs: int = 0,
-    step_timeout: float | None = None,
-    exitfirst: bool = False,
-    max_buffer: int = DEFAULT_MAX_BUFFER,
-) -> RunResult:
+def run_paths(paths: PathArg | Iterable[PathArg], **options: Unpack[RunKeywords]) -> RunResult:
     """Load the scenario files and directories ``paths``, select and run them.
 
-    ``keyword`` is a ``-k`` expression and ``tags`` keeps scenarios having any
-    of them (see ``sockscen.selection``); ``jobs`` bounds how many scenarios
-    run at once (0: the engine's default); ``step_timeout`` replaces the 5 s
-    default of steps that have no ``timeout`` of their own; ``exitfirst``
-    stops starting scenarios after the first failure (the rest are SKIPPED);
-    ``max_buffer`` bounds unread stream data per connection, in bytes.
+    ``options`` are the ``RunKeywords``: ``keyword``, ``tags``, ``jobs``,
+    ``step_timeout``, ``exitfirst``, ``max_buffer``.
 
     Returns the ``RunResult``; a failing scenario is a result, not an
     exception.  Raises ``ConfigError`` for invalid files, ``KeywordError`` for
     a malformed ``keyword`` and ``NoScenarioError`` when nothing is selected.
     """
-    return run_scenarios(
-        load(paths),
-        keyword=keyword,
-        tags=tags,
-        jobs=jobs,
-        step_timeout=step_timeout,
-        exitfirst=exitfirst,
-        max_buffer=max_buffer,
-    )
+    _check_keywords("run_paths", options)
+    return run_scenarios(load(paths), **options)
 
 
-def run_file(
-    path: PathArg,
-    *,
-    keyword: str | None = None,
-    tags: Sequence[str] = (),
-    jobs: int = 0,
-    step_timeout: float | None = None,
-    exitfirst: bool = False,
-    max_buffer: int = DEFAULT_MAX_BUFFER,
-) -> RunResult:
+def run_file(path: PathArg, **options: Unpack[RunKeywords]) -> RunResult:
     """Run every scenario of one file; the options are those of ``run_paths``."""
-    return run_paths(
-        [path],
-        keyword=keyword,
-        tags=tags,
-        jobs=jobs,
-        step_timeout=step_timeout,
-        exitfirst=exitfirst,
-        max_buffer=max_buffer,
-    )
+    _check_keywords("run_file", options)
+    return run_paths([path], **options)
 
 
 def run_text(
@@ -184,12 +174,7 @@ def run_text(
     *,
     path: str = "<text>",
     directory: PathArg | None = None,
-    keyword: str | None = None,
-    tags: Sequence[str] = (),
-    jobs: int = 0,
-    step_timeout: float | None = None,
-    exitfirst: bool = False,
-    max_buffer: int = DEFAULT_MAX_BUFFER,
+    **options: Unpack[RunKeywords],
 ) -> RunResult:
     """Run the scenarios of YAML ``text`` as if it were the file ``path``.
 
@@ -199,13 +184,6 @@ def run_text(
     """
     from .loader import load_text
 
+    _check_keywords("run_text", options)
     base = Path(directory) if directory is not None else Path.cwd()
-    return run_scenarios(
-        load_text(text, path, str(base.resolve())),
-        keyword=keyword,
-        tags=tags,
-        jobs=jobs,
-        step_timeout=step_timeout,
-        exitfirst=exitfirst,
-        max_buffer=max_buffer,
-    )
+    return run_scenarios(load_text(text, path, str(base.resolve())), **options)

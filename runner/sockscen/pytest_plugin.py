@@ -4,7 +4,8 @@ Installed through the ``pytest11`` entry point, so it is loaded in *every*
 pytest run of an environment where sockscen is installed.  Hence:
 
 * only files meant for sockscen are collected (see ``is_scenario_file``);
-* this module imports only pytest and the standard library; the loader
+* this module imports only pytest, the standard library and the light
+  ``sockscen.options`` table (shared with the CLI); the loader
   (YAML, JSON Schema) is imported when a scenario file is collected, the
   engine (trio) when a scenario item runs.
 
@@ -36,6 +37,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from .options import add_plugin_options, build_run_options, plugin_values
+from .plugin_reports import REPORTS_KEY, add_report_options, configure_reports
+
 if TYPE_CHECKING:
     from .model import Scenario
     from .results import RunResult, ScenarioResult
@@ -62,40 +66,12 @@ _markers_key = pytest.StashKey[set[str]]()
 # --------------------------------------------------------------------------- options
 
 
-# The CLI's option types, imported only when an option is given (the plugin loads
-# in every pytest run and must stay light).
-
-
-def _duration_option(text: str) -> float:
-    from .cli import step_timeout_arg
-
-    return step_timeout_arg(text)
-
-
-def _size_option(text: str) -> int:
-    from .cli import size_arg
-
-    return size_arg(text)
-
-
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("sockscen", "sockscen scenario files")
-    group.addoption(
-        "--sockscen-timeout",
-        type=_duration_option,
-        default=None,
-        metavar="DURATION",
-        help="default timeout of each scenario step, e.g. 500ms, 2s (default 5s; a step's "
-        "own 'timeout:' still wins)",
-    )
-    group.addoption(
-        "--sockscen-max-buffer",
-        type=_size_option,
-        default=None,
-        metavar="SIZE",
-        help="most unread data kept per connection before an expect fails, e.g. 64KiB, "
-        "16MiB (default 16MiB)",
-    )
+    # The run options' flags, types and help come from the table the CLI reads too.
+    add_plugin_options(group)
+    # Each registered reporter brings its flag (--sockscen-json ...).
+    add_report_options(group)
     parser.addini(
         INI_FILES,
         type="linelist",
@@ -108,6 +84,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sockscen: a scenario collected from a sockscen YAML file")
+    configure_reports(config)
 
 
 # --------------------------------------------------------------------------- collection rules
@@ -299,6 +276,9 @@ class ScenarioItem(pytest.Item):
         from .results import Outcome
 
         self.result = _run_scenarios([self.scenario], self.config)[0]
+        reports = self.config.stash.get(REPORTS_KEY, None)
+        if reports is not None:
+            reports.add(self.result)
         if self.result.outcome is Outcome.ERROR:
             pytest.fail(diagnosis(self.result), pytrace=False)
         if self.result.outcome is Outcome.SKIPPED:
@@ -330,25 +310,17 @@ class ScenarioItem(pytest.Item):
 
 
 def _run_options(config: pytest.Config, overrides: dict[str, Any]) -> dict[str, Any]:
-    options: dict[str, Any] = {}
-    timeout = config.getoption("sockscen_timeout", None)
-    if timeout is not None:
-        options["step_timeout"] = timeout
-    max_buffer = config.getoption("sockscen_max_buffer", None)
-    if max_buffer is not None:
-        options["max_buffer"] = max_buffer
-    options.update(overrides)
-    return options
+    return {**plugin_values(config.getoption), **overrides}
 
 
 def _run_scenarios(
     scenarios: Sequence[Scenario], config: pytest.Config, **overrides: Any
 ) -> list[ScenarioResult]:
     from .api import raise_open_file_limit
-    from .engine import RunOptions, run
+    from .engine import run
 
     raise_open_file_limit()
-    options = RunOptions(**_run_options(config, overrides))
+    options = build_run_options(_run_options(config, overrides))
     # No signal handling: Ctrl-C becomes KeyboardInterrupt after cleanup, which pytest handles.
     return run(scenarios, options, handle_signals=False).scenarios
 

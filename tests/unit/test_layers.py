@@ -60,8 +60,11 @@ LAYERS: dict[str, int] = {
     "engine": 3,
     # 4: the faces
     "api": 4,
+    "options": 4,
     "cli": 4,
+    "cli.*": 4,
     "pytest_plugin": 4,
+    "plugin_reports": 4,
     "__main__": 4,
     "__init__": 4,
 }

@@ -97,12 +97,14 @@ def _jsonable(value: object) -> Any:
     return str(value)
 
 
+def _attrs(obj: object, *names: str) -> dict[str, Any]:
+    """The attributes *names* of *obj* under their own names: the fields copied as they are."""
+    return {name: getattr(obj, name) for name in names}
+
+
 def _failure_dict(failure: Failure) -> dict[str, Any]:
     return {
-        "actor": failure.actor,
-        "role": failure.role,
-        "step": failure.step,
-        "step_text": failure.step_text,
+        **_attrs(failure, "actor", "role", "step", "step_text"),
         "location": location_dict(failure.location),
         "message": failure.message,
         "expected": _optional_bytes(failure.expected),
@@ -115,8 +117,7 @@ def _failure_dict(failure: Failure) -> dict[str, Any]:
 
 def _step_dict(step: StepResult) -> dict[str, Any]:
     return {
-        "label": step.label,
-        "kind": step.kind,
+        **_attrs(step, "label", "kind"),
         "location": location_dict(step.location),
         "outcome": step.outcome.value,
         "started": _number(step.started),
@@ -136,8 +137,7 @@ def _signal_name(returncode: int | None) -> str | None:
 def _output_dict(output: ProcessOutput) -> dict[str, Any]:
     return {
         "argv": list(output.argv),
-        "pid": output.pid,
-        "returncode": output.returncode,
+        **_attrs(output, "pid", "returncode"),
         "signal": _signal_name(output.returncode),
         "stopped_by_runner": output.stopped_by_runner,
         "stdout": bytes_field(output.stdout),
@@ -149,10 +149,7 @@ def _output_dict(output: ProcessOutput) -> dict[str, Any]:
 
 def _actor_dict(actor: ActorResult) -> dict[str, Any]:
     return {
-        "actor": actor.actor,
-        "name": actor.name,
-        "role": actor.role,
-        "copy": actor.copy,
+        **_attrs(actor, "actor", "name", "role", "copy"),
         "outcome": actor.outcome.value,
         "steps": [_step_dict(s) for s in actor.steps],
         "output": None if actor.output is None else _output_dict(actor.output),
@@ -163,8 +160,7 @@ def _entry_dict(entry: TranscriptEntry) -> dict[str, Any]:
     shown = bytes_field(entry.data)
     return {
         "time": _number(entry.time),
-        "actor": entry.actor,
-        "kind": entry.kind,
+        **_attrs(entry, "actor", "kind"),
         "size": max(entry.size, len(entry.data)),
         "truncated": entry.truncated,
         "text": shown["text"],
@@ -178,8 +174,7 @@ def scenario_dict(result: ScenarioResult) -> dict[str, Any]:
     return {
         "id": result.id,
         "file": result.path,
-        "line": result.line,
-        "name": result.name,
+        **_attrs(result, "line", "name"),
         "tags": list(result.tags),
         "outcome": result.outcome.value,
         "duration": _number(result.duration),

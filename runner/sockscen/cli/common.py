@@ -1,0 +1,123 @@
+"""What the commands share: finding, loading and selecting scenarios, and the user errors."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from ..errors import ConfigError
+from .help import DEFAULT_PATH
+
+if TYPE_CHECKING:
+    from ..model import Scenario
+
+
+class UsageError(Exception):
+    """A mistake on the command line found after parsing (a path, a report file): exit 2."""
+
+
+class NothingSelected(Exception):
+    """No scenario to run or list: exit 5 with the reason."""
+
+
+def verbosity(args: argparse.Namespace) -> int:
+    """-1 (quiet) to 2 (-vv) from the counted -v and -q."""
+    level: int = args.verbose - args.quiet
+    return max(-1, min(2, level))
+
+
+def plural(count: int, word: str) -> str:
+    """``1 file``, ``2 files``."""
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def paths(args: argparse.Namespace) -> list[str]:
+    """The paths to load; a missing default directory is 'nothing selected', not a usage error."""
+    given: list[str] = args.paths
+    if given:
+        return given
+    if not Path(DEFAULT_PATH).exists():
+        raise NothingSelected(
+            f"there is no {DEFAULT_PATH}/ directory in {Path.cwd()} "
+            f"(name the scenario files or directories: sockscen {args.command} PATH...)"
+        )
+    return [DEFAULT_PATH]
+
+
+def load(paths: Sequence[str]) -> tuple[int, list[Scenario]]:
+    """(number of files, scenarios); raises ConfigError (missing path included)."""
+    from ..loader import discover, load_paths
+
+    try:
+        files = discover(paths)
+    except ConfigError:
+        # A missing path must not hide the problems of the files that exist:
+        # load_paths reports them all together.
+        load_paths(paths)
+        raise
+    if not files:
+        raise NothingSelected(
+            "no scenario files (*.yaml, *.yml) found in " + ", ".join(repr(p) for p in paths)
+        )
+    return len(files), load_paths(files)
+
+
+def select(args: argparse.Namespace, scenarios: list[Scenario], file_count: int) -> list[Scenario]:
+    """The scenarios kept by -k and --tag; raises NothingSelected, saying why, when none is."""
+    from ..selection import select as select_scenarios
+
+    selected = select_scenarios(scenarios, args.keyword, args.tags)
+    if selected:
+        return selected
+    if not scenarios:
+        raise NothingSelected(f"the {plural(file_count, 'file')} found hold no scenario")
+    criteria = []
+    if args.keyword is not None:
+        criteria.append(f"-k {args.keyword!r}")
+    if args.tags:
+        criteria.append(" ".join(f"--tag {t}" for t in args.tags))
+    raise NothingSelected(
+        f"{' and '.join(criteria)} matched none of the {plural(len(scenarios), 'scenario')}"
+    )
+
+
+def report_problems(error: ConfigError, stream: TextIO, *, ran_nothing: bool) -> None:
+    """Print every problem of an invalid file set, then a one-line count."""
+    for problem in error.problems:
+        print(problem, file=stream)
+    files = {p.location.path for p in error.problems if p.location is not None}
+    summary = f"sockscen: {plural(len(error.problems), 'problem')}"
+    if files:
+        summary += f" in {plural(len(files), 'file')}"
+    if ran_nothing:
+        summary += "; nothing was run"
+    print(summary, file=stream)
+
+
+def prepare_output(option: str, value: str, *, folder: bool) -> Path:
+    """Make sure a report can be written at *value* (a file, or a *folder*) before running.
+
+    The folder (a file's parent) is created; raises UsageError, naming the option,
+    when that fails or the place is not writable.
+    """
+    path = Path(value)
+    if not folder and path.is_dir():
+        raise UsageError(f"{option} {value}: is a directory; give a file name")
+    try:
+        (path if folder else path.parent).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        if folder and isinstance(exc, FileExistsError):
+            raise UsageError(f"{option} {value}: exists and is not a directory") from None
+        what = "it" if folder else "its folder"
+        raise UsageError(f"{option} {value}: cannot create {what}: {exc.strerror}") from None
+    if folder:
+        if not os.access(path, os.W_OK | os.X_OK):
+            raise UsageError(f"{option} {value}: not writable (check its permissions)")
+        return path
+    parent = path.parent
+    if not os.access(parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise UsageError(f"{option} {value}: not writable (check the permissions of {parent}/)")
+    return path

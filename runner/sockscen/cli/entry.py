@@ -1,0 +1,79 @@
+"""``main``: parse the command line, run the command, turn every outcome into an exit code."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+
+from ..errors import ConfigError
+from .common import NothingSelected, UsageError, report_problems
+from .exits import EXIT_FAILED, EXIT_INTERNAL, EXIT_NO_SCENARIO, EXIT_SIGINT, EXIT_USAGE
+from .parser import build_parser, subcommands
+
+#: An internal error's message is cut to this many characters unless -v asks for everything.
+_INTERNAL_MESSAGE_LIMIT = 500
+
+
+def _internal_error(exc: BaseException, verbose: bool) -> int:
+    message = str(exc)
+    if not verbose and len(message) > _INTERNAL_MESSAGE_LIMIT:
+        message = message[:_INTERNAL_MESSAGE_LIMIT] + "..."
+    print(
+        "sockscen: internal error (this is a bug in sockscen, please report it): "
+        f"{type(exc).__name__}: {message}",
+        file=sys.stderr,
+    )
+    if verbose:
+        traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
+    else:
+        print("(run with -v or SOCKSCEN_DEBUG=1 to see the traceback)", file=sys.stderr)
+    return EXIT_INTERNAL
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line *argv* (default ``sys.argv[1:]``) and return the exit code."""
+    parser = build_parser()
+    debug = os.environ.get("SOCKSCEN_DEBUG", "") not in ("", "0")
+    try:
+        args, extra = parser.parse_known_args(argv)
+        if extra:
+            # Unknown options of a command are that command's usage error, not the top level's.
+            chosen = subcommands(parser).get(getattr(args, "command", None) or "", parser)
+            chosen.error(f"unrecognized arguments: {' '.join(extra)}")
+    except SystemExit as exc:
+        # argparse exits for --help, --version and usage errors; turn that into a return value.
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    verbose = debug or args.verbose > 0
+    # Imported after parsing: --help and --version need no scenario model.
+    from ..selection import KeywordError, compile_keyword
+
+    try:
+        if getattr(args, "keyword", None) is not None:
+            # A typo in -k is reported before any file is read.
+            compile_keyword(args.keyword)
+        code: int = args.handler(args)
+        sys.stdout.flush()
+        return code
+    except ConfigError as exc:
+        report_problems(exc, sys.stderr, ran_nothing=args.command == "run")
+        return EXIT_USAGE
+    except NothingSelected as exc:
+        print(f"sockscen: no scenario selected: {exc}", file=sys.stderr)
+        return EXIT_NO_SCENARIO
+    except (UsageError, KeywordError) as exc:
+        print(f"sockscen: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        # Ctrl-C before the engine took over its signals (while loading): nothing to clean up.
+        print("\nsockscen: interrupted", file=sys.stderr)
+        return EXIT_SIGINT
+    except BrokenPipeError:
+        # The reader went away (`sockscen list | head`): stop quietly.  Python would
+        # complain again when flushing stdout at exit, so point it at /dev/null.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_FAILED
+    except Exception as exc:
+        return _internal_error(exc, verbose)

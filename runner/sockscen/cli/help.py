@@ -1,0 +1,143 @@
+"""The help texts of the ``sockscen`` command: epilogs and descriptions, apart from the parser."""
+
+from __future__ import annotations
+
+import textwrap
+
+DEFAULT_PATH = "scenarios"
+
+EXIT_CODES = """\
+exit codes:
+  0    every selected scenario passed
+  1    a scenario failed, or errored (a server did not start, ...)
+  2    usage error, or an invalid scenario file (nothing was run)
+  3    internal error (a bug in sockscen: please report it)
+  5    no scenario selected (no files found, or -k/--tag matched nothing)
+  130  interrupted by Ctrl-C, after cleanup and a partial report
+  143  stopped by SIGTERM, after cleanup and a partial report
+"""
+
+MAIN_EPILOG = f"""\
+examples:
+  sockscen run                          run every scenario under scenarios/
+  sockscen run scenarios/echo.yaml -v   one file, with the reason of each failure
+  sockscen run -k "echo and not udp"    select by substring of 'path::name'
+  sockscen validate scenarios/          check files without running anything
+  sockscen list --tag smoke             show the scenarios tagged smoke
+  sockscen schema > scenario.schema.json
+
+Run 'sockscen COMMAND --help' for the options of a command.
+
+{EXIT_CODES}"""
+
+RUN_EPILOG = f"""\
+how selection works:
+  -k EXPR matches words against the scenario id 'path::name' as case-insensitive
+  substrings, combined with and / or / not and parentheses, like pytest's -k;
+  quote a word that holds spaces: -k '"returns each line" or udp'.
+  --tag TAG keeps scenarios having ANY of the given tags (repeat the option);
+  with both, a scenario must satisfy both.
+
+examples:
+  sockscen run                               every scenario under scenarios/
+  sockscen run scenarios/echo.yaml tests/net/
+  sockscen run -k echo -x                    stop after the first failure
+  sockscen run --tag smoke --tag tcp -j 8    tagged smoke or tcp, 8 at a time
+  sockscen run --timeout 500ms               a shorter default step timeout
+  sockscen run -q --junit-xml reports/junit.xml --json reports/run.json
+  sockscen run -vv                           every step and every transcript
+  sockscen run --transcript-dir transcripts/ one transcript file per scenario
+  sockscen run --format github               also print GitHub annotations
+                                             (automatic when GITHUB_ACTIONS=true)
+
+environment:
+  NO_COLOR=1        no colour (FORCE_COLOR=1 forces it; --color overrides both)
+  GITHUB_ACTIONS    'true' turns on --format github unless --format is given
+  SOCKSCEN_DEBUG=1  print the traceback of internal errors
+
+{EXIT_CODES}"""
+
+VALIDATE_EPILOG = """\
+Loads every file as 'run' would (YAML, schema and the checks the schema
+cannot express) and reports every problem of every file as
+'path:line:col: error: message', without running anything.
+
+examples:
+  sockscen validate                      every file under scenarios/
+  sockscen validate scenarios/ extra.yaml
+
+exit codes:
+  0    every file is valid
+  2    a file is invalid or a path does not exist (problems on stderr)
+  3    internal error (a bug in sockscen: please report it)
+"""
+
+LIST_EPILOG = """\
+Prints 'path:line: name [tags]' for each selected scenario (with -q only
+the ids 'path::name', one per line, for scripts).  -k and --tag select as
+in 'sockscen run'.
+
+examples:
+  sockscen list
+  sockscen list -k echo --tag tcp
+  sockscen list -q scenarios/ | wc -l
+
+exit codes:
+  0    scenarios were listed
+  2    usage error, or an invalid scenario file
+  3    internal error (a bug in sockscen: please report it)
+  5    no scenario selected
+"""
+
+SCHEMA_EPILOG = """\
+Prints the JSON Schema (Draft 2020-12) of scenario files.  Point your
+editor's YAML language server at it for completion and checking, e.g. with
+a first line '# yaml-language-server: $schema=scenario.schema.json'.
+
+examples:
+  sockscen schema > scenario.schema.json
+
+exit codes:
+  0    the schema was printed
+"""
+
+
+def wrap(text: str) -> str:
+    """*text* filled to 78 columns (RawDescriptionHelpFormatter keeps layouts but wraps nothing)."""
+    return textwrap.fill(text, width=78)
+
+
+MAIN_DESCRIPTION = wrap(
+    "Declarative scenario tests for TCP, UDP and Unix-socket programs: YAML files "
+    "describe servers to start, clients to connect, bytes to send and replies to expect."
+)
+RUN_DESCRIPTION = wrap(
+    "Run the scenarios of the given files and directories (directories are searched "
+    "recursively for *.yaml and *.yml) and report each result. Every file is validated "
+    "first: if any is invalid, nothing runs (exit 2)."
+)
+PATHS_HELP = f"scenario files or directories (searched recursively); default: {DEFAULT_PATH}/"
+
+# --------------------------------------------------------------------------- option help
+
+KEYWORD_HELP = (
+    "only scenarios whose 'path::name' matches EXPR (substrings, and/or/not, "
+    "parentheses; case-insensitive)"
+)
+TAG_HELP = "only scenarios having this tag; repeat for several (ANY of them matches)"
+VERBOSE_HELP = (
+    "more detail: -v the reason under each failing scenario and the output of "
+    "passing scenarios' processes, -vv every step and every transcript; also shows the "
+    "traceback of internal errors"
+)
+QUIET_HELP = "less output: only failures and the summary"
+FORMAT_HELP = (
+    "github: after the console report, print failures as GitHub Actions "
+    "annotations (default: github when GITHUB_ACTIONS=true, else console)"
+)
+COLOR_HELP = "colour the console report (default auto: on a terminal, unless NO_COLOR is set)"
+TRANSCRIPT_HELP = "print the transcript of every scenario, passing ones too (also -vv)"
+SHOW_OUTPUT_HELP = (
+    "print the output of processes of passing scenarios too (failing ones always; "
+    "-v does it as well)"
+)

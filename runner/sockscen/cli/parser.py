@@ -1,0 +1,128 @@
+"""The argument parser of the ``sockscen`` command and its subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable
+from typing import NoReturn
+
+from ..options import add_cli_options
+from ..reporting import FORMATS, REPORT_FILES
+from . import help as texts
+from .exits import EXIT_USAGE
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with a hint to ``--help`` after a usage error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\nTry '{self.prog} --help'.\n")
+
+
+def _version_text() -> str:
+    import sockscen
+
+    return f"sockscen {sockscen.__version__} (Python {sys.version.split()[0]})"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``sockscen`` command and its subcommands."""
+    parser = _Parser(
+        prog="sockscen",
+        description=texts.MAIN_DESCRIPTION,
+        epilog=texts.MAIN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=_version_text())
+    selection, output = _selection_parent(), _output_parent()
+    sub = parser.add_subparsers(
+        dest="command", metavar="COMMAND", required=True, parser_class=_Parser
+    )
+    commands = [
+        ("run", [selection, output], "run scenarios and report (the default workflow)",
+         texts.RUN_DESCRIPTION, texts.RUN_EPILOG),
+        ("validate", [output], "check scenario files without running them",
+         "Validate scenario files and report every problem of every file.",
+         texts.VALIDATE_EPILOG),
+        ("list", [selection, output], "list scenarios with their file:line and tags",
+         "List the scenarios of the given files and directories.", texts.LIST_EPILOG),
+        ("schema", [output], "print the JSON Schema of scenario files",
+         "Print the JSON Schema of scenario files on stdout.", texts.SCHEMA_EPILOG),
+    ]  # fmt: skip
+    for name, parents, summary, description, epilog in commands:
+        command = sub.add_parser(
+            name,
+            parents=parents,
+            help=summary,
+            description=description,
+            epilog=epilog,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        if name != "schema":
+            command.add_argument("paths", nargs="*", metavar="PATH", help=texts.PATHS_HELP)
+        if name == "run":
+            _add_run_options(command)
+        command.set_defaults(handler=_handler(name))
+    return parser
+
+
+def _handler(name: str) -> Callable[[argparse.Namespace], int]:
+    """The function ``cmd_NAME`` of the module ``cli/NAME.py``, imported when the command runs.
+
+    Only the chosen command's module (and what it imports) is loaded, so
+    ``--version``, ``--help`` and ``import sockscen.cli`` stay light.
+    """
+
+    def run_command(args: argparse.Namespace) -> int:
+        module = importlib.import_module(f".{name}", __package__)
+        code: int = getattr(module, f"cmd_{name}")(args)
+        return code
+
+    return run_command
+
+
+def _selection_parent() -> _Parser:
+    # Options shared by several commands live in parent parsers so --help shows them in place.
+    selection = _Parser(add_help=False)
+    group = selection.add_argument_group("selection")
+    group.add_argument("-k", dest="keyword", metavar="EXPR", help=texts.KEYWORD_HELP)
+    group.add_argument(
+        "--tag", dest="tags", action="append", default=[], metavar="TAG", help=texts.TAG_HELP
+    )
+    return selection
+
+
+def _output_parent() -> _Parser:
+    output = _Parser(add_help=False)
+    group = output.add_argument_group("output")
+    group.add_argument("-v", "--verbose", action="count", default=0, help=texts.VERBOSE_HELP)
+    group.add_argument("-q", "--quiet", action="count", default=0, help=texts.QUIET_HELP)
+    return output
+
+
+def _add_run_options(run: argparse.ArgumentParser) -> None:
+    add_cli_options(run.add_argument_group("execution"))
+    report = run.add_argument_group("reports")
+    report.add_argument("--format", choices=list(FORMATS), default=None, help=texts.FORMAT_HELP)
+    colors = ["auto", "yes", "no"]
+    report.add_argument("--color", choices=colors, default="auto", help=texts.COLOR_HELP)
+    report.add_argument("--transcript", action="store_true", help=texts.TRANSCRIPT_HELP)
+    # Folders (transcripts) next to --transcript, files last: the order --help always had.
+    folders = [spec for spec in REPORT_FILES.values() if spec.folder]
+    files = [spec for spec in REPORT_FILES.values() if not spec.folder]
+    for spec in folders:
+        report.add_argument(spec.flag, dest=spec.attribute, metavar=spec.metavar, help=spec.help)
+    report.add_argument("--show-output", action="store_true", help=texts.SHOW_OUTPUT_HELP)
+    for spec in files:
+        report.add_argument(spec.flag, dest=spec.attribute, metavar=spec.metavar, help=spec.help)
+
+
+def subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    """The subcommand parsers of *parser*, by name."""
+    for action in parser._actions:  # argparse keeps subparsers only here
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}

@@ -1,0 +1,116 @@
+"""``sockscen run``: load, select and run scenarios, then report."""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..model import ProcessClient, ProcessServer
+from ..options import build_run_options, cli_values
+from ..reporting import REPORT_FILES, ReportFile, format_lines
+from . import common
+from .exits import EXIT_USAGE, run_exit_code
+
+if TYPE_CHECKING:
+    from ..model import Scenario
+    from ..results import RunResult
+
+_COLOR = {"auto": None, "yes": True, "no": False}
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run the selected scenarios with the console report, then write the report files."""
+    from ..api import raise_open_file_limit
+    from ..engine import run
+    from ..reporting.console import ConsoleReporter
+    from ..reporting.github import github_enabled
+
+    paths = common.paths(args)
+    file_count, scenarios = common.load(paths)
+    selected = common.select(args, scenarios, file_count)
+
+    # Checked before running so a long run is never lost to a typo in a report path.
+    targets = _report_targets(args)
+    fmt = args.format if args.format is not None else _auto_format(github_enabled(os.environ))
+
+    verbosity = common.verbosity(args)
+    reporter = ConsoleReporter(
+        sys.stdout,
+        color=_COLOR[args.color],
+        verbosity=verbosity,
+        transcripts=args.transcript or verbosity >= 2,
+        show_output=args.show_output or verbosity >= 1,
+        progress=False if verbosity < 0 else None,
+    )
+    options = build_run_options(cli_values(args))
+    raise_open_file_limit()
+    # The loaded scenarios live until the process exits: moving them out of the
+    # collector's generations spares it rescanning them during the run.
+    gc.collect()
+    gc.freeze()
+    if any(_runs_programs(scenario) for scenario in selected):
+        from ..processes import adopt_orphans
+
+        # This process starts no children but the scenarios' programs: orphans of
+        # theirs (daemons) may become ours, so they can be found and stopped.
+        adopt_orphans()
+    reporter.run_started(len(selected))
+    result = run(selected, options, on_result=reporter.scenario_finished, handle_signals=True)
+    reporter.run_finished(result)
+    sys.stdout.flush()
+    # The selection belongs in the reports' run metadata next to the engine's options.
+    result.options.setdefault("paths", list(paths))
+    if args.keyword is not None:
+        result.options.setdefault("keyword", args.keyword)
+    if args.tags:
+        result.options.setdefault("tags", list(args.tags))
+
+    write_failed = _write_reports(result, targets)
+    extra = format_lines(fmt)
+    if extra is not None:
+        for line in extra(result):
+            print(line)
+    if write_failed:
+        return EXIT_USAGE
+    return run_exit_code(result)
+
+
+def _auto_format(github: bool) -> str:
+    # Inside GitHub Actions the annotations come without asking.
+    return "github" if github else "console"
+
+
+def _report_targets(args: argparse.Namespace) -> list[tuple[ReportFile, Path]]:
+    """The report files asked for, each checked writable (UsageError otherwise)."""
+    targets = []
+    for report in REPORT_FILES.values():
+        value = getattr(args, report.attribute)
+        if value:
+            path = common.prepare_output(report.flag, value, folder=report.folder)
+            targets.append((report, path))
+    return targets
+
+
+def _write_reports(result: RunResult, targets: list[tuple[ReportFile, Path]]) -> bool:
+    """Write the report files; True when one could not be written (the error is printed)."""
+    failed = False
+    for report, target in targets:
+        try:
+            report.load_writer()(result, target)
+        except OSError as exc:
+            print(
+                f"sockscen: {report.flag} {target}: could not write the report: "
+                f"{exc.strerror or exc}",
+                file=sys.stderr,
+            )
+            failed = True
+    return failed
+
+
+def _runs_programs(scenario: Scenario) -> bool:
+    actors = (*scenario.servers, *scenario.clients)
+    return any(isinstance(actor, (ProcessServer, ProcessClient)) for actor in actors)
