@@ -1,0 +1,180 @@
+"""The process groups this runner started, and what may be killed once a program has ended.
+
+Every program leads its own process group (and session).  ``ProcessGroups``
+remembers them from spawn to the moment they are seen gone, with the marker
+token each carries in its environment, so that stopping a program can also
+find the processes that left its group, and so that the last-resort
+``kill_remaining`` (at exit, on a second Ctrl-C) stops everything still
+running.  One instance per interpreter, ``GROUPS``: the kernel's process
+table is per process too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import math
+import os
+import secrets
+from collections.abc import Iterator
+
+from . import proctable
+
+#: The environment variable that marks every process we start, and its descendants.
+TOKEN_VARIABLE = "SOCKSCEN_PROCESS_TOKEN"
+#: prctl option making this process the reaper of its descendants' orphans (Linux).
+_PR_SET_CHILD_SUBREAPER = 36
+
+
+class ProcessGroups:
+    """The programs this process started: their groups, marker tokens and start times.
+
+    ``spawning`` brackets every spawn: trio forks in a worker thread, so a new
+    child exists (as our child) before its pid is known here, and no
+    adopted-orphan sweep may run meanwhile.
+    """
+
+    def __init__(self) -> None:
+        #: Process groups not yet known to be gone: pgid -> label.
+        self.live: dict[int, str] = {}
+        #: Marker tokens of the programs still running: leader pid -> token.
+        self.tokens: dict[int, str] = {}
+        #: Pids started here (our own children) and not yet seen reaped.
+        self.spawned: set[int] = set()
+        #: Start time (clock ticks after boot) of every running leader.
+        self.starts: dict[int, int] = {}
+        #: Leaders (= group and session ids) of programs that have ended.
+        self.ended: set[int] = set()
+        self.adopting = False
+        self._spawning = 0
+
+    # -- spawning --------------------------------------------------------------
+
+    @staticmethod
+    def new_token() -> str:
+        """A fresh marker for the next program's environment."""
+        return secrets.token_hex(8)
+
+    @contextlib.contextmanager
+    def spawning(self) -> Iterator[None]:
+        """No adopted-orphan sweep while a program is being forked."""
+        self._spawning += 1
+        try:
+            yield
+        finally:
+            self._spawning -= 1
+
+    def register(self, pid: int, label: str, token: str) -> None:
+        """Remember a program just started as leader of group *pid*, marked with *token*."""
+        self.live[pid] = label
+        self.tokens[pid] = token
+        self.spawned.add(pid)
+        stat = proctable.read_stat(pid)
+        self.starts[pid] = stat.start if stat is not None else 0
+
+    def ended_program(self, pid: int, group_gone: bool) -> str | None:
+        """Note that the leader *pid* has been reaped; return its marker token."""
+        if group_gone:
+            self.live.pop(pid, None)
+        self.spawned.discard(pid)
+        self.starts.pop(pid, None)
+        self.ended.add(pid)
+        return self.tokens.pop(pid, None)
+
+    # -- orphans ---------------------------------------------------------------
+
+    def adopt_orphans(self) -> bool:
+        """Become a child subreaper, so orphans of the programs we start become our children.
+
+        Some daemons overwrite their environment (to set a process title),
+        which hides the marker ``sweep_escaped`` looks for; as our children
+        they are still found by ``sweep_adopted``.  Meant for a process that
+        starts no children of its own beside ours (the ``sockscen`` command);
+        returns False where the kernel does not offer it.
+        """
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+                return False
+        except (OSError, AttributeError):
+            return False
+        self.adopting = True
+        return True
+
+    @staticmethod
+    def sweep_escaped(token: str) -> list[int]:
+        """SIGKILL processes that carry *token* in their environment; return their pids.
+
+        A program that daemonizes or calls ``setsid`` leaves its process group,
+        so killing the group misses it; its environment still holds the marker
+        every process we start inherits.  Only processes marked by this run are
+        touched.
+        """
+        needle = f"{TOKEN_VARIABLE}={token}".encode()
+        killed: list[int] = []
+        for pid in proctable.pids() or ():
+            if needle in proctable.environ(pid) and proctable.kill(pid):
+                killed.append(pid)
+        return killed
+
+    def sweep_adopted(self) -> list[int]:
+        """SIGKILL (and reap) orphans adopted from our programs; return their pids.
+
+        Only with ``adopt_orphans`` on: a child of ours that we did not start is
+        an adopted orphan.  One still in the process group of a running server,
+        or still carrying the marker of a running program, is that program's
+        worker and is left alone.
+        """
+        killed: list[int] = []
+        if not self.adopting or self._spawning:
+            return killed
+        me = os.getpid()
+        running = set(self.tokens)
+        earliest = min((self.starts.get(p, 0) for p in running), default=math.inf)
+        for pid in proctable.pids() or ():
+            if pid in self.spawned:
+                continue
+            stat = proctable.read_stat(pid)
+            if stat is None or stat.ppid != me:
+                continue
+            ended = not stat.dead and self._belongs_to_ended(pid, stat, running, earliest)
+            if ended and proctable.kill(pid):
+                killed.append(pid)
+            if stat.dead or pid in killed:
+                proctable.reap(pid)  # we adopted it: nobody else will
+        if not running:
+            self.ended.clear()  # every orphan left from now on started before any new program
+        return killed
+
+    def _belongs_to_ended(
+        self, pid: int, stat: proctable.Stat, running: set[int], earliest: float
+    ) -> bool:
+        return not (stat.pgid in self.live or self._marked_running(pid))
+
+    def _marked_running(self, pid: int) -> bool:
+        """True when *pid* carries the marker of a program of ours still running."""
+        running = {f"{TOKEN_VARIABLE}={token}".encode() for token in self.tokens.values()}
+        return not running.isdisjoint(proctable.environ(pid))
+
+    # -- last resort -------------------------------------------------------------
+
+    def kill_remaining(self) -> list[int]:
+        """SIGKILL every group started and not seen gone, and their escapees; return the pgids.
+
+        A last-resort safety net (registered with ``atexit``, and for a CLI's
+        emergency exit path): normal paths stop every group themselves.
+        """
+        killed = []
+        for pgid in list(self.live):
+            if proctable.killpg(pgid, 9):
+                killed.append(pgid)
+            self.live.pop(pgid, None)
+        for leader in list(self.tokens):
+            self.sweep_escaped(self.tokens.pop(leader))
+            self.starts.pop(leader, None)
+        self.sweep_adopted()
+        return killed
+
+
+#: The groups of this interpreter.
+GROUPS = ProcessGroups()
