@@ -118,12 +118,15 @@ class ProcessGroups:
         return killed
 
     def sweep_adopted(self) -> list[int]:
-        """SIGKILL (and reap) orphans adopted from our programs; return their pids.
+        """SIGKILL (and reap) adopted orphans that provably came from an ended program.
 
-        Only with ``adopt_orphans`` on: a child of ours that we did not start is
-        an adopted orphan.  One still in the process group of a running server,
-        or still carrying the marker of a running program, is that program's
-        worker and is left alone.
+        Only with ``adopt_orphans`` on: a child of ours that we did not start
+        is an orphan of one of our programs.  It is killed only when it
+        provably belonged to a program that has ended: it is still in that
+        program's group or session, or it started before every program still
+        running (a process cannot be a descendant of a program started after
+        it).  Anything else may be a worker of a running server, even of
+        another scenario, and is left for a later sweep.  Returns their pids.
         """
         killed: list[int] = []
         if not self.adopting or self._spawning:
@@ -149,7 +152,9 @@ class ProcessGroups:
     def _belongs_to_ended(
         self, pid: int, stat: proctable.Stat, running: set[int], earliest: float
     ) -> bool:
-        return not (stat.pgid in self.live or self._marked_running(pid))
+        if stat.pgid in running or stat.sid in running or self._marked_running(pid):
+            return False
+        return stat.pgid in self.ended or stat.sid in self.ended or stat.start < earliest
 
     def _marked_running(self, pid: int) -> bool:
         """True when *pid* carries the marker of a program of ours still running."""
