@@ -57,6 +57,7 @@ LAYERS: dict[str, int] = {
     "processes": 3,
     "processes.*": 3,
     "ports": 3,
+    "rundirs": 3,
     "engine": 3,
     # 4: the faces
     "api": 4,
@@ -87,6 +88,7 @@ REPORTING_MAY_IMPORT = frozenset({"errors", "rendering", "results"})
 PROCESS_MODULES = frozenset(
     {
         "processes.capture",
+        "processes.child",
         "processes.client",
         "processes.commands",
         "processes.groups",
@@ -96,7 +98,9 @@ PROCESS_MODULES = frozenset(
         "processes.server",
     }
 )
-ENGINE_MODULES = frozenset({"engine", "steps", "transport", "processes", "ports"} | PROCESS_MODULES)
+ENGINE_MODULES = frozenset(
+    {"engine", "steps", "transport", "processes", "ports", "rundirs"} | PROCESS_MODULES
+)
 #: Parts of the process support that are plain data and logic: no trio, no subprocess.
 PURE_PROCESS_MODULES = frozenset({"processes.commands"})
 ENGINE_FORBIDDEN_LIBRARIES = frozenset({"yaml", "jsonschema"})

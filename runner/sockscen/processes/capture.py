@@ -10,7 +10,7 @@ import contextlib
 import re
 import time
 from collections.abc import Callable, Sequence
-from typing import Literal
+from typing import Literal, Protocol
 
 import trio
 
@@ -29,6 +29,16 @@ DRAIN_TIMEOUT = 1.0
 TAIL_LINES = 12
 
 Stream = Literal["stdout", "stderr"]
+
+
+class Piped(Protocol):
+    """A started program whose stdout and stderr are read here."""
+
+    @property
+    def stdout(self) -> trio.abc.ReceiveStream | None: ...
+
+    @property
+    def stderr(self) -> trio.abc.ReceiveStream | None: ...
 
 
 class OutputTail:
@@ -171,7 +181,7 @@ class Capture:
             with contextlib.suppress(Exception):
                 await trio.aclose_forcefully(stream)
 
-    async def pump(self, proc: trio.Process, scope: trio.CancelScope) -> None:
+    async def pump(self, proc: Piped, scope: trio.CancelScope) -> None:
         """Read stdout and stderr until both end or *scope* is cancelled; then set ``done``."""
         try:
             with scope:

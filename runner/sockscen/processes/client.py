@@ -18,6 +18,7 @@ from ..placeholders import PlaceholderError, Ref
 from ..results import ActorResult, Failure, Outcome, Role
 from . import proctable
 from .capture import OUTPUT_TAIL_LIMIT, Capture, OutputTail
+from .child import Child
 from .commands import ProcessContext, describe_status, expand_command
 from .lifecycle import end_group, spawn
 
@@ -131,7 +132,7 @@ async def run_client(
     )
 
 
-async def _feed_stdin(proc: trio.Process, data: bytes, capture: Capture) -> None:
+async def _feed_stdin(proc: Child, data: bytes, capture: Capture) -> None:
     """Write the client's stdin, then close it so the program sees end-of-file."""
     stream = proc.stdin
     if stream is None:

@@ -19,6 +19,7 @@ import trio
 from ..durations import format_duration
 from ..errors import Location, SetupError
 from . import proctable
+from .child import SPAWNER, Child
 from .commands import PreparedCommand, spawn_error
 from .groups import GROUPS, TOKEN_VARIABLE
 
@@ -38,9 +39,7 @@ def kill_remaining() -> list[int]:
 atexit.register(kill_remaining)
 
 
-async def spawn(
-    prepared: PreparedCommand, label: str, location: Location, *, stdin: int
-) -> trio.Process:
+async def spawn(prepared: PreparedCommand, label: str, location: Location, *, stdin: int) -> Child:
     """Start the program as the leader of a new process group; map OS errors to ``SetupError``."""
     if not os.path.isdir(prepared.cwd):
         raise SetupError(
@@ -53,14 +52,11 @@ async def spawn(
     env = {**os.environ, **prepared.env, TOKEN_VARIABLE: token}
     with GROUPS.spawning():
         try:
-            proc = await trio.lowlevel.open_process(
-                list(prepared.argv),
-                stdin=stdin,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
+            proc = await SPAWNER.open(
+                prepared.argv,
+                stdin_pipe=stdin == subprocess.PIPE,
                 cwd=prepared.cwd,
                 env=env,
-                start_new_session=True,
             )
         except OSError as exc:
             raise SetupError(spawn_error(exc, prepared, label), location) from None
@@ -70,7 +66,7 @@ async def spawn(
 
 
 async def end_group(
-    proc: trio.Process,
+    proc: Child,
     sig: int,
     grace: float,
     note: Callable[[str], None],

@@ -21,6 +21,7 @@ from ..errors import Location, SetupError
 from ..model import Ready
 from ..transport import probe_connect
 from .capture import DRAIN_TIMEOUT, Capture
+from .child import Child
 from .proctable import POLL_FIRST, POLL_GROWTH, POLL_MAX
 
 
@@ -134,7 +135,7 @@ READY_HINTS = {
 }
 
 
-async def wait_ready(proc: trio.Process, probe: Probe) -> str:
+async def wait_ready(proc: Child, probe: Probe) -> str:
     """``ready``, ``exited`` or ``timeout``: the probe raced against the program exiting."""
     ready = probe.ready
     capture = probe.capture

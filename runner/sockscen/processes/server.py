@@ -15,6 +15,7 @@ from ..errors import Location, SetupError
 from ..model import ProcessServer
 from ..results import ActorResult, Failure, Outcome, ProcessOutput
 from .capture import DRAIN_TIMEOUT, Capture
+from .child import Child
 from .commands import (
     PreparedCommand,
     ProcessContext,
@@ -38,7 +39,7 @@ class ServerProcess:
         self,
         spec: ProcessServer,
         prepared: PreparedCommand,
-        proc: trio.Process,
+        proc: Child,
         capture: Capture,
     ) -> None:
         self.spec = spec
