@@ -16,7 +16,12 @@ from sockscen.rundirs import clear_stale_dirs, make_private_dir
 from tests.process.proctools import PYTHON, REPO, assert_nothing_left
 
 SERVER = """
-import os, socket, sys
+import os, socket, sys, time
+if os.fork() == 0:
+    # A helper in the server's group: the kernel's death signal does not reach it.
+    open(sys.argv[2] + ".helper", "w").write(str(os.getpid()))
+    time.sleep(60)
+    os._exit(0)
 listener = socket.create_server(("127.0.0.1", int(sys.argv[1])))
 with open(sys.argv[2] + ".part", "w") as f:
     f.write(str(os.getpid()))
@@ -87,6 +92,9 @@ def test_a_sigkilled_runner_leaves_no_program_and_the_next_run_clears_its_lock(
         _wait_for_file(tmp_path / "first.pid", runner)
         server_pid = int((tmp_path / "first.pid").read_text())
         exited = os.pidfd_open(server_pid)
+        _wait_for_file(tmp_path / "first.pid.helper", runner)
+        helper_pid = int((tmp_path / "first.pid.helper").read_text())
+        helper_exited = os.pidfd_open(helper_pid)
         locks = tmp_path / "tmp" / f"sockscen-ports-{os.getuid()}"
         left_locks = sorted(os.listdir(locks))
         assert len(left_locks) == 1
@@ -99,7 +107,7 @@ def test_a_sigkilled_runner_leaves_no_program_and_the_next_run_clears_its_lock(
     # The kernel kills the server when its runner dies: readable once it has exited.
     gone = bool(select.select([exited], [], [], 10)[0])
     os.close(exited)
-    assert_nothing_left([server_pid])
+    assert_nothing_left([server_pid], [])
     assert gone
     assert sorted(os.listdir(locks)) == left_locks, "the dead runner's lock file is left"
 
@@ -107,6 +115,11 @@ def test_a_sigkilled_runner_leaves_no_program_and_the_next_run_clears_its_lock(
     out, err = second.communicate(timeout=60)
     assert second.returncode == 0, out.decode() + err.decode()
     assert os.listdir(locks) == []
+    # The helper carried the dead runner's marker: the next run stopped it.
+    helper_gone = bool(select.select([helper_exited], [], [], 10)[0])
+    os.close(helper_exited)
+    assert_nothing_left([helper_pid], [])
+    assert helper_gone
 
 
 def test_a_lock_file_of_a_dead_runner_goes_at_the_first_reservation(tmp_path: Path) -> None:

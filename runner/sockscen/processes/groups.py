@@ -47,13 +47,40 @@ class ProcessGroups:
         self.ended: set[int] = set()
         self.adopting = False
         self._spawning = 0
+        self._swept_dead = False
 
     # -- spawning --------------------------------------------------------------
 
     @staticmethod
     def new_token() -> str:
-        """A fresh marker for the next program's environment."""
-        return secrets.token_hex(8)
+        """A fresh marker for the next program's environment: ``RUNNERPID-RANDOM``.
+
+        The runner's pid in it lets a later run prove a marked process
+        abandoned (see ``sweep_dead_runners``).
+        """
+        return f"{os.getpid()}-{secrets.token_hex(8)}"
+
+    def sweep_dead_runners(self) -> list[int]:
+        """SIGKILL marked processes whose runner no longer exists; return their pids (once).
+
+        A SIGKILLed runner's programs die with it (``PR_SET_PDEATHSIG``), but
+        not their own children.  They still carry the marker, which names the
+        runner: when no process has that pid any more, they are abandoned.
+        ``/proc/PID/environ`` is readable only for this user's processes, so
+        nobody else's are looked at.  Runs once per interpreter, before its
+        first program starts.
+        """
+        if self._swept_dead:
+            return []
+        self._swept_dead = True
+        prefix = f"{TOKEN_VARIABLE}=".encode()
+        killed: list[int] = []
+        for pid in proctable.pids() or ():
+            runner = _runner_of(proctable.environ(pid), prefix)
+            abandoned = runner is not None and runner != os.getpid() and proctable.gone(runner)
+            if abandoned and proctable.kill(pid):
+                killed.append(pid)
+        return killed
 
     @contextlib.contextmanager
     def spawning(self) -> Iterator[None]:
@@ -179,6 +206,15 @@ class ProcessGroups:
             self.starts.pop(leader, None)
         self.sweep_adopted()
         return killed
+
+
+def _runner_of(environ: list[bytes], prefix: bytes) -> int | None:
+    """The runner pid in a process's marker, None when it carries none."""
+    for entry in environ:
+        if entry.startswith(prefix):
+            runner, _, _ = entry[len(prefix) :].partition(b"-")
+            return int(runner) if runner.isdigit() else None
+    return None
 
 
 #: The groups of this interpreter.

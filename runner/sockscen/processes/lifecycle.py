@@ -48,6 +48,7 @@ async def spawn(prepared: PreparedCommand, label: str, location: Location, *, st
             "— check cwd (a relative cwd is relative to the scenario file's folder)",
             location,
         )
+    GROUPS.sweep_dead_runners()
     token = GROUPS.new_token()
     env = {**os.environ, **prepared.env, TOKEN_VARIABLE: token}
     with GROUPS.spawning():
