@@ -58,7 +58,8 @@ def _default_lock_dir() -> str:
     return os.path.join(tempfile.gettempdir(), f"sockscen-ports-{os.getuid()}")
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """True while some process has this pid (a zombie, or another user's process, counts)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -247,7 +248,7 @@ class PortRegistry:
             return False
         if not text.isdigit():
             return age > EMPTY_LOCK_GRACE
-        return not _pid_alive(int(text))
+        return not pid_alive(int(text))
 
     def _unlock(self, port: int) -> None:
         path = self._mine.pop(port, None)

@@ -17,6 +17,8 @@ import shutil
 import stat
 import tempfile
 
+from .ports import pid_alive
+
 #: ``sks-<runner pid>-<mkdtemp's eight characters>``.
 _NAME = re.compile(r"sks-([0-9]{1,10})-[a-z0-9_]{8}")
 
@@ -24,16 +26,6 @@ _NAME = re.compile(r"sks-([0-9]{1,10})-[a-z0-9_]{8}")
 def make_private_dir(base: str) -> str:
     """A new private (0700) directory in *base* whose name says which process made it."""
     return tempfile.mkdtemp(prefix=f"sks-{os.getpid()}-", dir=base)
-
-
-def _gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
 
 
 def clear_stale_dirs(base: str) -> list[str]:
@@ -53,7 +45,7 @@ def clear_stale_dirs(base: str) -> list[str]:
             st = os.lstat(path)
         except OSError:
             continue
-        if not stat.S_ISDIR(st.st_mode) or st.st_uid != me or not _gone(int(match.group(1))):
+        if not stat.S_ISDIR(st.st_mode) or st.st_uid != me or pid_alive(int(match.group(1))):
             continue
         with contextlib.suppress(OSError):
             shutil.rmtree(path)

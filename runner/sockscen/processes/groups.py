@@ -18,6 +18,7 @@ import os
 import secrets
 from collections.abc import Iterator
 
+from ..ports import pid_alive
 from . import proctable
 
 #: The environment variable that marks every process we start, and its descendants.
@@ -77,7 +78,7 @@ class ProcessGroups:
         killed: list[int] = []
         for pid in proctable.pids() or ():
             runner = _runner_of(proctable.environ(pid), prefix)
-            abandoned = runner is not None and runner != os.getpid() and proctable.gone(runner)
+            abandoned = runner is not None and runner != os.getpid() and not pid_alive(runner)
             if abandoned and proctable.kill(pid):
                 killed.append(pid)
         return killed

@@ -122,17 +122,6 @@ def kill(pid: int) -> bool:
     return True
 
 
-def gone(pid: int) -> bool:
-    """True when no process has this pid (a zombie still counts as there)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
-
-
 def reap(pid: int) -> None:
     """Collect *pid*'s exit status if it is our dead child (an adopted orphan)."""
     with contextlib.suppress(ChildProcessError):
