@@ -10,10 +10,13 @@ import sys
 import time
 from pathlib import Path
 
+import trio
+
 from sockscen.addresses import Address
 from sockscen.ports import PortRegistry
+from sockscen.processes import run_client
 from sockscen.rundirs import clear_stale_dirs, make_private_dir
-from tests.process.proctools import PYTHON, REPO, assert_nothing_left
+from tests.process.proctools import PYTHON, REPO, assert_nothing_left, client, command, context
 
 SERVER = """
 import os, socket, sys, time
@@ -158,3 +161,18 @@ def test_private_dirs_of_dead_runners_are_cleared_and_nothing_else(tmp_path: Pat
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         [mine.name, live.name, other.name, target.name, link.name]
     )
+
+
+PDEATHSIG = """
+import ctypes, signal
+value = ctypes.c_int()
+ctypes.CDLL(None).prctl(2, ctypes.byref(value))  # PR_GET_PDEATHSIG
+print(signal.Signals(value.value).name if value.value else "none")
+"""
+
+
+def test_every_program_is_armed_to_die_with_its_runner(tmp_path: Path) -> None:
+    """The death signal survives exec: the program itself reads SIGKILL back."""
+    result = trio.run(run_client, client(command(PYTHON, "-c", PDEATHSIG)), None, context(tmp_path))
+    assert result.output is not None
+    assert result.output.stdout == b"SIGKILL\n"
