@@ -58,7 +58,8 @@ def _default_lock_dir() -> str:
     return os.path.join(tempfile.gettempdir(), f"sockscen-ports-{os.getuid()}")
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """True while some process has this pid (a zombie, or another user's process, counts)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -187,7 +188,30 @@ class PortRegistry:
             else:
                 # Another user's folder (or a symlink planted there) must not be trusted.
                 self._dir_ok = stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid()
+            if self._dir_ok:
+                self.clear_stale()
         return self._dir_ok
+
+    def clear_stale(self) -> list[int]:
+        """Remove the lock files of runners that have died (a SIGKILL leaves them); return ports.
+
+        A file counts only when it names a port and holds the pid of a process
+        that no longer exists; the folder is this user's own (mode 0700).
+        """
+        cleared: list[int] = []
+        try:
+            names = os.listdir(self._lock_dir)
+        except OSError:
+            return cleared
+        for name in names:
+            path = os.path.join(self._lock_dir, name)
+            if not name.isdigit() or int(name) in self._mine:
+                continue
+            with contextlib.suppress(OSError):
+                if stat.S_ISREG(os.lstat(path).st_mode) and self._stale(path):
+                    os.unlink(path)
+                    cleared.append(int(name))
+        return cleared
 
     def _lock_file(self, port: int) -> str | bool:
         """The lock file's path once created; True when locking is unavailable; False when taken."""
@@ -224,7 +248,7 @@ class PortRegistry:
             return False
         if not text.isdigit():
             return age > EMPTY_LOCK_GRACE
-        return not _pid_alive(int(text))
+        return not pid_alive(int(text))
 
     def _unlock(self, port: int) -> None:
         path = self._mine.pop(port, None)

@@ -56,7 +56,9 @@ LAYERS: dict[str, int] = {
     "transport": 3,
     "steps": 3,
     "processes": 3,
+    "processes.*": 3,
     "ports": 3,
+    "rundirs": 3,
     "engine": 3,
     # 4: the faces
     "api": 4,
@@ -96,7 +98,24 @@ REPORTING_FORBIDDEN_LIBRARIES = frozenset({"yaml", "jsonschema", "trio"})
 REPORTING_MAY_IMPORT = frozenset({"errors", "rendering", "results"})
 
 #: The engine side runs model objects and knows nothing of how they were read.
-ENGINE_MODULES = frozenset({"engine", "steps", "transport", "processes", "ports"})
+PROCESS_MODULES = frozenset(
+    {
+        "processes.capture",
+        "processes.child",
+        "processes.client",
+        "processes.commands",
+        "processes.groups",
+        "processes.lifecycle",
+        "processes.proctable",
+        "processes.readiness",
+        "processes.server",
+    }
+)
+ENGINE_MODULES = frozenset(
+    {"engine", "steps", "transport", "processes", "ports", "rundirs"} | PROCESS_MODULES
+)
+#: Parts of the process support that are plain data and logic: no trio, no subprocess.
+PURE_PROCESS_MODULES = frozenset({"processes.commands"})
 ENGINE_FORBIDDEN_LIBRARIES = frozenset({"yaml", "jsonschema"})
 ENGINE_FORBIDDEN_MODULES = frozenset({"yamlsource", "schema", "build"})
 
@@ -346,6 +365,19 @@ def test_the_engine_side_knows_nothing_of_yaml(name: str) -> None:
     assert name in MODULES
     assert [] == reached_libraries(name, ENGINE_FORBIDDEN_LIBRARIES)
     assert [] == reached_modules(name, ENGINE_FORBIDDEN_MODULES)
+
+
+@pytest.mark.parametrize("name", sorted(PURE_PROCESS_MODULES))
+def test_command_preparation_reaches_no_io_library(name: str) -> None:
+    """Turning a ``Command`` into argv, env and cwd needs neither trio nor sockets nor processes."""
+    assert name in MODULES
+    assert [] == reached_libraries(name, IO_LIBRARIES)
+
+
+def test_the_process_package_is_all_placed() -> None:
+    """Every module of the process package is named in the map of engine-side modules."""
+    found = {name for name in MODULES if name.startswith("processes.")}
+    assert found == set(PROCESS_MODULES)
 
 
 # ------------------------------------------------------------------------ what really gets imported

@@ -1,0 +1,114 @@
+"""Start a program as the leader of a new process group, and end that whole group.
+
+Signals always go to the whole group (``os.killpg``): a ``sh -c`` wrapper, a
+forking daemon or a client that started helpers all die together.  Ending a
+group is shielded from cancellation with its own bounded deadline, and reaps
+the leader.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import signal
+import subprocess
+from collections.abc import Callable
+
+import trio
+
+from ..durations import format_duration
+from ..errors import Location, SetupError
+from . import proctable
+from .child import SPAWNER, Child
+from .commands import PreparedCommand, spawn_error
+from .groups import GROUPS, TOKEN_VARIABLE
+
+#: How long a SIGKILLed group gets to disappear and its leader to be reaped.
+KILL_GRACE = 5.0
+
+
+def kill_remaining() -> list[int]:
+    """SIGKILL every process group started here and not seen gone; return their pgids.
+
+    A last-resort safety net (registered with ``atexit``, and for a CLI's
+    emergency exit path): normal paths stop every group themselves.
+    """
+    return GROUPS.kill_remaining()
+
+
+atexit.register(kill_remaining)
+
+
+async def spawn(prepared: PreparedCommand, label: str, location: Location, *, stdin: int) -> Child:
+    """Start the program as the leader of a new process group; map OS errors to ``SetupError``."""
+    if not os.path.isdir(prepared.cwd):
+        raise SetupError(
+            f"{label}: cannot start {prepared.display}: "
+            f"the working directory {prepared.cwd} does not exist "
+            "— check cwd (a relative cwd is relative to the scenario file's folder)",
+            location,
+        )
+    GROUPS.sweep_dead_runners()
+    token = GROUPS.new_token()
+    env = {**os.environ, **prepared.env, TOKEN_VARIABLE: token}
+    with GROUPS.spawning():
+        try:
+            proc = await SPAWNER.open(
+                prepared.argv,
+                stdin_pipe=stdin == subprocess.PIPE,
+                cwd=prepared.cwd,
+                env=env,
+            )
+        except OSError as exc:
+            raise SetupError(spawn_error(exc, prepared, label), location) from None
+        # No checkpoint since the spawn: the group is registered before anything can cancel us.
+        GROUPS.register(proc.pid, label, token)
+    return proc
+
+
+async def end_group(
+    proc: Child,
+    sig: int,
+    grace: float,
+    note: Callable[[str], None],
+) -> bool:
+    """Signal the group, wait up to *grace* seconds for it to go, then SIGKILL the rest.
+
+    Shielded from cancellation with its own bounded deadline; reaps the
+    leader.  Returns True when SIGKILL was needed.  The group id is the
+    leader's pid; the kernel does not hand that number to a new process while
+    the leader is unreaped or any member of its group lives, so the signal
+    reaches only processes this run started.
+    """
+    pgid = proc.pid
+    killed = False
+    with trio.CancelScope(shield=True):
+        if sig != signal.SIGKILL and (proc.returncode is None or proctable.group_alive(pgid)):
+            proctable.killpg(pgid, sig)
+            note(f"sent {signal.Signals(sig).name} to process group {pgid}")
+            deadline = trio.current_time() + grace
+            with trio.move_on_at(deadline):
+                await proc.wait()
+            await proctable.wait_group_gone(pgid, deadline)
+        if proc.returncode is None or proctable.group_alive(pgid):
+            # The leader ignored the signal, or children outlived it: nothing may survive.
+            proctable.killpg(pgid, signal.SIGKILL)
+            killed = True
+            note(f"sent SIGKILL to process group {pgid}")
+        deadline = trio.current_time() + KILL_GRACE
+        with trio.move_on_at(deadline):
+            await proc.wait()
+        if proc.returncode is None:
+            note(f"process {pgid} did not die within {format_duration(KILL_GRACE)} of SIGKILL")
+            return killed
+        gone = await proctable.wait_group_gone(pgid, deadline)
+        if not gone:
+            left = format_duration(KILL_GRACE)
+            note(f"process group {pgid} still has members {left} after SIGKILL")
+        token = GROUPS.ended_program(pgid, gone)
+        escaped = GROUPS.sweep_escaped(token) if token is not None else []
+        escaped += GROUPS.sweep_adopted()
+        if escaped:
+            pids = ", ".join(map(str, escaped))
+            note(f"killed {len(escaped)} process(es) that had left the group: {pids}")
+    return killed
