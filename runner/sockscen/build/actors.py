@@ -13,7 +13,6 @@ from typing import Any
 
 from .. import model
 from ..addresses import STREAM_SCHEMES
-from ..errors import Location
 from ..kinds import ActorInfo
 from ..matchers import Matcher
 from ..yamlsource import PathKey
@@ -36,15 +35,14 @@ def scripted_server(
     handle = ctx.steps(node["handle"], (*at, "handle"), actor)
     if listen is None:
         return None
-    connections = node.get("connections")
     return model.ScriptedServer(
-        name=name,
-        listen=listen,
-        handle=handle,
-        location=ctx.key_loc(at),
-        framing=framing,
-        connections=connections,
-        connections_location=ctx.loc((*at, "connections")) if connections is not None else None,
+        name,
+        listen,
+        handle,
+        ctx.key_loc(at),
+        framing,
+        connections=node.get("connections"),
+        connections_location=ctx.loc_if(node, at, "connections"),
     )
 
 
@@ -64,7 +62,6 @@ def process_server(
     has_stream = any(a.scheme in STREAM_SCHEMES for a in listen)
     ready = build_ready(ctx, name, node, at, has_stream, bool(listens))
     stop = build_stop(ctx, node.get("stop"), (*at, "stop"))
-    expect_exit = node.get("expect_exit")
     if ready is None or len(listen) != len(listens):
         return None
     return model.ProcessServer(
@@ -74,8 +71,8 @@ def process_server(
         ready=ready,
         location=ctx.key_loc(at),
         stop=stop,
-        expect_exit=expect_exit,
-        expect_exit_location=ctx.loc((*at, "expect_exit")) if expect_exit is not None else None,
+        expect_exit=node.get("expect_exit"),
+        expect_exit_location=ctx.loc_if(node, at, "expect_exit"),
     )
 
 
@@ -130,9 +127,6 @@ def process_client(
     def matcher(key: str) -> Matcher | None:
         return ctx.matcher(node[key], (*at, key), None) if key in node else None
 
-    def where(key: str) -> Location | None:
-        return ctx.loc((*at, key)) if key in node else None
-
     return model.ProcessClient(
         name=name,
         command=command,
@@ -143,9 +137,9 @@ def process_client(
         expect_stdout=matcher("expect_stdout"),
         expect_stderr=matcher("expect_stderr"),
         count=int(node.get("count", 1)),
-        expect_stdout_location=where("expect_stdout"),
-        expect_stderr_location=where("expect_stderr"),
-        expect_exit_location=where("expect_exit"),
+        expect_stdout_location=ctx.loc_if(node, at, "expect_stdout"),
+        expect_stderr_location=ctx.loc_if(node, at, "expect_stderr"),
+        expect_exit_location=ctx.loc_if(node, at, "expect_exit"),
     )
 
 

@@ -57,6 +57,10 @@ class Context:
         """Where the value at *at* is."""
         return self.marks.value(at)
 
+    def loc_if(self, node: dict[str, Any], at: PathKey, key: str) -> Location | None:
+        """Where ``node[key]`` (at ``at + key``) is, None when *node* has no *key*."""
+        return self.marks.value((*at, key)) if key in node else None
+
     def key_loc(self, at: PathKey) -> Location:
         """Where the key of the entry at *at* is."""
         return self.marks.key(at)

@@ -71,25 +71,19 @@ def build_sleep(
     return model.Sleep(label, ctx.loc(at), ctx.duration(item["sleep"], (*at, "sleep")))
 
 
-def build_close(
+def build_no_argument(
     ctx: StepContext, item: Any, at: PathKey, label: str, actor: ActorInfo
 ) -> model.Step | None:
-    """``close`` (bare, or ``close:`` with no value)."""
-    return model.Close(label, ctx.loc(at))
+    """``close``, ``shutdown`` or ``abort``: bare, or as a key with no value."""
+    kind = item if isinstance(item, str) else next(iter(item))
+    return _NO_ARGUMENT[kind](label, ctx.loc(at))
 
 
-def build_shutdown(
-    ctx: StepContext, item: Any, at: PathKey, label: str, actor: ActorInfo
-) -> model.Step | None:
-    """``shutdown`` (bare, or ``shutdown:`` with no value)."""
-    return model.Shutdown(label, ctx.loc(at))
-
-
-def build_abort(
-    ctx: StepContext, item: Any, at: PathKey, label: str, actor: ActorInfo
-) -> model.Step | None:
-    """``abort`` (bare, or ``abort:`` with no value)."""
-    return model.Abort(label, ctx.loc(at))
+_NO_ARGUMENT: dict[str, type[model.Close | model.Shutdown | model.Abort]] = {
+    "close": model.Close,
+    "shutdown": model.Shutdown,
+    "abort": model.Abort,
+}
 
 
 def build_notify(
@@ -125,9 +119,9 @@ STEPS: dict[str, StepBuilder] = {
     "expect_eof": build_expect_eof,
     "expect_silence": build_expect_silence,
     "sleep": build_sleep,
-    "close": build_close,
-    "shutdown": build_shutdown,
-    "abort": build_abort,
+    "close": build_no_argument,
+    "shutdown": build_no_argument,
+    "abort": build_no_argument,
     "notify": build_notify,
     "wait": build_wait,
     "repeat": build_repeat,

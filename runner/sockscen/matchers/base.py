@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from ..payloads import Lookup, PartContext, PathKey, Payload
 from ..rendering import quote_bytes
+from .outcomes import MatchOutcome, Mismatch
 
 
 class MatcherContext(PartContext, Protocol):
@@ -39,3 +40,21 @@ class MatcherBase:
         if self.until is None or self.until.static is None:
             return "" if self.until is None else " until <delimiter>"
         return f" until {quote_bytes(self.until.static)}"
+
+
+@dataclass(frozen=True, slots=True)
+class FrameOnly(MatcherBase):
+    """A matcher that can only judge a whole message: ``FORM`` names it in messages."""
+
+    FORM: ClassVar[str] = ""
+
+    @property
+    def needs_frame(self) -> bool:
+        """Always: only a whole message can be judged."""
+        return True
+
+    def match_stream(
+        self, buffer: bytes | bytearray, eof: bool, lookup: Lookup, checked: int = 0
+    ) -> MatchOutcome:
+        """Never on a bare stream (the builder refuses it; this is the last word)."""
+        return Mismatch(f"'{self.FORM}' needs framing or 'until' on a stream", 0)

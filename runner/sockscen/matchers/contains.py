@@ -3,35 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from ..payloads import Lookup, PathKey, Payload
 from ..rendering import quote_bytes
-from .base import MatcherBase, MatcherContext
-from .outcomes import Matched, MatchOutcome, Mismatch
+from .base import FrameOnly, MatcherContext
+from .outcomes import Matched, Mismatch
 
 
 @dataclass(frozen=True, slots=True)
-class Contains(MatcherBase):
+class Contains(FrameOnly):
     """One message in which ``needle`` occurs."""
 
-    needle: Payload = field(default_factory=lambda: Payload(()))
+    FORM: ClassVar[str] = "contains"
 
-    @property
-    def needs_frame(self) -> bool:
-        """Always: only a whole message can be searched."""
-        return True
+    needle: Payload = field(default_factory=lambda: Payload(()))
 
     def describe(self) -> str:
         """``a message containing X`` as reports show it."""
         shown = quote_bytes(self.needle.static) if self.needle.static is not None else "<payload>"
         return f"a message containing {shown}" + self._until_text()
-
-    def match_stream(
-        self, buffer: bytes | bytearray, eof: bool, lookup: Lookup, checked: int = 0
-    ) -> MatchOutcome:
-        """Never on a bare stream (the builder refuses it; this is the last word)."""
-        return Mismatch("'contains' needs framing or 'until' on a stream", 0)
 
     def check_frame(self, frame: bytes, lookup: Lookup) -> Matched | Mismatch:
         """The needle must occur in the frame."""

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from ..payloads import Lookup, PathKey, Payload
 from ..payloads.jsonvalue import build_json_value, expand_json, map_templates
-from .base import MatcherBase, MatcherContext
-from .outcomes import Matched, MatchOutcome, Mismatch
+from .base import FrameOnly, MatcherContext
+from .outcomes import Matched, Mismatch
 
 
 @dataclass(frozen=True, slots=True)
-class JsonSubset(MatcherBase):
+class JsonSubset(FrameOnly):
     """One message that parses as JSON and of which ``value`` is a subset.
 
     Objects: every expected key is present with a matching value (extra keys
@@ -21,23 +21,14 @@ class JsonSubset(MatcherBase):
     (``1 == 1.0``, but ``true`` is not ``1``).  Strings may hold placeholders.
     """
 
-    value: Any = None
+    FORM: ClassVar[str] = "json"
 
-    @property
-    def needs_frame(self) -> bool:
-        """Always: only a whole message can be parsed."""
-        return True
+    value: Any = None
 
     def describe(self) -> str:
         """``JSON containing {...}`` as reports show it, placeholders as written."""
         plain = map_templates(self.value, lambda tpl: tpl.source)
         return f"JSON containing {json.dumps(plain, separators=(',', ':'))}" + self._until_text()
-
-    def match_stream(
-        self, buffer: bytes | bytearray, eof: bool, lookup: Lookup, checked: int = 0
-    ) -> MatchOutcome:
-        """Never on a bare stream (the builder refuses it; this is the last word)."""
-        return Mismatch("'json' needs framing or 'until' on a stream", 0)
 
     def check_frame(self, frame: bytes, lookup: Lookup) -> Matched | Mismatch:
         """The frame must parse as JSON and contain the expected value."""
