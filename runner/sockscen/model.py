@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import signal
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from .errors import Location
 from .framing import NONE, Framing
-from .matchers import Matcher
-from .payloads import Payload
 from .placeholders import Template
+
+if TYPE_CHECKING:
+    # Only annotations here: loading every matcher and payload kind is left to
+    # whoever builds or runs a scenario, which keeps ``sockscen --help`` quick.
+    from .matchers import Matcher
+    from .payloads import Payload
 
 DEFAULT_STEP_TIMEOUT = 5.0
 DEFAULT_SCENARIO_TIMEOUT = 30.0
@@ -295,3 +299,16 @@ class Scenario:
             if s.name == name:
                 return s
         return None
+
+
+def __getattr__(name: str) -> Any:
+    """``Matcher`` and ``Payload`` stay importable from here, loaded on first use."""
+    if name == "Matcher":
+        from .matchers import Matcher
+
+        return Matcher
+    if name == "Payload":
+        from .payloads import Payload
+
+        return Payload
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

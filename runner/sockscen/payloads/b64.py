@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Any
 
 from .base import BytesPart, PartContext, PathKey, fixed_text
@@ -11,6 +9,9 @@ from .base import BytesPart, PartContext, PathKey, fixed_text
 
 def build(ctx: PartContext, value: dict[str, Any], at: PathKey) -> BytesPart | None:
     """The bytes of ``{base64: ...}``, strictly decoded."""
+    import base64  # only when a scenario is built: keeps it off the start-up path
+    import binascii
+
     at = (*at, "base64")
     text: str = value["base64"]
     if not fixed_text(ctx, text, at, "base64"):
