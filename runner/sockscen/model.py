@@ -68,7 +68,10 @@ class ExpectEof(StepBase):
 
 @dataclass(frozen=True, slots=True)
 class ExpectSilence(StepBase):
-    """Nothing at all arrives for ``duration`` seconds."""
+    """Nothing at all arrives for ``duration`` seconds.
+
+    Bytes already waiting unread, or the peer closing its side, break the silence too.
+    """
 
     duration: float
 
@@ -104,7 +107,10 @@ class Notify(StepBase):
 
 @dataclass(frozen=True, slots=True)
 class Wait(StepBase):
-    """Wait until another actor notified ``event``."""
+    """Wait until another actor notified ``event`` (at once if one already has).
+
+    ``timeout`` None means the run's default step timeout.
+    """
 
     event: str
     timeout: float | None = None
@@ -156,7 +162,10 @@ class ListenAddress:
 
 @dataclass(frozen=True, slots=True)
 class ScriptedServer:
-    """A mock server whose ``handle`` steps run per connection (stream) or per sender (datagram)."""
+    """A mock server whose ``handle`` steps run per connection (stream) or per sender (datagram).
+
+    ``connections``, when set, is exactly how many connections (or senders) must arrive.
+    """
 
     name: str
     listen: ListenAddress
