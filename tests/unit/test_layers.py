@@ -41,6 +41,8 @@ LAYERS: dict[str, int] = {
     "payloads": 1,
     "matchers": 1,
     "framing": 1,
+    "connection": 1,
+    "buffer": 1,
     "model": 1,
     "results": 1,
     "yamlsource": 1,
@@ -51,9 +53,15 @@ LAYERS: dict[str, int] = {
     "selection": 2,
     "reporting": 2,
     "reporting.*": 2,
+    # the step kinds (their registry, interface and record): pure, written against StepActor
+    "steps.*": 2,
     # 3: sockets, processes, trio
     "transport": 3,
     "steps": 3,
+    "state": 3,
+    "actor": 3,
+    "waiting": 3,
+    "testing": 3,
     "processes": 3,
     "ports": 3,
     "engine": 3,
@@ -66,14 +74,28 @@ LAYERS: dict[str, int] = {
 }
 
 #: Layers 0-2 must not reach trio, nor any of these modules.
-RUNTIME_MODULES = frozenset({"transport", "steps", "engine", "processes", "ports"})
+RUNTIME_MODULES = frozenset(
+    {"transport", "steps", "state", "actor", "waiting", "engine", "processes", "ports", "testing"}
+)
 #: The highest layer that must stay free of trio and of RUNTIME_MODULES.
 LAST_PURE_LAYER = 2
 
 #: Pure byte logic: no I/O of any kind.
 BYTE_MODULES = frozenset(
-    {"payloads", "matchers", "framing", "placeholders", "durations", "addresses", "rendering"}
+    {
+        "payloads",
+        "matchers",
+        "framing",
+        "placeholders",
+        "durations",
+        "addresses",
+        "rendering",
+        "buffer",
+        "connection",
+    }
 )
+#: Besides ``steps.*``: the pure modules step kinds are written against.
+STEP_SIDE_MODULES = frozenset({"buffer", "connection"})
 IO_LIBRARIES = frozenset(
     {"socket", "trio", "yaml", "jsonschema", "select", "selectors", "asyncio", "ssl", "subprocess"}
 )
@@ -83,7 +105,9 @@ REPORTING_FORBIDDEN_LIBRARIES = frozenset({"yaml", "jsonschema", "trio"})
 REPORTING_MAY_IMPORT = frozenset({"errors", "rendering", "results"})
 
 #: The engine side runs model objects and knows nothing of how they were read.
-ENGINE_MODULES = frozenset({"engine", "steps", "transport", "processes", "ports"})
+ENGINE_MODULES = frozenset(
+    {"engine", "steps", "state", "actor", "waiting", "transport", "processes", "ports"}
+)
 ENGINE_FORBIDDEN_LIBRARIES = frozenset({"yaml", "jsonschema"})
 ENGINE_FORBIDDEN_MODULES = frozenset({"yamlsource", "schema", "build"})
 
@@ -307,6 +331,25 @@ def test_pure_byte_modules_reach_no_io_library(name: str) -> None:
     assert [] == reached_libraries(name, IO_LIBRARIES)
 
 
+def _is_step_side(name: str) -> bool:
+    return name.startswith("steps.") or name in STEP_SIDE_MODULES
+
+
+@pytest.mark.parametrize("name", _names(_is_step_side))
+def test_step_kinds_and_the_receive_buffer_reach_no_trio_nor_sockets(name: str) -> None:
+    """Step kind modules (and their registry, interface, record), the buffer, the connection
+    protocol: written against interfaces, so they run with no trio, no socket, no runtime module."""
+    assert [] == reached_libraries(name, IO_LIBRARIES)
+    assert [] == reached_modules(name, RUNTIME_MODULES)
+
+
+def test_the_step_side_is_where_the_test_looks() -> None:
+    """The rule above holds something: every step kind has a module under ``steps/``."""
+    kinds = {"send", "expect", "expect_eof", "expect_silence", "sleep", "close", "shutdown"}
+    kinds |= {"abort", "notify", "wait", "repeat"}
+    assert {f"steps.{kind}" for kind in kinds} | STEP_SIDE_MODULES <= set(_names(_is_step_side))
+
+
 @pytest.mark.parametrize("name", _names(lambda n: n == "reporting" or n.startswith("reporting.")))
 def test_reporters_reach_no_yaml_jsonschema_trio_or_engine(name: str) -> None:
     """Reporters are functions of result objects: no YAML, no JSON Schema, no trio, no engine."""
@@ -338,7 +381,15 @@ def test_the_engine_side_knows_nothing_of_yaml(name: str) -> None:
 # ------------------------------------------------------------------------ what really gets imported
 
 
-@pytest.mark.parametrize("statement", ["import sockscen", "import sockscen.pytest_plugin"])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "import sockscen",
+        "import sockscen.pytest_plugin",
+        # The kinds live in a package that also offers the trio actor: lazily.
+        "import sockscen.steps.registry, sockscen.buffer",
+    ],
+)
 def test_light_imports_load_no_heavy_library(statement: str) -> None:
     """The package and its pytest plugin import none of trio, yaml, jsonschema at import time.
 
