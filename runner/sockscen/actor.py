@@ -26,7 +26,6 @@ from .placeholders import PlaceholderError
 from .results import ActorResult, Failure, Outcome, Role
 from .state import ScenarioState
 from .steps.interface import StepFailed, timeout_failure
-from .steps.record import ActorRecord
 from .steps.registry import STEP_KINDS
 from .transport import TransportError
 from .waiting import PeerWaits
@@ -46,7 +45,7 @@ _ERRORS: tuple[tuple[type[Exception], Callable[[Exception], str]], ...] = (
 _CAUGHT = tuple(kind for kind, _ in _ERRORS)
 
 
-class Actor(ActorRecord, PeerWaits):
+class Actor(PeerWaits):
     """One actor running steps over one connection.
 
     ``label`` is the display name (``alice``, ``alice[2]``, ``echo#3``).  The

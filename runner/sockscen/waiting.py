@@ -1,6 +1,6 @@
 """How the trio actor waits for its peer: receiving into the buffer, and idle waits for "more".
 
-A mixin of ``actor.Actor``, kept apart so each class stays small.
+The base of ``actor.Actor``, kept apart so each class stays small.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ import trio
 
 from .buffer import ReceiveBuffer
 from .connection import Connection
-from .results import EventKind
+from .steps.record import ActorRecord
 from .transport import TransportError
 
 
-class PeerWaits:
+class PeerWaits(ActorRecord):
     """Receiving for an actor: ``fill``, ``next_datagram`` and the idle ``peer_has_more``."""
 
     conn: Connection | None
@@ -26,9 +26,6 @@ class PeerWaits:
     idle_scope: trio.CancelScope | None
     closing: Callable[[], bool]
     _scope: trio.CancelScope
-
-    def note(self, kind: EventKind, data: bytes = b"", note: str = "") -> None:
-        raise NotImplementedError  # pragma: no cover - ActorRecord provides it
 
     async def fill(self) -> bytes:
         """Receive more stream data into the buffer; returns it (``b""`` at end of stream)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from ..buffer import ReceiveBuffer
 from ..connection import Connection
@@ -124,10 +124,6 @@ class StepActor(Protocol):
 
 
 S = TypeVar("S")
-
-
-def _key_only(key: str) -> Callable[[Any], str]:
-    return lambda step: key
 
 
 @dataclass(frozen=True, slots=True)
