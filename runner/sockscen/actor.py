@@ -116,10 +116,8 @@ class Actor(PeerWaits):
         for step in steps:
             self.current = step
             self.current_started = perf_counter()
-            kind = kinds[type(step)]
-            await kind.run(self, step)
-            if not kind.records_itself:
-                self.step_done(step, Outcome.PASSED)
+            await kinds[type(step)].run(self, step)
+            self.step_done(step, Outcome.PASSED)
 
     def interrupted_failure(self, message: str) -> Failure:
         """A failure describing where this unfinished actor was when the scenario stopped."""

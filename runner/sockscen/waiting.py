@@ -61,7 +61,7 @@ class PeerWaits(ActorRecord):
         if conn is None or self.closed_by is not None:
             return False
         if conn.is_stream:
-            if self.buffer:
+            if self.buffer.data:
                 return True
             if self.buffer.eof:
                 return False
@@ -85,7 +85,7 @@ class PeerWaits(ActorRecord):
         if idle.cancelled_caught:
             return self._peek_after_cancel(conn)
         if conn.is_stream:
-            return bool(self.buffer)
+            return bool(self.buffer.data)
         return True
 
     def _peek_after_cancel(self, conn: Connection) -> bool:

@@ -46,8 +46,18 @@ async def run(actor: StepActor, step: Expect) -> None:
                 return
             if isinstance(result, Mismatch):
                 raise mismatch(actor, step, result, buffer.peek(max(result.shown, 1)))
-        _check_can_wait(actor, step, delimiter, size_checked)
-        size_checked = True
+        # Before waiting for more: would waiting help at all? (``buffer.full``, inlined:
+        # this is the hot path of every round trip)
+        if buffer.eof or len(buffer.data) >= buffer.limit:
+            raise _cannot_wait(actor, step)
+        if not size_checked:
+            size_checked = True
+            size = None if actor.framed or delimiter is not None else matcher.size(lookup)
+            if size is not None and size > buffer.limit:
+                raise actor.fail(
+                    f"this expectation needs {size} bytes, more than the read limit of "
+                    f"{buffer.limit} bytes: raise --max-buffer",
+                )
         await actor.fill()
 
 
@@ -62,34 +72,22 @@ async def _expect_datagram(actor: StepActor, step: Expect) -> None:
         actor.capture(outcome.captures)
 
 
-def _check_can_wait(
-    actor: StepActor, step: Expect, delimiter: bytes | None, size_checked: bool
-) -> None:
-    """Fail when waiting for more cannot help: end of stream, a full buffer, too big an ask."""
+def _cannot_wait(actor: StepActor, step: Expect) -> StepFailed:
+    """The failure when more data cannot come (end of stream) or must not (the buffer is full)."""
     buffer = actor.buffer
     if buffer.eof:
         what = "a complete frame" if actor.framed else "the delimiter"
-        raise actor.fail(
+        return actor.fail(
             f"the peer closed the connection before {what} arrived",
             expected=expected_bytes(actor, step),
             received=buffer.peek(),
         )
-    if buffer.full:
-        limit = buffer.limit
-        raise actor.fail(
-            f"received {len(buffer)} bytes without meeting the expectation "
-            f"(the limit is {limit} bytes; see --max-buffer)",
-            expected=expected_bytes(actor, step),
-            received=buffer.peek(4096),
-        )
-    if not size_checked and not actor.framed and delimiter is None:
-        # About to wait for the first time: can this expectation fit at all?
-        size = step.matcher.size(actor.lookup)
-        if size is not None and size > buffer.limit:
-            raise actor.fail(
-                f"this expectation needs {size} bytes, more than the read limit of "
-                f"{buffer.limit} bytes: raise --max-buffer",
-            )
+    return actor.fail(
+        f"received {len(buffer)} bytes without meeting the expectation "
+        f"(the limit is {buffer.limit} bytes; see --max-buffer)",
+        expected=expected_bytes(actor, step),
+        received=buffer.peek(4096),
+    )
 
 
 def expected_bytes(actor: StepActor, step: Expect) -> bytes | None:

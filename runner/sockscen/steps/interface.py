@@ -18,7 +18,7 @@ from ..framing import Framing
 from ..model import Step
 from ..payloads import Lookup
 from ..rendering import plural
-from ..results import EventKind, Failure, Outcome
+from ..results import EventKind, Failure
 
 
 class StepFailed(Exception):
@@ -118,10 +118,6 @@ class StepActor(Protocol):
         """Run *steps* in order, recording each (a ``repeat``'s body)."""
         ...
 
-    def step_done(self, step: Step, outcome: Outcome) -> None:
-        """Record a finished step."""
-        ...
-
 
 S = TypeVar("S")
 
@@ -132,8 +128,8 @@ class StepKind(Generic[S]):
 
     ``waiting_for`` names what a timed-out step was waiting for (``the step``
     by default); ``timed_out`` replaces the whole timeout failure where a kind
-    knows more (an expect shows what it expected).  ``records_itself`` is for
-    kinds that record their own results (a ``repeat`` records its body's).
+    knows more (an expect shows what it expected).  After ``run`` the actor
+    records ``actor.current`` as passed.
     """
 
     key: str
@@ -141,7 +137,6 @@ class StepKind(Generic[S]):
     describe: Callable[[S], str] | None = None
     waiting_for: Callable[[S], str] | None = None
     timed_out: Callable[[StepActor, S, float], StepFailed] | None = None
-    records_itself: bool = False
 
     def describe_step(self, step: S) -> str:
         """One line for reports (the key alone unless the kind says more)."""
