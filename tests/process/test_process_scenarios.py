@@ -140,9 +140,9 @@ clients:
         read_pids(pidfile, 3)
         raise Boom("a bug in the engine")
 
-    import sockscen.engine
+    import sockscen.engine.socket_client
 
-    monkeypatch.setattr(sockscen.engine, "open_stream", broken_open_stream)
+    monkeypatch.setattr(sockscen.engine.socket_client, "open_stream", broken_open_stream)
     # The bug becomes this scenario's error (the run and its reports go on), named a bug.
     result = run(scenarios(text, tmp_path), RunOptions(), handle_signals=False).scenarios[0]
     assert result.outcome is Outcome.ERROR

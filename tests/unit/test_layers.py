@@ -57,6 +57,7 @@ LAYERS: dict[str, int] = {
     "processes": 3,
     "ports": 3,
     "engine": 3,
+    "engine.*": 3,
     # 4: the faces
     "api": 4,
     "cli": 4,
@@ -77,6 +78,9 @@ BYTE_MODULES = frozenset(
 IO_LIBRARIES = frozenset(
     {"socket", "trio", "yaml", "jsonschema", "select", "selectors", "asyncio", "ssl", "subprocess"}
 )
+
+#: Parts of the engine that are pure logic: the verdict and the run options.
+PURE_ENGINE_MODULES = ("engine.verdict", "engine.options")
 
 #: Reporters are plain functions of result objects.
 REPORTING_FORBIDDEN_LIBRARIES = frozenset({"yaml", "jsonschema", "trio"})
@@ -205,8 +209,15 @@ def _is_pure_layer(name: str) -> bool:
 
 
 def _short(name: str) -> str:
-    """``console`` for ``reporting.console``: the name the rules above use for a module."""
-    return name.rsplit(".", 1)[-1] if name.startswith("reporting.") else name
+    """The name the rules above use for a module.
+
+    ``console`` for ``reporting.console``; for any other subpackage its
+    package (``engine`` for ``engine.verdict``), so a rule about the engine
+    holds for every module of it.
+    """
+    if name.startswith("reporting."):
+        return name.rsplit(".", 1)[-1]
+    return name.split(".", 1)[0]
 
 
 def _reach(start: str) -> dict[str, list[str]]:
@@ -333,6 +344,16 @@ def test_the_engine_side_knows_nothing_of_yaml(name: str) -> None:
     assert name in MODULES
     assert [] == reached_libraries(name, ENGINE_FORBIDDEN_LIBRARIES)
     assert [] == reached_modules(name, ENGINE_FORBIDDEN_MODULES)
+
+
+@pytest.mark.parametrize("name", PURE_ENGINE_MODULES)
+def test_the_verdict_and_the_run_options_are_pure(name: str) -> None:
+    """The engine's verdict and options are plain logic: no trio, no sockets, no runtime module."""
+    assert name in MODULES
+    assert [] == reached_libraries(name, IO_LIBRARIES)
+    assert [] == reached_modules(name, RUNTIME_MODULES - {"engine"})
+    own = [e.target for e in EDGES[name] if e.internal and _short(e.target) == "engine"]
+    assert set(own) <= set(PURE_ENGINE_MODULES)
 
 
 # ------------------------------------------------------------------------ what really gets imported
