@@ -40,31 +40,48 @@ def _kind(address: Address) -> int:
     return stdsocket.SOCK_STREAM if address.is_stream else stdsocket.SOCK_DGRAM
 
 
+def _missing(action: str, address: Address) -> str | None:
+    if not address.is_unix:
+        return None
+    if action == "listen on":
+        folder = os.path.dirname(address.path)
+        return f"cannot listen on {address}: the folder {folder} does not exist"
+    return f"no socket at {address.path}: is the server listening there?"
+
+
+#: The error boundary, as a table: what each OS error means, by errno, given the
+#: action (``"connect to"``, ``"listen on"``, ...) and the address.  None: no
+#: special sentence, the generic one below applies.
+OS_ERRORS: dict[int, Callable[[str, Address], str | None]] = {
+    errno.ECONNREFUSED: lambda _, a: f"connection refused by {a}: is the server listening there?",
+    errno.ENOENT: _missing,
+    errno.EADDRINUSE: lambda action, a: (
+        f"cannot {action} {a}: the address is already in use "
+        "(use port 0 to let the runner pick one)"
+    ),
+    errno.EADDRNOTAVAIL: lambda action, a: (
+        f"cannot {action} {a}: the address is not available on this machine"
+    ),
+    errno.EACCES: lambda action, a: f"cannot {action} {a}: permission denied",
+    errno.EPERM: lambda action, a: f"cannot {action} {a}: permission denied",
+    errno.ECONNRESET: lambda _, a: f"the connection to {a} was reset by the peer",
+    errno.EPIPE: lambda _, a: f"the peer at {a} closed the connection",
+}
+
+
 def describe_os_error(exc: OSError, action: str, address: Address) -> str:
     """A one-sentence explanation of *exc* raised while doing *action* on *address*."""
-    code = exc.errno
-    if code == errno.ECONNREFUSED:
-        return f"connection refused by {address}: is the server listening there?"
-    if code == errno.ENOENT and address.is_unix:
-        if action == "listen on":
-            folder = os.path.dirname(address.path)
-            return f"cannot listen on {address}: the folder {folder} does not exist"
-        return f"no socket at {address.path}: is the server listening there?"
-    if code == errno.EADDRINUSE:
-        return (
-            f"cannot {action} {address}: the address is already in use "
-            "(use port 0 to let the runner pick one)"
-        )
-    if code == errno.EADDRNOTAVAIL:
-        return f"cannot {action} {address}: the address is not available on this machine"
-    if code in (errno.EACCES, errno.EPERM):
-        return f"cannot {action} {address}: permission denied"
-    if code == errno.ECONNRESET:
-        return f"the connection to {address} was reset by the peer"
-    if code == errno.EPIPE:
-        return f"the peer at {address} closed the connection"
+    explain = OS_ERRORS.get(exc.errno) if exc.errno is not None else None
+    text = explain(action, address) if explain is not None else None
+    if text is not None:
+        return text
     reason = exc.strerror or str(exc)
     return f"cannot {action} {address}: {reason}"
+
+
+def transport_error(exc: OSError, action: str, address: Address) -> TransportError:
+    """*exc* as the ``TransportError`` a user reads; raise it ``from exc`` to keep the cause."""
+    return TransportError(describe_os_error(exc, action, address))
 
 
 # --------------------------------------------------------------------------- streams
@@ -112,7 +129,7 @@ class StreamConnection:
                 self._unyielded = 0
                 await trio.lowlevel.wait_writable(sock)
         except OSError as exc:
-            raise TransportError(describe_os_error(exc, "send to", self.peer)) from None
+            raise transport_error(exc, "send to", self.peer) from exc
         await self._maybe_yield()
 
     async def receive(self) -> bytes:
@@ -130,7 +147,7 @@ class StreamConnection:
                     except BlockingIOError:
                         continue
         except OSError as exc:
-            raise TransportError(describe_os_error(exc, "receive from", self.peer)) from None
+            raise transport_error(exc, "receive from", self.peer) from exc
         await self._maybe_yield()
         return data
 
@@ -146,7 +163,7 @@ class StreamConnection:
         try:
             self._sock.shutdown(stdsocket.SHUT_WR)
         except OSError as exc:
-            raise TransportError(describe_os_error(exc, "shut down", self.peer)) from None
+            raise transport_error(exc, "shut down", self.peer) from exc
         await trio.lowlevel.checkpoint()
 
     def abort(self) -> None:
@@ -170,7 +187,7 @@ def _new_socket(address: Address, kind: int) -> trio.socket.SocketType:
     try:
         return trio.socket.socket(_family(address), kind)
     except OSError as exc:
-        raise TransportError(_socket_error(exc, address)) from None
+        raise TransportError(_socket_error(exc, address)) from exc
 
 
 def _socket_error(exc: OSError, address: Address) -> str:
@@ -191,7 +208,7 @@ async def open_stream(address: Address) -> StreamConnection:
         await sock.connect(address.sockaddr())
     except OSError as exc:
         sock.close()
-        raise TransportError(describe_os_error(exc, "connect to", address)) from None
+        raise transport_error(exc, "connect to", address) from exc
     except BaseException:
         sock.close()
         raise
@@ -244,8 +261,8 @@ class StreamListener:
                     raise TransportError(
                         f"cannot accept more connections on {self.address}: too many open files "
                         "(raise the limit with `ulimit -n`, or lower count / -j)"
-                    ) from None
-                raise TransportError(describe_os_error(exc, "accept on", self.address)) from None
+                    ) from exc
+                raise transport_error(exc, "accept on", self.address) from exc
             raw.setblocking(False)
             if not self.address.is_unix:
                 raw.setsockopt(stdsocket.IPPROTO_TCP, stdsocket.TCP_NODELAY, 1)
@@ -290,7 +307,7 @@ class DatagramSocket:
                 except BlockingIOError:
                     await trio.lowlevel.wait_writable(self._sock)
         except OSError as exc:
-            raise TransportError(describe_os_error(exc, "send a datagram to", peer)) from None
+            raise transport_error(exc, "send a datagram to", peer) from exc
         await trio.lowlevel.checkpoint()
 
     async def send(self, data: bytes) -> None:
@@ -303,7 +320,7 @@ class DatagramSocket:
                 except BlockingIOError:
                     await trio.lowlevel.wait_writable(self._sock)
         except OSError as exc:
-            raise TransportError(describe_os_error(exc, "send a datagram to", self.peer)) from None
+            raise transport_error(exc, "send a datagram to", self.peer) from exc
         await trio.lowlevel.checkpoint()
 
     async def receive(self) -> bytes:
@@ -317,7 +334,7 @@ class DatagramSocket:
                     await trio.lowlevel.wait_readable(self._sock)
         except OSError as exc:
             where = self.peer or self.local
-            raise TransportError(describe_os_error(exc, "receive a datagram from", where)) from None
+            raise transport_error(exc, "receive a datagram from", where) from exc
         await self._maybe_yield()
         return data
 
@@ -410,7 +427,7 @@ async def open_datagram(address: Address, local_path: str | None = None) -> Data
             local = Address(address.scheme, host=host, port=port)
     except OSError as exc:
         sock.close()
-        raise TransportError(describe_os_error(exc, "connect to", address)) from None
+        raise transport_error(exc, "connect to", address) from exc
     except BaseException:
         sock.close()
         raise
@@ -442,29 +459,30 @@ def _unix_in_use(address: Address) -> str:
     return f"cannot listen on {address}: another program is listening there"
 
 
-def check_free(address: Address) -> str | None:
+def check_free(address: Address) -> TransportError | None:
     """None when *address* (a fixed port or socket path) can be listened on, else why not.
 
     Used before starting a process server on a fixed address: otherwise a
     program already listening there answers the scenario's clients, and the
-    server under test dies unseen with "address in use".
+    server under test dies unseen with "address in use".  The error is
+    returned, not raised: the caller words it for its server.
     """
     if address.is_unix:
         if address.is_abstract:
             try:
                 bind(address).close()
             except TransportError as exc:
-                return str(exc)
+                return exc
             return None
         if os.path.lexists(address.path):
-            return _unix_in_use(address)
+            return TransportError(_unix_in_use(address))
         return None
     if address.port == 0:
         return None
     try:
         bind(address).close()
     except TransportError as exc:
-        return str(exc)
+        return exc
     return None
 
 
@@ -482,7 +500,7 @@ def bind(address: Address) -> StreamListener | DatagramSocket:
     try:
         sock = stdsocket.socket(_family(address), _kind(address))
     except OSError as exc:
-        raise TransportError(_socket_error(exc, address)) from None
+        raise TransportError(_socket_error(exc, address)) from exc
     try:
         if not address.is_unix:
             sock.setsockopt(stdsocket.SOL_SOCKET, stdsocket.SO_REUSEADDR, 1)
@@ -495,8 +513,8 @@ def bind(address: Address) -> StreamListener | DatagramSocket:
     except OSError as exc:
         sock.close()
         if exc.errno == errno.EADDRINUSE and address.is_unix:
-            raise TransportError(_unix_in_use(address)) from None
-        raise TransportError(describe_os_error(exc, "listen on", address)) from None
+            raise TransportError(_unix_in_use(address)) from exc
+        raise transport_error(exc, "listen on", address) from exc
     bound = address
     if not address.is_unix:
         host, port = sock.getsockname()[:2]

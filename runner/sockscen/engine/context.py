@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import trio
 
-from ..errors import SetupError
+from ..errors import InternalError, SetupError
 from ..model import Scenario
 from ..results import ActorResult, Failure
 from ..steps import Actor, ScenarioState
@@ -34,7 +34,7 @@ class ScenarioContext:
     #: perf_counter() when the scenario started: transcripts count from here.
     clock0: float = 0.0
     failures: list[Failure] = field(default_factory=list)
-    setup_error: SetupError | None = None
+    setup_error: SetupError | InternalError | None = None
     #: Socket clients, in start order.
     actors: list[Actor] = field(default_factory=list)
     #: Finished program clients and programs that failed to start, in completion order.

@@ -48,7 +48,7 @@ class ProcessServerRun:
             else:
                 busy = check_free(address)
                 if busy is not None:
-                    raise SetupError(f"server '{spec.name}': {busy}", listen.location)
+                    raise SetupError(f"server '{spec.name}': {busy}", listen.location) from busy
             bindings.add_address_values(spec.name, listen.key, address)
 
     async def start(self, nursery: trio.Nursery) -> None:

@@ -12,7 +12,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ..errors import SetupError
+from ..errors import InternalError, SetupError, root_os_error
 from ..model import Scenario
 from ..results import ActorResult, Failure, Outcome, ScenarioResult
 
@@ -28,7 +28,7 @@ class Evidence:
     #: Results of actors that never finished (stopped by a failure elsewhere, or the timeout).
     unfinished: set[int] = field(default_factory=set)
     failures: list[Failure] = field(default_factory=list)
-    setup_error: SetupError | None = None
+    setup_error: SetupError | InternalError | None = None
     interrupted: bool = False
     completed: bool = False
     started_at: float = 0.0
@@ -71,7 +71,13 @@ def verdict(scenario: Scenario, evidence: Evidence) -> ScenarioResult:
             else ("interrupted" if outcome is Outcome.SKIPPED else None)
         ),
         error_location=setup_error.location if setup_error else None,
+        error_cause=_os_cause(setup_error),
     )
+
+
+def _os_cause(error: BaseException | None) -> str | None:
+    cause = root_os_error(error) if error is not None else None
+    return None if cause is None else f"{type(cause).__name__}: {cause}"
 
 
 def timeout_message(scenario: Scenario) -> str:
@@ -79,11 +85,11 @@ def timeout_message(scenario: Scenario) -> str:
     return f"the scenario timed out after {scenario.timeout:g}s (timeout: in the scenario)"
 
 
-def internal_error(scenario: Scenario, exc: BaseException) -> SetupError:
-    """*exc*, a bug in sockscen, as the setup error that ends *scenario* as ERROR."""
+def internal_error(scenario: Scenario, exc: BaseException) -> InternalError:
+    """*exc*, a bug in sockscen, as the error that ends *scenario* as ERROR."""
     leaves = _leaf_exceptions(exc)
     text = "; ".join(f"{type(e).__name__}: {e}" for e in leaves) or repr(exc)
-    error = SetupError(
+    error = InternalError(
         f"internal error in sockscen (this is a bug, please report it): {text}",
         scenario.location,
     )
