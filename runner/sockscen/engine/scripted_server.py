@@ -57,6 +57,47 @@ class DatagramPeer:
         """Nothing to do: the socket is shared by every sender; the server closes it."""
 
 
+class Senders:
+    """The senders of a datagram server: each new one gets a ``DatagramPeer`` and a handler."""
+
+    def __init__(
+        self,
+        sock: DatagramSocket,
+        new_handler: Callable[[DatagramPeer], None],
+        overflowed: Callable[[str], None],
+    ) -> None:
+        self.sock = sock
+        self.peers: dict[Address, DatagramPeer] = {}
+        self._new_handler = new_handler
+        self._overflowed = overflowed
+
+    async def receive(self) -> None:
+        """Hand each datagram to its sender's handler, forever."""
+        while True:
+            data, peer = await self.sock.receive_from()
+            self.dispatch(data, peer)
+
+    def drain(self) -> None:
+        """Hand on the datagrams already waiting (the server is finishing)."""
+        while (got := self.sock.receive_from_nowait()) is not None:
+            self.dispatch(*got)
+
+    def dispatch(self, data: bytes, peer: Address) -> None:
+        """Queue *data* for *peer*'s handler, starting one for a new sender."""
+        link = self.peers.get(peer)
+        if link is None:
+            link = self.peers[peer] = DatagramPeer(self.sock, peer)
+            self._new_handler(link)
+        try:
+            link.send_channel.send_nowait(data)
+        except trio.WouldBlock:
+            if not link.overflowed:  # said once per sender, however many are dropped
+                link.overflowed = True
+                self._overflowed(
+                    f"more than {PEER_QUEUE} datagrams from {peer} wait unread by the handler"
+                )
+
+
 class ScriptedServerRun:
     """A scripted server: bound at setup, accepts connections (or senders), runs ``handle``."""
 
@@ -67,7 +108,7 @@ class ScriptedServerRun:
         self.spec = spec
         self.context = context
         self.actors: list[Actor] = []
-        self.peers: dict[Address, DatagramPeer] = {}
+        self.senders: Senders | None = None
         self.active = 0
         self.closing = False
         self.idle_done = trio.Event()
@@ -83,11 +124,15 @@ class ScriptedServerRun:
             self.endpoint = bind(address)
         except TransportError as exc:
             raise SetupError(f"server '{spec.name}': {exc}", spec.listen.location) from exc
-        bound = (
-            self.endpoint.address
-            if isinstance(self.endpoint, StreamListener)
-            else self.endpoint.local
-        )
+        if isinstance(self.endpoint, StreamListener):
+            bound = self.endpoint.address
+        else:
+            bound = self.endpoint.local
+            self.senders = Senders(
+                self.endpoint,
+                lambda link: self._spawn(self._new_actor(link, link.peer)),
+                self._server_failure,
+            )
         bindings.add_address_values(spec.name, None, bound)
 
     async def start(self, nursery: trio.Nursery) -> None:
@@ -103,8 +148,8 @@ class ScriptedServerRun:
                 try:
                     if isinstance(self.endpoint, StreamListener):
                         await self.endpoint.serve(self._accepted)
-                    else:
-                        await self._receive_datagrams()
+                    elif self.senders is not None:
+                        await self.senders.receive()
                 except TransportError as exc:
                     self._server_failure(str(exc))
 
@@ -150,27 +195,6 @@ class ScriptedServerRun:
             if self.active == 0:
                 self.idle_done.set()
 
-    async def _receive_datagrams(self) -> None:
-        assert isinstance(self.endpoint, DatagramSocket)
-        while True:
-            data, peer = await self.endpoint.receive_from()
-            self._dispatch(data, peer)
-
-    def _dispatch(self, data: bytes, peer: Address) -> None:
-        link = self.peers.get(peer)
-        if link is None:
-            assert isinstance(self.endpoint, DatagramSocket)
-            link = self.peers[peer] = DatagramPeer(self.endpoint, peer)
-            self._spawn(self._new_actor(link, peer))
-        try:
-            link.send_channel.send_nowait(data)
-        except trio.WouldBlock:
-            if not link.overflowed:  # said once per sender, however many are dropped
-                link.overflowed = True
-                self._server_failure(
-                    f"more than {PEER_QUEUE} datagrams from {peer} wait unread by the handler"
-                )
-
     async def finish(self) -> None:
         """Every client is done: take what is still queued, end idle handlers, wait for the rest."""
         self.closing = True
@@ -182,9 +206,8 @@ class ScriptedServerRun:
                 pending = []
             for conn in pending:
                 self._accepted(conn)
-        elif self.endpoint is not None:
-            while (got := self.endpoint.receive_from_nowait()) is not None:
-                self._dispatch(*got)
+        elif self.senders is not None:
+            self.senders.drain()
         self._accept_scope.cancel()
         for actor in self.actors:
             if actor.idle_scope is not None:

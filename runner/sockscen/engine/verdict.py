@@ -53,30 +53,24 @@ def verdict(scenario: Scenario, evidence: Evidence) -> ScenarioResult:
         outcome = Outcome.FAILED
     else:
         outcome = Outcome.PASSED
+    result = _result(scenario, outcome)
     started_at = evidence.started_at
-    return ScenarioResult(
-        id=scenario.id,
-        name=scenario.name,
-        path=scenario.path,
-        line=scenario.location.line,
-        tags=scenario.tags,
-        outcome=outcome,
-        duration=time.time() - started_at if started_at else 0.0,
-        started_at=started_at or time.time(),
-        actors=actors,
-        failures=evidence.failures,
-        error=(
-            setup_error.message
-            if setup_error
-            else ("interrupted" if outcome is Outcome.SKIPPED else None)
-        ),
-        error_location=setup_error.location if setup_error else None,
-        error_cause=_os_cause(setup_error),
-    )
+    if started_at:
+        result.started_at = started_at
+        result.duration = time.time() - started_at
+    result.actors = actors
+    result.failures = evidence.failures
+    if setup_error is not None:
+        result.error = setup_error.message
+        result.error_location = setup_error.location
+        result.error_cause = _os_cause(setup_error)
+    elif outcome is Outcome.SKIPPED:
+        result.error = "interrupted"
+    return result
 
 
-def _os_cause(error: BaseException | None) -> str | None:
-    cause = root_os_error(error) if error is not None else None
+def _os_cause(error: BaseException) -> str | None:
+    cause = root_os_error(error)
     return None if cause is None else f"{type(cause).__name__}: {cause}"
 
 
@@ -105,14 +99,20 @@ def _leaf_exceptions(exc: BaseException) -> Sequence[BaseException]:
 
 def not_run(scenario: Scenario) -> ScenarioResult:
     """The result of a scenario that never started (the run was stopped first)."""
+    result = _result(scenario, Outcome.SKIPPED)
+    result.error = "not run"
+    return result
+
+
+def _result(scenario: Scenario, outcome: Outcome) -> ScenarioResult:
+    """A result naming *scenario*, with *outcome* and nothing else yet (no time spent)."""
     return ScenarioResult(
         id=scenario.id,
         name=scenario.name,
         path=scenario.path,
         line=scenario.location.line,
         tags=scenario.tags,
-        outcome=Outcome.SKIPPED,
+        outcome=outcome,
         duration=0.0,
         started_at=time.time(),
-        error="not run",
     )
