@@ -51,7 +51,7 @@ class ServerRun(Protocol):
 
 
 ServerFactory = Callable[[Any, ScenarioContext], ServerRun]
-ClientRunner = Callable[[ScenarioContext, Any, "int | None"], Awaitable[None]]
+ClientRunner = Callable[[ScenarioContext, Any, int | None], Awaitable[None]]
 
 #: How to run each kind of server, by its model class.
 SERVERS: dict[type, ServerFactory] = {
