@@ -4,7 +4,8 @@
 SockscenError
 ├── ConfigError        a bad scenario file (holds every problem)   -> exit 2
 ├── SetupError         a server did not start, bind/connect failed  -> error
-└── InternalError      a bug in sockscen met while running a scenario -> error
+├── InternalError      a bug in sockscen met while running a scenario -> error
+└── transport.TransportError  a socket call failed: a step's failure, or a SetupError
 ```
 
 Failures of the system under test are *values* (``results.Failure``), never

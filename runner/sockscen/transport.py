@@ -1,9 +1,11 @@
 """The only module that touches sockets: stream and datagram connections, listeners.
 
 Everything here speaks in ``addresses.Address`` and bytes.  Socket errors are
-mapped once, at this boundary, to ``TransportError`` with a sentence a user
-can act on (``connection refused by tcp://127.0.0.1:4000: is the server
-listening?``), so the step interpreter never sees ``OSError``.
+mapped once, at this boundary (the ``OS_ERRORS`` table), to ``TransportError``
+with a sentence a user can act on (``connection refused by
+tcp://127.0.0.1:4000: is the server listening?``) and the ``OSError`` kept as
+its cause, so the step interpreter never sees ``OSError`` and ``-v`` can still
+show what the system said.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 import trio
 
 from .addresses import Address
+from .errors import SockscenError
 
 RECEIVE_SIZE = 65536
 #: Datagrams larger than this are truncated by the kernel; 64 KiB is the UDP maximum.
@@ -26,8 +29,12 @@ DATAGRAM_SIZE = 65536
 LISTEN_BACKLOG = 4096
 
 
-class TransportError(Exception):
-    """A socket operation failed; ``str()`` is a user-facing sentence."""
+class TransportError(SockscenError):
+    """A socket operation failed; ``str()`` is a user-facing sentence, ``__cause__`` the OS error.
+
+    Never reaches the user as an exception: a step turns it into a failure,
+    the engine's setup into a ``SetupError``.
+    """
 
 
 def _family(address: Address) -> int:
