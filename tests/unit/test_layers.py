@@ -53,6 +53,7 @@ LAYERS: dict[str, int] = {
     "reporting.*": 2,
     # 3: sockets, processes, trio
     "transport": 3,
+    "transport.*": 3,
     "steps": 3,
     "processes": 3,
     "ports": 3,
