@@ -9,7 +9,7 @@ import trio
 
 from ..addresses import Address
 from .boundary import TransportError, transport_error
-from .sockets import new_socket, unlink_socket_file
+from .sockets import connecting, new_socket, unlink_socket_file
 from .streams import StreamConnection
 
 #: Datagrams larger than this are truncated by the kernel; 64 KiB is the UDP maximum.
@@ -147,7 +147,7 @@ async def open_datagram(address: Address, local_path: str | None = None) -> Data
     """
     sock = new_socket(address, stdsocket.SOCK_DGRAM)
     local: Address
-    try:
+    with connecting(sock, address):
         if address.is_unix:
             if local_path is None:
                 raise TransportError("a unixgram client needs a local path to receive replies")
@@ -159,10 +159,4 @@ async def open_datagram(address: Address, local_path: str | None = None) -> Data
         if not address.is_unix:
             host, port = sock.getsockname()[:2]
             local = Address(address.scheme, host=host, port=port)
-    except OSError as exc:
-        sock.close()
-        raise transport_error(exc, "connect to", address) from exc
-    except BaseException:
-        sock.close()
-        raise
     return DatagramSocket(stdsocket.socket(fileno=sock.detach()), local, address)

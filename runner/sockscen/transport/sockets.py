@@ -5,11 +5,12 @@ from __future__ import annotations
 import contextlib
 import os
 import socket as stdsocket
+from collections.abc import Iterator
 
 import trio
 
 from ..addresses import Address
-from .boundary import TransportError, socket_error
+from .boundary import TransportError, socket_error, transport_error
 
 
 def family(address: Address) -> int:
@@ -37,3 +38,16 @@ def unlink_socket_file(address: Address) -> None:
     if address.is_unix and not address.is_abstract and address.path:
         with contextlib.suppress(OSError):
             os.unlink(address.path)
+
+
+@contextlib.contextmanager
+def connecting(sock: trio.socket.SocketType, address: Address) -> Iterator[None]:
+    """Close *sock* when connecting it to *address* fails; an ``OSError`` says why, as usual."""
+    try:
+        yield
+    except OSError as exc:
+        sock.close()
+        raise transport_error(exc, "connect to", address) from exc
+    except BaseException:
+        sock.close()
+        raise

@@ -13,7 +13,7 @@ import trio
 
 from ..addresses import Address
 from .boundary import TransportError, transport_error
-from .sockets import new_socket, unlink_socket_file
+from .sockets import connecting, new_socket, unlink_socket_file
 
 RECEIVE_SIZE = 65536
 
@@ -116,16 +116,10 @@ class StreamConnection:
 async def open_stream(address: Address) -> StreamConnection:
     """Connect to a stream address; raise ``TransportError`` when nobody listens there."""
     sock = new_socket(address, stdsocket.SOCK_STREAM)
-    try:
+    with connecting(sock, address):
         if not address.is_unix:
             sock.setsockopt(stdsocket.IPPROTO_TCP, stdsocket.TCP_NODELAY, 1)
         await sock.connect(address.sockaddr())
-    except OSError as exc:
-        sock.close()
-        raise transport_error(exc, "connect to", address) from exc
-    except BaseException:
-        sock.close()
-        raise
     raw = stdsocket.socket(fileno=sock.detach())
     return StreamConnection(raw, address)
 
