@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from collections.abc import Callable
 
 from ..addresses import Address, AddressError, parse_address
 from ..errors import Location, SetupError
 from ..model import Scenario
 from ..placeholders import PlaceholderError, Ref, Template
+from ..rundirs import make_private_dir
 from ..steps import ScenarioState
 
 
-def _tmp_base() -> str:
+def tmp_base() -> str:
+    """Where scenarios' private directories go: $TMPDIR when short enough, else /tmp."""
     # Unix socket paths are limited to 107 bytes: keep the private directories short.
     base = os.environ.get("TMPDIR", "/tmp")
     return base if len(base) <= 40 and os.path.isdir(base) else "/tmp"
@@ -47,7 +48,8 @@ class Bindings:
         (no relative Unix socket, no ``${tmp}``) never make one.
         """
         if not self.tmp:
-            self.tmp = tempfile.mkdtemp(prefix="sks-", dir=_tmp_base())
+            # Named for this runner, so the next run can clear it if we are SIGKILLed.
+            self.tmp = make_private_dir(tmp_base())
         return self.tmp
 
     def lazy(self, ref: Ref) -> str:

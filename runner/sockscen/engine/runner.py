@@ -11,6 +11,8 @@ import trio
 
 from ..model import Scenario
 from ..results import Outcome, RunResult, ScenarioResult
+from ..rundirs import clear_stale_dirs
+from .bindings import tmp_base
 from .options import DEFAULT_OPTIONS, MAX_CONNECTS_IN_FLIGHT, RunOptions, default_jobs
 from .scenario import ScenarioRun
 from .verdict import not_run
@@ -36,6 +38,7 @@ async def run_async(
     """
     started_at = time.time()
     clock0 = trio.current_time()
+    _clear_stale_dirs_once()
     limiter = trio.CapacityLimiter(options.jobs or default_jobs())
     connect_limiter = trio.CapacityLimiter(MAX_CONNECTS_IN_FLIGHT)
     results: list[ScenarioResult | None] = [None] * len(scenarios)
@@ -87,6 +90,21 @@ async def run_async(
         if sink is not None:
             sink.append(run_result)
     return run_result
+
+
+_SWEPT: list[str] = []
+
+
+def _clear_stale_dirs_once() -> None:
+    """Remove private directories (and socket files) of SIGKILLed runners, once per process.
+
+    Once, not per scenario: the pytest plugin runs each scenario as its own run,
+    and listing a busy /tmp per test would cost more than the sweep is worth.
+    """
+    base = tmp_base()
+    if base not in _SWEPT:
+        _SWEPT.append(base)
+        clear_stale_dirs(base)
 
 
 def run(
