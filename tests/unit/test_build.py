@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import re
+import shlex
 import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sockscen import model
+from sockscen.build.commands import split_words
 from sockscen.errors import ConfigError
 from sockscen.framing import CRLF, LINE, NONE, delimited, length_prefixed
 from sockscen.loader import load_text
@@ -1010,3 +1013,34 @@ def test_any_document_builds_or_yields_located_problems(document: dict[str, obje
         assert p.location is not None
         assert p.location.path == "p.yaml"
         assert str(p).startswith(f"p.yaml:{p.location.line}:{p.location.col}: error: ")
+
+
+@given(st.text(alphabet="ab '\"\\\t\n$", max_size=40))
+def test_command_words_split_as_shlex_does(text: str) -> None:
+    try:
+        expected: list[str] | str = shlex.split(text)
+    except ValueError as exc:
+        expected = str(exc)
+    try:
+        got: list[str] | str = split_words(text)
+    except ValueError as exc:
+        got = str(exc)
+    assert got == expected
+
+
+def test_a_long_quoted_command_splits_in_linear_time() -> None:
+    started = time.perf_counter()
+    assert split_words('"' + "a" * 120_000 + '" b') == ["a" * 120_000, "b"]
+    assert time.perf_counter() - started < 0.5
+
+
+def test_a_command_string_over_the_os_limit_is_refused_by_size() -> None:
+    text = 'name: x\nclients:\n  c: {command: "' + "a " * 600_000 + '"}\n'
+    started = time.perf_counter()
+    with pytest.raises(ConfigError) as info:
+        load_text(text, "s.yaml", "/nonexistent", environ={})
+    assert time.perf_counter() - started < 5
+    assert [str(p) for p in info.value.problems] == [
+        "s.yaml:3:16: error: the command is 1,200,000 characters long; the limit is 131,072 "
+        "(the most the OS passes as one argument) (run a script instead)"
+    ]
