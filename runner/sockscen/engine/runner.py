@@ -132,6 +132,9 @@ def run(
             # handlers during cleanup, so a second Ctrl-C cannot kill us mid-teardown.
             run_scope = trio.CancelScope()
             if handle_signals:
+                from ..processes import hurry_stops
+
+                hurry_stops(False)
                 await nursery.start(_watch_signals, run_scope, received)
             try:
                 with run_scope:
@@ -169,6 +172,10 @@ async def _watch_signals(
             received.append(signum)
             if len(received) == 1:
                 scope.cancel()
+                from ..processes import hurry_stops
+
+                # An orderly stop, but a quick one: nobody waits out a long stop.timeout.
+                hurry_stops()
             else:
                 from ..processes import kill_remaining
 

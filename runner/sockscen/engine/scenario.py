@@ -46,23 +46,24 @@ class ScenarioRun:
         context = self.context
         self.started_at = time.time()
         context.clock0 = context.state.started = perf_counter()
-        with trio.move_on_after(self.scenario.timeout) as timeout_scope:
-            async with trio.open_nursery() as nursery:
-                context.cancel_scope = nursery.cancel_scope
-                try:
+        async with trio.open_nursery() as nursery:
+            context.cancel_scope = nursery.cancel_scope
+            try:
+                # The timeout bounds the scenario's work; stopping is bounded by stop.timeout.
+                with trio.move_on_after(self.scenario.timeout) as timeout_scope:
                     try:
                         await self._start_servers(nursery)
                     except SetupError as exc:
                         context.setup_error = exc
                     else:
                         await self._run_phase()
-                finally:
-                    # Inside the nursery, so the servers' output readers (shielded,
-                    # in this nursery) are still reading while the servers stop.
-                    context.stopping = True
-                    with trio.CancelScope(shield=True):
-                        await self._stop_servers()
-                    nursery.cancel_scope.cancel()
+            finally:
+                # Inside the nursery, so the servers' output readers (shielded,
+                # in this nursery) are still reading while the servers stop.
+                context.stopping = True
+                with trio.CancelScope(shield=True):
+                    await self._stop_servers()
+                nursery.cancel_scope.cancel()
         if timeout_scope.cancelled_caught:
             self.timed_out = True
             _timeout_failures(self.context, self._all_actors())
