@@ -12,6 +12,7 @@ import trio
 from ..model import Scenario
 from ..results import Outcome, RunResult, ScenarioResult
 from ..rundirs import clear_stale_dirs
+from ..state import TranscriptBudget
 from .bindings import tmp_base
 from .options import DEFAULT_OPTIONS, MAX_CONNECTS_IN_FLIGHT, RunOptions, default_jobs
 from .scenario import ScenarioRun
@@ -41,6 +42,7 @@ async def run_async(
     _clear_stale_dirs_once()
     limiter = trio.CapacityLimiter(options.jobs or default_jobs())
     connect_limiter = trio.CapacityLimiter(MAX_CONNECTS_IN_FLIGHT)
+    transcripts = TranscriptBudget()
     results: list[ScenarioResult | None] = [None] * len(scenarios)
     stop_starting = False
 
@@ -49,7 +51,7 @@ async def run_async(
         try:
             if on_start is not None:
                 on_start(scenario)
-            run = ScenarioRun(scenario, options, connect_limiter)
+            run = ScenarioRun(scenario, options, connect_limiter, transcripts)
             try:
                 await run.execute()
             except Exception as exc:

@@ -21,6 +21,7 @@ import trio
 from ..errors import SetupError
 from ..model import Scenario
 from ..results import Failure, Outcome, ScenarioResult
+from ..state import TranscriptBudget
 from ..steps import Actor
 from .context import ScenarioContext
 from .kinds import CLIENTS, SERVERS, ServerRun
@@ -32,10 +33,16 @@ class ScenarioRun:
     """One running scenario; ``result()`` turns what it saw into a ``ScenarioResult``."""
 
     def __init__(
-        self, scenario: Scenario, options: RunOptions, connect_limiter: trio.CapacityLimiter
+        self,
+        scenario: Scenario,
+        options: RunOptions,
+        connect_limiter: trio.CapacityLimiter,
+        transcripts: TranscriptBudget | None = None,
     ) -> None:
         self.scenario = scenario
         self.context = ScenarioContext(scenario, options, connect_limiter)
+        if transcripts is not None:  # shared by the scenarios of a run
+            self.context.state.transcripts = transcripts
         self.servers: list[ServerRun] = []
         self.started_at = 0.0
         self.timed_out = False

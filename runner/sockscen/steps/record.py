@@ -1,7 +1,11 @@
 """What an actor records: its transcript, its step results, its failure.
 
-Bounded: beyond twice ``HISTORY_LIMIT`` entries the oldest half is dropped
-(and counted), so a long ``repeat`` cannot eat memory.
+Bounded, so a long ``repeat`` cannot eat memory.  Step results: beyond
+twice ``HISTORY_LIMIT`` the oldest half is dropped.  The transcript is
+bounded in bytes, per actor (``--max-buffer``) and per run (the budget on the
+clock): past its bound an actor keeps its first quarter (how it began) and
+its latest entries (how it ended), and one note where the middle was elided
+says how much was.  The check is one addition and a comparison per entry.
 """
 
 from __future__ import annotations
@@ -24,14 +28,36 @@ from ..results import (
 from .interface import StepFailed
 from .registry import STEP_KINDS, describe_step
 
-#: Transcript entries and step results kept per actor (see the module docstring).
+#: Step results kept per actor (see the module docstring).
 HISTORY_LIMIT = 20_000
+#: What a transcript entry costs beyond its data (the object and its fields), in bytes.
+ENTRY_COST = 200
+#: Transcript bytes an actor may always keep, however full the run's budget is.
+ACTOR_FLOOR = 256 * 1024
+
+
+class Budget(Protocol):
+    """Transcript bytes every actor of a run keeps together (``used``) and their bound."""
+
+    limit: int
+    used: int
 
 
 class Clock(Protocol):
-    """Where the scenario's clock starts (a ``perf_counter`` value, set when it starts)."""
+    """Where the scenario's clock starts (a ``perf_counter`` value, set when it starts),
+    and the bounds of transcripts: ``max_buffer`` per actor, ``transcripts`` per run."""
 
     started: float
+    max_buffer: int
+
+    @property
+    def transcripts(self) -> Budget:
+        """The run's transcript budget."""
+        ...
+
+
+def _cost(entry: TranscriptEntry) -> int:
+    return len(entry.data) + ENTRY_COST
 
 
 class ActorRecord:
@@ -54,8 +80,14 @@ class ActorRecord:
         self.iteration: list[int] = []
         #: Where failures outside any step point (a client's declaration).
         self.home: Location | None = None
-        self.dropped_events = 0
         self.dropped_steps = 0
+        self.budget = clock.transcripts
+        self.byte_limit = max(clock.max_buffer, ACTOR_FLOOR)
+        self.kept_bytes = 0
+        #: Index of the note that stands for the elided middle; -1 until there is one.
+        self.elided_at = -1
+        self.elided_events = 0
+        self.elided_bytes = 0
 
     def now(self) -> float:
         """Seconds since the scenario started."""
@@ -63,15 +95,55 @@ class ActorRecord:
 
     def note(self, kind: EventKind, data: bytes = b"", note: str = "") -> None:
         """Add a transcript entry (data beyond ``TRANSCRIPT_DATA_LIMIT`` is counted, not kept)."""
-        transcript = self.result.transcript
-        transcript.append(
-            TranscriptEntry(
-                self.now(), self.label, kind, data[:TRANSCRIPT_DATA_LIMIT], len(data), note
-            )
+        kept = data[:TRANSCRIPT_DATA_LIMIT]
+        self.result.transcript.append(
+            TranscriptEntry(self.now(), self.label, kind, kept, len(data), note)
         )
-        if len(transcript) > 2 * HISTORY_LIMIT:
-            del transcript[:HISTORY_LIMIT]
-            self.dropped_events += HISTORY_LIMIT
+        cost = len(kept) + ENTRY_COST
+        self.kept_bytes += cost
+        budget = self.budget
+        budget.used += cost
+        if self.kept_bytes > self.byte_limit or budget.used > budget.limit:
+            self._elide()
+
+    def _elide(self) -> None:
+        """Drop entries from the middle: after the first quarter, before the latest ones."""
+        transcript = self.result.transcript
+        if self.elided_at < 0:
+            head, index = 0, 0
+            while index < len(transcript) - 1 and head + _cost(transcript[index]) <= (
+                self.byte_limit // 4
+            ):
+                head += _cost(transcript[index])
+                index += 1
+            transcript.insert(index, TranscriptEntry(transcript[index].time, self.label, "note"))
+            self.elided_at = index
+            self.kept_bytes += ENTRY_COST
+            self.budget.used += ENTRY_COST
+        if self.kept_bytes > self.byte_limit:
+            target = self.byte_limit // 2
+        else:  # the run's budget is spent: every actor gives back half, down to its floor
+            target = max(self.kept_bytes // 2, ACTOR_FLOOR)
+        start = end = self.elided_at + 1
+        freed = 0
+        while end < len(transcript) - 1 and self.kept_bytes - freed > target:
+            freed += _cost(transcript[end])
+            end += 1
+        if end == start:
+            return
+        self.elided_events += end - start
+        self.elided_bytes += sum(e.size for e in transcript[start:end])
+        del transcript[start:end]
+        self.kept_bytes -= freed
+        self.budget.used -= freed
+        transcript[self.elided_at] = TranscriptEntry(
+            transcript[self.elided_at].time,
+            self.label,
+            "note",
+            note=f"{self.elided_events} events ({self.elided_bytes} bytes of data) not kept here: "
+            f"transcripts are bounded ({self.byte_limit} bytes per actor, --max-buffer; "
+            f"{self.budget.limit} bytes per run); the first and the latest events are kept",
+        )
 
     def fail(
         self,
@@ -131,16 +203,3 @@ class ActorRecord:
         self.result.outcome = Outcome.FAILED
         if self.current is not None:
             self.step_done(self.current, Outcome.FAILED)
-
-    def mark_dropped(self) -> None:
-        """Say in the transcript how many old events were not kept."""
-        if self.dropped_events:
-            transcript = self.result.transcript
-            first = transcript[0].time if transcript else self.now()
-            transcript.insert(
-                0,
-                TranscriptEntry(
-                    first, self.label, "note", note=f"{self.dropped_events} earlier events not kept"
-                ),
-            )
-            self.dropped_events = 0
