@@ -38,6 +38,8 @@ class ScenarioState:
     lazy: Callable[[Ref], str] | None = None
     captures: dict[str, str] = field(default_factory=dict)
     events: dict[str, trio.Event] = field(default_factory=dict)
+    #: Values of ``${secret.*}`` (and credential-like ``${env.*}``) used: masked in reports.
+    secrets: set[str] = field(default_factory=set)
     #: Shared by every scenario of a run; a scenario run alone gets its own.
     transcripts: TranscriptBudget = field(default_factory=TranscriptBudget)
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from ..addresses import Address, AddressError, parse_address
 from ..errors import Location, SetupError
+from ..masking import is_sensitive
 from ..model import Scenario
 from ..placeholders import PlaceholderError, Ref, Template
 from ..rundirs import make_private_dir
@@ -57,10 +58,12 @@ class Bindings:
         path = ref.path
         if path == ("tmp",):
             return self.tmpdir()
-        if path[0] == "env" and len(path) == 2:
+        if path[0] in ("env", "secret") and len(path) == 2:
             value = os.environ.get(path[1])
             if value is None:
                 raise PlaceholderError(f"environment variable {path[1]} is not set ({ref.text})")
+            if path[0] == "secret" or is_sensitive(path[1]):
+                self.state.secrets.add(value)  # the result is masked where it is assembled
             return value
         if len(path) == 1:
             for name, template in self.scenario.vars:

@@ -19,6 +19,7 @@ from time import perf_counter
 import trio
 
 from ..errors import SetupError
+from ..masking import Masker
 from ..model import Scenario
 from ..results import Failure, Outcome, ScenarioResult
 from ..state import TranscriptBudget
@@ -169,7 +170,8 @@ class ScenarioRun:
             evidence.actors.append(actor)
             if actor.failure is not None and not seen:
                 evidence.failures.append(actor.failure)
-        return verdict(self.scenario, evidence)
+        # Once, here: every reporter sees only what this returns.
+        return Masker(context.state.secrets).masked(verdict(self.scenario, evidence))
 
 
 def _timeout_failures(context: ScenarioContext, everyone: list[Actor]) -> None:
