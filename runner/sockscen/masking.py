@@ -60,7 +60,7 @@ class Masker:
         Walks dataclasses, lists, tuples and dicts; enums and numbers are kept.
         Frozen dataclasses are rebuilt, the others updated in place.
         """
-        return self._walk(value) if self else value  # type: ignore[no-any-return]
+        return self._walk(value) if self else value
 
     def _walk(self, value: Any) -> Any:
         if isinstance(value, enum.Enum) or value is None:
