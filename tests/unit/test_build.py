@@ -20,7 +20,7 @@ from sockscen.errors import ConfigError
 from sockscen.framing import CRLF, LINE, NONE, delimited, length_prefixed
 from sockscen.loader import load_text
 from sockscen.matchers import AnyData, Contains, Exact, JsonSubset, Length, Regex
-from sockscen.payloads import BytesPart, JsonPart, TextPart
+from sockscen.payloads import BytesPart, FilePart, JsonPart, TextPart
 from sockscen.placeholders import Ref, Template
 
 # (id, file text, every problem as printed); files are read from /nonexistent
@@ -354,15 +354,15 @@ def test_every_payload_form(tmp_path: Path) -> None:
         b"\xe9",
         b"Hello",
         b"Hello",
-        b"\x00\x01",
+        None,  # a file is read when sent, not held from validation on
         b'{"a":[1,true,null],"b":"x"}',
         b"\x12\x34get k\r\n",
     ]
     assert isinstance(sends[1].payload.parts[0], TextPart)
     assert sends[1].payload.parts[0].encoding == "latin-1"
     assert [type(p) for p in sends[6].payload.parts] == [BytesPart, TextPart]
-    assert isinstance(sends[4].payload.parts[0], BytesPart)
-    assert sends[4].payload.parts[0].source == "file"
+    assert sends[4].payload.parts[0] == FilePart(str((tmp_path / "req.bin").resolve()), 2)
+    assert sends[4].payload.render(lambda ref: "") == b"\x00\x01"
 
 
 def test_payload_placeholders_stay_templates() -> None:
@@ -428,7 +428,7 @@ def test_every_matcher_form(tmp_path: Path) -> None:
         Regex,
     ]
     exact = [m for m in matchers if isinstance(m, Exact)]
-    assert [m.payload.static for m in exact] == [
+    assert [m.payload.render(lambda ref: "") for m in exact] == [
         b"hello",
         b"\x00x",
         b"\xe9",

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 import trio
 
 from ..model import Scenario
+from ..payloads import FILES
 from ..results import Outcome, RunResult, ScenarioResult
 from ..rundirs import clear_stale_dirs
 from ..state import TranscriptBudget
@@ -82,6 +83,8 @@ async def run_async(
                 nursery.start_soon(one, index, scenario)
         cancelled = False
     finally:
+        # Payload files are read once per run, and not kept after it.
+        FILES.clear()
         # Runs on cancellation too, so an interrupted run can still be reported.
         final = [
             r if r is not None else not_run(s) for r, s in zip(results, scenarios, strict=True)

@@ -13,6 +13,7 @@ failure is the cause, and what follows it would only be noise.
 
 from __future__ import annotations
 
+import math
 import time
 from time import perf_counter
 
@@ -54,25 +55,29 @@ class ScenarioRun:
         context = self.context
         self.started_at = time.time()
         context.clock0 = context.state.started = perf_counter()
-        async with trio.open_nursery() as nursery:
-            context.cancel_scope = nursery.cancel_scope
-            try:
-                # The timeout bounds the scenario's work; stopping is bounded by stop.timeout.
-                with trio.move_on_after(self.scenario.timeout) as timeout_scope:
+        timed_out = False
+        with trio.move_on_after(self.scenario.timeout) as timeout_scope:
+            async with trio.open_nursery() as nursery:
+                context.cancel_scope = nursery.cancel_scope
+                try:
                     try:
                         await self._start_servers(nursery)
                     except SetupError as exc:
                         context.setup_error = exc
                     else:
                         await self._run_phase()
-            finally:
-                # Inside the nursery, so the servers' output readers (shielded,
-                # in this nursery) are still reading while the servers stop.
-                context.stopping = True
-                with trio.CancelScope(shield=True):
-                    await self._stop_servers()
-                nursery.cancel_scope.cancel()
-        if timeout_scope.cancelled_caught:
+                finally:
+                    # The timeout bounds the scenario's work; stopping is bounded by
+                    # stop.timeout: a deadline passing from here on is not a timeout.
+                    timed_out = timeout_scope.cancel_called
+                    timeout_scope.deadline = math.inf
+                    # Inside the nursery, so the servers' output readers (shielded,
+                    # in this nursery) are still reading while the servers stop.
+                    context.stopping = True
+                    with trio.CancelScope(shield=True):
+                        await self._stop_servers()
+                    nursery.cancel_scope.cancel()
+        if timed_out:
             self.timed_out = True
             _timeout_failures(self.context, self._all_actors())
         self.completed = True

@@ -21,10 +21,11 @@ from .base import (
     make_payload,
     render_part,
 )
+from .file import FILES, FilePart, FileReadError
 from .jsonvalue import JsonPart
 from .text import TextPart
 
-Part = TextPart | BytesPart | JsonPart
+Part = TextPart | BytesPart | JsonPart | FilePart
 
 #: Builds one part from its mapping; None after recording a problem.
 PartBuilder = Callable[[PartContext, dict[str, Any], PathKey], PartLike | None]
@@ -52,8 +53,11 @@ def text_payload(text: str, encoding: str = "utf-8") -> Payload:
 
 
 __all__ = [
+    "FILES",
     "PARTS",
     "BytesPart",
+    "FilePart",
+    "FileReadError",
     "JsonPart",
     "Lookup",
     "Part",
