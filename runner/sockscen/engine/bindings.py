@@ -125,7 +125,7 @@ class Bindings:
         """A free port for a program to listen on, held until ``release``."""
         from ..ports import PORTS
 
-        address = PORTS.reserve(address)
+        address = PORTS.reserve(address, hold=True)  # against other runners, until it starts
         self.reserved.append(address)
         return address
 
