@@ -37,6 +37,7 @@ import tempfile
 import threading
 import time
 import weakref
+from collections.abc import Iterable
 
 from .addresses import Address
 from .errors import Location, SetupError
@@ -84,8 +85,7 @@ class PortRegistry:
     """
 
     def __init__(self, lock_dir: str | None = None, *, seed: int | None = None) -> None:
-        self._lock_dir = lock_dir or _default_lock_dir()
-        self._dir_ok: bool | None = None
+        self._locks = LockFolder(lock_dir or _default_lock_dir())
         self._mine: dict[int, str | None] = {}
         self._held: dict[int, socket.socket] = {}
         self._guard = threading.Lock()
@@ -153,6 +153,10 @@ class PortRegistry:
             if address.port in self._mine:
                 self._unlock(address.port)
 
+    def clear_stale(self) -> list[int]:
+        """Remove the lock files of runners that have died; return their ports."""
+        return self._locks.clear_stale(self._mine)
+
     def release_all(self) -> None:
         """Give back every port (at exit, and for tests)."""
         with self._guard:
@@ -197,7 +201,7 @@ class PortRegistry:
         held = self._bound(port, host, family, kind)
         if held is None:
             return False
-        lock = self._lock_file(port)
+        lock = self._locks.lock(port)
         if lock is False:
             held.close()
             return False
@@ -208,22 +212,40 @@ class PortRegistry:
             held.close()
         return True
 
-    def _usable_dir(self) -> bool:
-        if self._dir_ok is None:
+    def _unlock(self, port: int) -> None:
+        held = self._held.pop(port, None)
+        if held is not None:
+            held.close()
+        path = self._mine.pop(port, None)
+        if path is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+
+
+class LockFolder:
+    """This user's folder of ``O_EXCL`` lock files, one per port, each holding its owner's pid."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._ok: bool | None = None
+
+    def usable(self) -> bool:
+        """True when the folder is this user's own (made if missing); stale locks go first."""
+        if self._ok is None:
             with contextlib.suppress(FileExistsError, OSError):
-                os.mkdir(self._lock_dir, 0o700)
+                os.mkdir(self.path, 0o700)
             try:
-                st = os.lstat(self._lock_dir)
+                st = os.lstat(self.path)
             except OSError:
-                self._dir_ok = False
+                self._ok = False
             else:
                 # Another user's folder (or a symlink planted there) must not be trusted.
-                self._dir_ok = stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid()
-            if self._dir_ok:
+                self._ok = stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid()
+            if self._ok:
                 self.clear_stale()
-        return self._dir_ok
+        return self._ok
 
-    def clear_stale(self) -> list[int]:
+    def clear_stale(self, mine: Iterable[int] = ()) -> list[int]:
         """Remove the lock files of runners that have died (a SIGKILL leaves them); return ports.
 
         A file counts only when it names a port and holds the pid of a process
@@ -231,12 +253,12 @@ class PortRegistry:
         """
         cleared: list[int] = []
         try:
-            names = os.listdir(self._lock_dir)
+            names = os.listdir(self.path)
         except OSError:
             return cleared
         for name in names:
-            path = os.path.join(self._lock_dir, name)
-            if not name.isdigit() or int(name) in self._mine:
+            path = os.path.join(self.path, name)
+            if not name.isdigit() or int(name) in mine:
                 continue
             with contextlib.suppress(OSError):
                 if stat.S_ISREG(os.lstat(path).st_mode) and self._stale(path):
@@ -244,11 +266,11 @@ class PortRegistry:
                     cleared.append(int(name))
         return cleared
 
-    def _lock_file(self, port: int) -> str | bool:
+    def lock(self, port: int) -> str | bool:
         """The lock file's path once created; True when locking is unavailable; False when taken."""
-        if not self._usable_dir():
+        if not self.usable():
             return True
-        path = os.path.join(self._lock_dir, str(port))
+        path = os.path.join(self.path, str(port))
         for _ in range(2):
             try:
                 fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -280,15 +302,6 @@ class PortRegistry:
         if not text.isdigit():
             return age > EMPTY_LOCK_GRACE
         return not pid_alive(int(text))
-
-    def _unlock(self, port: int) -> None:
-        held = self._held.pop(port, None)
-        if held is not None:
-            held.close()
-        path = self._mine.pop(port, None)
-        if path is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(path)
 
 
 #: Every registry, so the lock files of all of them go at interpreter exit.
