@@ -21,7 +21,8 @@ def test_http_bodies_by_content_length_with_headers_checked_by_all(run_yaml: Run
                   count: 2
                   steps:
                     - expect: {until: "\r\n\r\n", regex: "GET /(?P<page>\\w+) HTTP/1.1\r\n.*"}
-                    - send: "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 13\r\nServer: t\r\n\r\n"
+                    - send: "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                    - send: "Content-Length: 13\r\nServer: t\r\n\r\n"
                     - send: '{"page":"${page}"}'
         clients:
           browser:
