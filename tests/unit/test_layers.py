@@ -63,6 +63,7 @@ LAYERS: dict[str, int] = {
     "steps.*": 2,
     # 3: sockets, processes, trio
     "transport": 3,
+    "transport.*": 3,
     "steps": 3,
     "state": 3,
     "actor": 3,
@@ -73,6 +74,7 @@ LAYERS: dict[str, int] = {
     "ports": 3,
     "rundirs": 3,
     "engine": 3,
+    "engine.*": 3,
     # 4: the faces
     "api": 4,
     "options": 4,
@@ -112,6 +114,10 @@ STEP_SIDE_MODULES = frozenset({"buffer", "connection"})
 IO_LIBRARIES = frozenset(
     {"socket", "trio", "yaml", "jsonschema", "select", "selectors", "asyncio", "ssl", "subprocess"}
 )
+
+#: Parts of the runtime layer that are pure logic: the verdict, the run options, and
+#: the transport's table of OS errors.
+PURE_RUNTIME_MODULES = ("engine.verdict", "engine.options", "transport.boundary")
 
 #: Reporters are plain functions of result objects.
 REPORTING_FORBIDDEN_LIBRARIES = frozenset({"yaml", "jsonschema", "trio"})
@@ -258,8 +264,15 @@ def _is_pure_layer(name: str) -> bool:
 
 
 def _short(name: str) -> str:
-    """``console`` for ``reporting.console``: the name the rules above use for a module."""
-    return name.rsplit(".", 1)[-1] if name.startswith("reporting.") else name
+    """The name the rules above use for a module.
+
+    ``console`` for ``reporting.console``; for any other subpackage its
+    package (``engine`` for ``engine.verdict``), so a rule about the engine
+    holds for every module of it.
+    """
+    if name.startswith("reporting."):
+        return name.rsplit(".", 1)[-1]
+    return name.split(".", 1)[0]
 
 
 def _reach(start: str) -> dict[str, list[str]]:
@@ -496,6 +509,19 @@ def test_the_process_package_is_all_placed() -> None:
     """Every module of the process package is named in the map of engine-side modules."""
     found = {name for name in MODULES if name.startswith("processes.")}
     assert found == set(PROCESS_MODULES)
+
+
+@pytest.mark.parametrize("name", PURE_RUNTIME_MODULES)
+def test_the_pure_parts_of_the_runtime_layer_stay_pure(name: str) -> None:
+    """The verdict, the run options and the OS-error table: no I/O library, no runtime module."""
+    assert name in MODULES
+    assert [] == reached_libraries(name, IO_LIBRARIES)
+    runtime = [
+        " -> ".join(chain)
+        for module, chain in _reach(name).items()
+        if _short(module) in RUNTIME_MODULES and module not in PURE_RUNTIME_MODULES
+    ]
+    assert [] == runtime
 
 
 # ------------------------------------------------------------------------ what really gets imported
