@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from sockscen.errors import Location
 from sockscen.loader import load_text
 from sockscen.matchers import Matcher
-from sockscen.model import Expect
 from sockscen.results import ActorResult, Outcome
+from sockscen.steps.expect import Expect
 from sockscen.testing import MemoryConnection, memory_actor, memory_stream_pair
 from sockscen.transport import TransportError
 

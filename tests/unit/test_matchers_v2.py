@@ -24,10 +24,11 @@ from sockscen.matchers import (
     Sized,
     UntilRegex,
 )
-from sockscen.model import Expect, Send
 from sockscen.payloads import Payload
 from sockscen.payloads.hexdigits import AnyBytes, HexCapture, HexSyntaxError, parse_hex
 from sockscen.placeholders import PlaceholderError, Ref
+from sockscen.steps.expect import Expect
+from sockscen.steps.send import Send
 
 CLIENT = """\
 name: x
