@@ -163,3 +163,38 @@ def test_hex_value_that_is_not_hex_fails_naming_it(run_yaml: RunYaml) -> None:
     )
     assert result.outcome is Outcome.FAILED, explain(result)
     assert "${id} is 'xyz' inside hex" in result.failures[0].message
+
+
+def test_all_not_and_length_on_datagrams_and_frames(run_yaml: RunYaml) -> None:
+    """A datagram or a frame is already cut: all, not and length beside a form judge it."""
+    result = run_yaml(
+        r"""
+        name: datagrams and lines
+        servers:
+          udp:
+            listen: udp://127.0.0.1:0
+            handle:
+              - expect: {all: [{contains: "ping"}, {not: {contains: "pong"}}]}
+              - send: {hex: "de ad 00*2 01"}
+          lines:
+            listen: tcp://127.0.0.1:0
+            framing: line
+            handle:
+              - expect: {length: 5, regex: "(?P<w>h\\w+)"}
+              - send: "${w} back"
+        clients:
+          u:
+            connect: ${udp.url}
+            steps:
+              - send: "ping 1"
+              - expect: {hex: "de ad ??*2 (last:1)"}
+              - expect_silence: 50ms
+          t:
+            connect: ${lines.url}
+            framing: line
+            steps:
+              - send: "hello"
+              - expect: {length: 10, all: ["hello back", {not: "bye"}]}
+        """
+    )
+    assert_passed(result)
