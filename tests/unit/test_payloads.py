@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sockscen.loader import load_text
-from sockscen.model import Send, SocketClient
+from sockscen.model import SocketClient
 from sockscen.payloads import (
     BytesPart,
     JsonPart,
@@ -27,6 +27,7 @@ from sockscen.payloads import (
 )
 from sockscen.payloads.file import FileCache, FileReadError
 from sockscen.placeholders import PlaceholderError, Ref, parse_template, static
+from sockscen.steps.send import Send
 
 VALUES: dict[tuple[str, ...], str] = {
     ("name",): "bob",

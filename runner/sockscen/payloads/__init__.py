@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import b64, file, hexdigits, jsonvalue, text
+from .b64 import Base64Part
 from .base import (
     BytesPart,
     Lookup,
@@ -22,10 +23,11 @@ from .base import (
     render_part,
 )
 from .file import FILES, FilePart, FileReadError
+from .hexdigits import HexPart
 from .jsonvalue import JsonPart
 from .text import TextPart
 
-Part = TextPart | BytesPart | JsonPart | FilePart
+Part = TextPart | BytesPart | JsonPart | HexPart | Base64Part | FilePart
 
 #: Builds one part from its mapping; None after recording a problem.
 PartBuilder = Callable[[PartContext, dict[str, Any], PathKey], PartLike | None]
@@ -55,9 +57,11 @@ def text_payload(text: str, encoding: str = "utf-8") -> Payload:
 __all__ = [
     "FILES",
     "PARTS",
+    "Base64Part",
     "BytesPart",
     "FilePart",
     "FileReadError",
+    "HexPart",
     "JsonPart",
     "Lookup",
     "Part",
