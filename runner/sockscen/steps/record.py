@@ -10,6 +10,8 @@ says how much was.  The check is one addition and a comparison per entry.
 
 from __future__ import annotations
 
+from itertools import accumulate
+from operator import attrgetter
 from time import perf_counter
 from typing import Protocol
 
@@ -56,8 +58,24 @@ class Clock(Protocol):
         ...
 
 
+_DATA = attrgetter("data")
+_SIZE = attrgetter("size")
+
+
 def _cost(entry: TranscriptEntry) -> int:
     return len(entry.data) + ENTRY_COST
+
+
+def _fewest(costs: list[int], need: int) -> int:
+    """The least k with ``costs[k] + k * ENTRY_COST >= need`` (len(costs) - 1 when none)."""
+    low, high = 0, len(costs) - 1
+    while low < high:  # binary search: the sum grows with k
+        mid = (low + high) // 2
+        if costs[mid] + mid * ENTRY_COST >= need:
+            high = mid
+        else:
+            low = mid + 1
+    return low
 
 
 class ActorRecord:
@@ -108,31 +126,37 @@ class ActorRecord:
 
     def _elide(self) -> None:
         """Drop entries from the middle: after the first quarter, before the latest ones."""
+        if self.kept_bytes > self.byte_limit:
+            target = self.byte_limit // 2
+        elif self.kept_bytes > ACTOR_FLOOR:
+            # The run's budget is spent: every actor over its floor gives back half.
+            target = max(self.kept_bytes // 2, ACTOR_FLOOR // 2)
+        else:
+            return
         transcript = self.result.transcript
         if self.elided_at < 0:
             head, index = 0, 0
-            while index < len(transcript) - 1 and head + _cost(transcript[index]) <= (
-                self.byte_limit // 4
-            ):
+            head_limit = min(self.byte_limit // 4, target // 2)
+            while index < len(transcript) - 1 and head + _cost(transcript[index]) <= head_limit:
                 head += _cost(transcript[index])
                 index += 1
             transcript.insert(index, TranscriptEntry(transcript[index].time, self.label, "note"))
             self.elided_at = index
             self.kept_bytes += ENTRY_COST
             self.budget.used += ENTRY_COST
-        if self.kept_bytes > self.byte_limit:
-            target = self.byte_limit // 2
-        else:  # the run's budget is spent: every actor gives back half, down to its floor
-            target = max(self.kept_bytes // 2, ACTOR_FLOOR)
-        start = end = self.elided_at + 1
-        freed = 0
-        while end < len(transcript) - 1 and self.kept_bytes - freed > target:
-            freed += _cost(transcript[end])
-            end += 1
-        if end == start:
+        start = self.elided_at + 1
+        # C-level loops (map, accumulate, bisect): this runs on the hot path of long loops.
+        middle = transcript[start:-1]
+        costs = list(accumulate(map(len, map(_DATA, middle)), initial=0))
+        need = self.kept_bytes - target
+        # The fewest entries whose data plus ENTRY_COST each free at least *need* bytes.
+        dropped = min(len(middle), _fewest(costs, need))
+        if dropped == 0:
             return
-        self.elided_events += end - start
-        self.elided_bytes += sum(e.size for e in transcript[start:end])
+        end = start + dropped
+        freed = costs[dropped] + dropped * ENTRY_COST
+        self.elided_events += dropped
+        self.elided_bytes += sum(map(_SIZE, middle[:dropped]))
         del transcript[start:end]
         self.kept_bytes -= freed
         self.budget.used -= freed
