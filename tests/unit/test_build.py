@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 import signal
@@ -1040,6 +1041,28 @@ def test_a_long_quoted_command_splits_in_linear_time() -> None:
     started = time.perf_counter()
     assert split_words('"' + "a" * 120_000 + '" b') == ["a" * 120_000, "b"]
     assert time.perf_counter() - started < 0.5
+
+
+@pytest.mark.parametrize("quoted", ["echo '${x}'", 'echo "a ${x} b"', "echo \"$HOME\"'${x}'"])
+def test_a_placeholder_inside_quotes_of_a_shell_command_is_refused(quoted: str) -> None:
+    """Its value is quoted for the shell already: inside quotes it would be shell syntax again."""
+    text = (
+        "name: x\nvars: {x: v}\nclients:\n  c:\n    shell: true\n    command: "
+        + json.dumps(quoted)
+        + "\n"
+    )
+    with pytest.raises(ConfigError) as info:
+        load_text(text, "s.yaml", "/nonexistent", environ={})
+    assert [str(p) for p in info.value.problems] == [
+        "s.yaml:6:14: error: a placeholder inside quotes in a shell command: with shell: true "
+        "every placeholder's value is inserted quoted already, and its quotes would close yours "
+        "(remove the quotes around the placeholder)"
+    ]
+
+
+def test_a_placeholder_outside_quotes_of_a_shell_command_is_fine() -> None:
+    text = 'name: x\nvars: {x: v}\nclients:\n  c:\n    shell: true\n    command: "echo \'$${x}\' ${x} \\"$$HOME\\""\n'
+    assert build_one(text).clients[0].name == "c"
 
 
 def test_a_command_string_over_the_os_limit_is_refused_by_size() -> None:

@@ -36,6 +36,13 @@ def build_command(ctx: Context, node: dict[str, Any], at: PathKey) -> model.Comm
             "run a script instead",
         )
     elif shell:
+        if _quoted_placeholder(raw):
+            ctx.problem(
+                cat,
+                "a placeholder inside quotes in a shell command: with shell: true every "
+                "placeholder's value is inserted quoted already, and its quotes would close yours",
+                "remove the quotes around the placeholder",
+            )
         argv.append(ctx.template(raw, cat))
     else:
         try:
@@ -99,6 +106,17 @@ def split_words(text: str) -> list[str]:
     if word is not None:
         words.append("".join(word))
     return words
+
+
+def _quoted_placeholder(command: str) -> bool:
+    """True when a ``${...}`` of *command* stands inside single or double quotes."""
+    for piece in _PIECES.finditer(command):
+        kind = piece.lastgroup
+        if kind == "bad":
+            return False  # unbalanced quotes: the shell will say so
+        if kind in ("single", "double") and "${" in piece.group(kind).replace("$${", ""):
+            return True
+    return False
 
 
 def _unfinished(rest: str) -> str:
