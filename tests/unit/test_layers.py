@@ -47,6 +47,7 @@ LAYERS: dict[str, int] = {
     "framing": 1,
     "connection": 1,
     "buffer": 1,
+    "rules": 1,
     "model": 1,
     "kinds": 1,
     "results": 1,

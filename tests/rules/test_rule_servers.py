@@ -1,0 +1,146 @@
+"""Rule servers on real loopback sockets: streams framed and not, datagrams, states, counts."""
+
+from __future__ import annotations
+
+from sockscen.results import Outcome
+from tests.conftest import RunYaml
+from tests.engine.conftest import assert_passed
+
+REDIS = """
+name: redis
+servers:
+  fake:
+    listen: tcp://127.0.0.1:0
+    rules:
+      - when: "PING\\r\\n"
+        reply: "+PONG\\r\\n"
+      - when: {regex: "GET (?P<key>\\\\w+)\\r\\n"}
+        replies: ["=${key}\\r\\n", "again ${key}\\r\\n"]
+        expect_count: {min: 1}
+      - when: "QUIT\\r\\n"
+        steps: [{send: "+OK\\r\\n"}, close]
+clients:
+  c:
+    connect: ${fake.url}
+    steps:
+"""
+
+
+def test_split_and_pipelined_requests_get_the_same_answers(run_yaml: RunYaml) -> None:
+    """Requests cut anywhere or merged in one write are answered alike, replies in order."""
+    result = run_yaml(
+        REDIS
+        + """
+      - send: "PI"
+      - sleep: 20ms
+      - send: "NG\\r\\nGET a"
+      - sleep: 20ms
+      - send: "b\\r\\nGET ab\\r\\nGET ab\\r\\nQUIT\\r\\n"
+      - expect: "+PONG\\r\\n=ab\\r\\nagain ab\\r\\nagain ab\\r\\n+OK\\r\\n"
+      - expect_eof
+"""
+    )
+    assert_passed(result)
+
+
+def test_unmatched_request_fails_with_the_near_miss_report(run_yaml: RunYaml) -> None:
+    result = run_yaml(REDIS + '      - send: "PINK\\r\\n"\n      - expect_eof\n')
+    assert result.outcome is Outcome.FAILED
+    failure = result.failures[0]
+    assert failure.message == "a request matched no rule (and the server has no default)"
+    assert failure.received == b"PINK\r\n"
+    assert failure.details[1] == "  hex: 50 49 4e 4b 0d 0a"
+    assert failure.details[3].endswith(
+        'rule 1: "PING\\r\\n": first difference at byte 3 (received K)'
+    )
+
+
+def test_expect_count_and_unmatched_point_at_their_lines(run_yaml: RunYaml) -> None:
+    result = run_yaml(
+        """
+        name: counts
+        servers:
+          fake:
+            listen: tcp://127.0.0.1:0
+            framing: line
+            rules:
+              - when: a
+                reply: A
+                expect_count: 2
+            default: {reply: "?"}
+            expect_unmatched: 0
+        clients:
+          c:
+            connect: ${fake.url}
+            framing: line
+            steps: [{send: a}, {expect: A}, {send: b}, {expect: "?"}]
+        """
+    )
+    assert result.outcome is Outcome.FAILED
+    shown = sorted((f.location.line, f.message) for f in result.failures if f.location)
+    assert shown == [
+        (10, "rule 1 matched 1 requests, expected 2"),
+        (12, "1 requests matched no rule, expected at most 0"),
+    ]
+
+
+def test_login_states_per_connection_and_udp_replies_to_each_sender(run_yaml: RunYaml) -> None:
+    result = run_yaml(
+        """
+        name: login
+        servers:
+          host:
+            listen: tcp://127.0.0.1:0
+            framing: line
+            rules:
+              - {when: {regex: "LOGIN (?P<user>\\\\w+)"}, goto: in, reply: "welcome ${user}"}
+              - {when: BALANCE, state: in, reply: "${user}: 10"}
+              - {when: BALANCE, reply: "login first"}
+          dns:
+            listen: udp://127.0.0.1:0
+            rules:
+              - {when: {regex: "(?s)(?P<id>..)Q.*"}, reply: "${id}A"}
+        clients:
+          alice:
+            connect: ${host.url}
+            framing: line
+            steps:
+              - {send: BALANCE}
+              - {expect: "login first"}
+              - {send: LOGIN alice}
+              - {expect: welcome alice}
+              - {send: BALANCE}
+              - {expect: "alice: 10"}
+          bob:
+            connect: ${host.url}
+            framing: line
+            steps: [{send: BALANCE}, {expect: "login first"}]
+          resolver:
+            connect: ${dns.url}
+            count: 2
+            steps: [{send: "xyQname"}, {expect: "xyA"}]
+        """
+    )
+    assert_passed(result)
+
+
+def test_a_request_left_incomplete_fails_after_the_server_timeout(run_yaml: RunYaml) -> None:
+    result = run_yaml(
+        """
+        name: slow
+        servers:
+          fake:
+            listen: tcp://127.0.0.1:0
+            timeout: 50ms
+            rules: [{when: "PING", reply: PONG}]
+        clients:
+          c:
+            connect: ${fake.url}
+            steps: [{send: PI}, {expect: PONG}]
+        """
+    )
+    assert result.outcome is Outcome.FAILED
+    assert (
+        result.failures[0].message == "a request stayed incomplete for 0.05s (the server's timeout)"
+    )
+    assert result.failures[0].received == b"PI"
