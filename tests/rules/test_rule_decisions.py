@@ -1,6 +1,8 @@
-"""Rule decisions (pure): the first matching rule wins, undecided rules hold, near misses say why."""
+"""Rule decisions (pure): the first match wins, undecided rules hold, near misses say why."""
 
 from __future__ import annotations
+
+import itertools
 
 import pytest
 from hypothesis import given, settings
@@ -56,14 +58,17 @@ def test_a_rule_that_cannot_tell_yet_holds_the_decision() -> None:
     """``PI`` could still be PING: no later rule (``length: 3``) may take it meanwhile."""
     assert decide_stream(REDIS.rules, "start", bytearray(b"PIN"), False, _lookup) is None
     got = decide_stream(REDIS.rules, "start", bytearray(b"PING\r\n"), False, _lookup)
-    assert got is not None and got.index == 0 and got.consumed == 6
+    assert got is not None
+    assert (got.index, got.consumed) == (0, 6)
 
 
 def test_a_regex_capture_and_an_unmatched_request_taking_all_unread_data() -> None:
     got = decide_stream(REDIS.rules, "start", bytearray(b"GET abc\r\nX"), False, _lookup)
-    assert got is not None and (got.index, got.captures) == (1, {"key": "abc"})
+    assert got is not None
+    assert (got.index, got.captures) == (1, {"key": "abc"})
     miss = decide_stream(REDIS.rules, "start", bytearray(b"QU"), True, _lookup)
-    assert miss is not None and miss.index is None and miss.consumed == 2
+    assert miss is not None
+    assert (miss.index, miss.consumed) == (None, 2)
 
 
 STREAM = b"PING\r\nGET abc\r\nPING\r\nxyzGET q\r\nPINGPONG\r\nab"
@@ -74,7 +79,7 @@ STREAM = b"PING\r\nGET abc\r\nPING\r\nxyzGET q\r\nPINGPONG\r\nab"
 def test_any_split_of_a_pipelined_stream_gets_the_same_answers(cuts: set[int]) -> None:
     """Merged, split and pipelined requests are decided alike (hypothesis picks the splits)."""
     points = [0, *sorted(cuts), len(STREAM)]
-    chunks = [STREAM[a:b] for a, b in zip(points, points[1:], strict=False)]
+    chunks = [STREAM[a:b] for a, b in itertools.pairwise(points)]
     assert _serve(chunks) == _serve([STREAM])
     assert [i for i, _, _ in _serve([STREAM])] == [0, 1, 0, 3, 1, 2, None]
 
