@@ -54,7 +54,6 @@ class RuleServerRun(ScriptedServerRun):
             name=self.spec.name,
             role="server",
             framing=self.spec.framing,
-            copy=n,
             connection=connection,
         )
         actor.history_limit = HISTORY
