@@ -102,7 +102,7 @@ class StandingServers:
             self._ready.set()
 
     def _fail(self, why: str) -> None:
-        from .pytest_plugin import diagnosis
+        from .reporting.failure import format_failure
 
         if self._error is not None:
             raise self._error
@@ -110,7 +110,7 @@ class StandingServers:
         if result is None:
             pytest.fail(f"sockscen_servers: {why} (still running after {STOP_TIMEOUT:g}s)")
         if result.outcome is not Outcome.PASSED:
-            pytest.fail(f"sockscen_servers {result.id}:\n{diagnosis(result)}", pytrace=False)
+            pytest.fail(f"sockscen_servers: {format_failure(result)}", pytrace=False)
 
 
 def _addresses(found: dict[str, dict[str, Any]]) -> dict[str, Served]:

@@ -82,6 +82,7 @@ LAYERS: dict[str, int] = {
     "cli": 4,
     "cli.*": 4,
     "pytest_plugin": 4,
+    "servers_fixture": 4,
     "plugin_reports": 4,
     "__main__": 4,
     "__init__": 4,
