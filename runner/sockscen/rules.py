@@ -1,4 +1,4 @@
-"""Rule servers' decisions: which rule answers a request, and why the others did not.
+r"""Rule servers' decisions: which rule answers a request, and why the others did not.
 
 Pure (no trio, no sockets).  A framed request (a frame or a datagram) is
 decided at once.  On an unframed stream, rules are tried in order on the
@@ -6,9 +6,10 @@ unread data, and a rule that cannot tell yet *holds* the decision: the
 rules after it are not looked at until it can say, so the answer never
 depends on how the bytes were split.  A regex ``when`` there is decided by
 a partial match (``regexes.UserRegex.partial_match``): data that is still a
-prefix of a possible match waits, and a match reaching the last byte
-received waits too (more data might make it longer); a match ending before
-it is final.
+prefix of a possible match waits; a complete match is taken at once, so a
+stream regex should end with something definite (``\r\n``, a fixed
+length), not with an open repeat such as ``\d+`` (which takes the digits
+received so far).
 """
 
 from __future__ import annotations
@@ -133,7 +134,7 @@ def _regex_outcome(
     found, partial = got
     if found is None or (partial and eof):
         return Mismatch("the data does not match the regex", len(data))
-    if not eof and (partial or found.end() == len(data)):
+    if partial:
         return NeedMore()
     names = found.groupdict()
     caps = {k: v.decode("utf-8", "surrogateescape") for k, v in names.items() if v is not None}
