@@ -270,7 +270,7 @@ def main() -> None:
         ("minimal trio", lambda: trio_server(work)),
     ]
     if mb is not None:
-        starters.insert(1, ("mountebank 2.9.1", lambda: mountebank_server(mb)))
+        starters.insert(1, ("mountebank 2.9.1", lambda: mountebank_server(mb, work)))
     loads = [("persistent", args.connections), ("per-request", args.per_request_workers)]
     figures: dict[tuple[str, str], list[float]] = {}
     for round_ in range(args.rounds):
