@@ -219,11 +219,10 @@ def mountebank_binary(folder: Path) -> Path | None:
     return mb
 
 
-def mountebank_server(mb: Path) -> Server:
+def mountebank_server(mb: Path, work: Path) -> Server:
     admin, port = free_port(), free_port()
-    server = Server(
-        "mountebank 2.9.1", [str(mb), "--port", str(admin), "--loglevel", "warn"], admin
-    )
+    argv = [str(mb), "--port", str(admin), "--loglevel", "warn"]
+    server = Server("mountebank 2.9.1", argv, admin, cwd=work)  # its mb.log goes there
     imposter = {
         "protocol": "tcp",
         "port": port,

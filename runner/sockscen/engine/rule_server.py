@@ -13,13 +13,13 @@ from __future__ import annotations
 from collections import deque
 
 from ..addresses import Address
-from ..errors import Location
-from ..model import Rule, RuleServer
+from ..model import RuleServer
 from ..results import Failure
 from ..rules import Decision, RuleScope, decide_frame, decide_stream, near_miss
 from ..steps import Actor
 from ..transport import StreamConnection, StreamListener
 from .context import ScenarioContext
+from .rule_counts import count_failures
 from .scripted_server import DatagramPeer, ScriptedServerRun
 
 #: Connections that passed kept for reports (failed ones are always kept).
@@ -182,70 +182,8 @@ class RuleServerRun(ScriptedServerRun):
         The first failure is returned; the others join the scenario's failures
         directly (the lifecycle asks each server for one).
         """
-        failures = [f for f in (self._connection_failure(), *self.count_failures()) if f]
+        what = "connections" if isinstance(self.endpoint, StreamListener) else "senders"
+        failures = count_failures(self.spec, self.counts, self.unmatched, self.accepted, what)
         for extra in failures[1:]:
             self.context.failures.append(extra)
         return failures[0] if failures else None
-
-    def count_failures(self) -> list[Failure]:
-        """A failure per rule whose ``expect_count`` is not met, and for ``expect_unmatched``."""
-        spec = self.spec
-        out = []
-        for rule, count in zip(spec.rules, self.counts, strict=True):
-            wanted = _count_text(rule)
-            if wanted is not None and not _within(rule, count):
-                out.append(
-                    self._failure(
-                        f"{rule.name} matched {count} requests, expected {wanted}",
-                        rule.expect_count_location or rule.location,
-                        f"expect_count: {wanted}",
-                    )
-                )
-        limit = spec.expect_unmatched
-        if limit is not None and self.unmatched > limit:
-            out.append(
-                self._failure(
-                    f"{self.unmatched} requests matched no rule, expected at most {limit}",
-                    spec.expect_unmatched_location or spec.location,
-                    f"expect_unmatched: {limit}",
-                )
-            )
-        return out
-
-    def _connection_failure(self) -> Failure | None:
-        expected = self.spec.connections
-        if expected is None or expected == self.accepted:
-            return None
-        what = "connections" if isinstance(self.endpoint, StreamListener) else "senders"
-        return self._failure(
-            f"expected {expected} {what}, {self.accepted} arrived",
-            self.spec.connections_location or self.spec.location,
-            f"connections: {expected}",
-        )
-
-    def _failure(self, message: str, location: Location, step_text: str) -> Failure:
-        return Failure(
-            actor=self.spec.name,
-            role="server",
-            message=message,
-            location=location,
-            step_text=step_text,
-        )
-
-
-def _count_text(rule: Rule) -> str | None:
-    if rule.expect_count is None:
-        return None
-    low, high = rule.expect_count
-    if low is not None and low == high:
-        return str(low)
-    parts = ([f"at least {low}"] if low is not None else []) + (
-        [f"at most {high}"] if high is not None else []
-    )
-    return " and ".join(parts) or "any number"
-
-
-def _within(rule: Rule, count: int) -> bool:
-    assert rule.expect_count is not None
-    low, high = rule.expect_count
-    return (low is None or count >= low) and (high is None or count <= high)
