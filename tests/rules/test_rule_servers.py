@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from sockscen.results import Outcome
+import json
+
+from sockscen.reporting.failure import format_failure
+from sockscen.reporting.json_report import report_json
+from sockscen.reporting.junit import junit_bytes
+from sockscen.results import Outcome, RunResult
 from tests.conftest import RunYaml
 from tests.engine.conftest import assert_passed
 
@@ -53,6 +58,22 @@ def test_unmatched_request_fails_with_the_near_miss_report(run_yaml: RunYaml) ->
     assert failure.details[3].endswith(
         'rule 1: "PING\\r\\n": first difference at byte 3 (received K)'
     )
+
+
+def test_near_miss_report_in_console_json_and_junit(run_yaml: RunYaml) -> None:
+    """The near-miss lines reach every reporter: console text, JSON details, JUnit failure text."""
+    result = run_yaml(REDIS + '      - send: "PINK\\r\\n"\n      - expect_eof\n')
+    run = RunResult([result], 0.0, 0.1)
+    console = format_failure(result)
+    [failure] = json.loads(report_json(run))["scenarios"][0]["failures"]
+    junit = junit_bytes(run).decode()
+    rule1 = 'rule 1: "PING\\r\\n": first difference at byte 3 (received K)'
+    assert "  hex: 50 49 4e 4b 0d 0a" in failure["details"]
+    assert any(line.endswith(rule1) for line in failure["details"])
+    for text in (console, junit.replace("&quot;", '"')):
+        assert "no rule matched:" in text
+        assert "hex: 50 49 4e 4b 0d 0a" in text
+        assert rule1 in text
 
 
 def test_expect_count_and_unmatched_point_at_their_lines(run_yaml: RunYaml) -> None:
