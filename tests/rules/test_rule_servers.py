@@ -165,3 +165,55 @@ def test_a_request_left_incomplete_fails_after_the_server_timeout(run_yaml: RunY
         result.failures[0].message == "a request stayed incomplete for 0.05s (the server's timeout)"
     )
     assert result.failures[0].received == b"PI"
+
+
+def test_unix_stream_and_unixgram_rule_servers(run_yaml: RunYaml) -> None:
+    result = run_yaml(
+        """
+        name: unix
+        servers:
+          s:
+            listen: unix://${tmp}/s.sock
+            rules: [{when: "hi\\n", reply: "hello\\n"}]
+          g:
+            listen: unixgram://${tmp}/g.sock
+            rules: [{when: ping, reply: pong}]
+        clients:
+          c:
+            connect: ${s.url}
+            steps: [{send: "h"}, {send: "i\\nhi\\n"}, {expect: "hello\\nhello\\n"}]
+          d:
+            connect: ${g.url}
+            steps: [{send: ping}, {expect: pong}]
+        """
+    )
+    assert_passed(result)
+
+
+def test_server_state_scope_is_shared_by_connections(run_yaml: RunYaml) -> None:
+    """With ``state_scope: server`` one connection's goto and replies counter hold for the next."""
+    result = run_yaml(
+        """
+        name: shared
+        servers:
+          s:
+            listen: tcp://127.0.0.1:0
+            framing: line
+            state_scope: server
+            rules:
+              - {when: open, goto: opened, reply: ok}
+              - {when: status, state: opened, replies: [first, second]}
+              - {when: status, reply: closed}
+        clients:
+          opener:
+            connect: ${s.url}
+            framing: line
+            steps: [{send: status}, {expect: closed}, {send: open}, {expect: ok},
+                    {send: status}, {expect: first}, notify: opened]
+          later:
+            connect: ${s.url}
+            framing: line
+            steps: [{wait: opened}, {send: status}, {expect: second}]
+        """
+    )
+    assert_passed(result)
