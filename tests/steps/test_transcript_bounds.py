@@ -61,3 +61,17 @@ def test_the_run_budget_bounds_every_actor_together() -> None:
     assert total <= budget.limit + 8 * (ACTOR_FLOOR + len(CHUNK) + 2 * ENTRY_COST)
     assert budget.used == total
     assert all(any(e.kind == "note" for e in rec.result.transcript) for rec in actors)
+
+
+def test_an_actor_keeping_fewer_entries_elides_its_middle_too() -> None:
+    """Long-lived servers set a lower ``history_limit``: the count bound elides the middle too."""
+    state = ScenarioState(started=0.0, default_timeout=5.0, max_buffer=1 << 20)
+    rec = record(state)
+    rec.history_limit = 50
+    for i in range(1000):
+        rec.note("received", b"%d" % i)
+    transcript = rec.result.transcript
+    assert len(transcript) <= 101
+    assert transcript[0].data == b"0"
+    assert transcript[-1].data == b"999"
+    assert sum(1 for e in transcript if e.kind == "note") == 1

@@ -1,11 +1,12 @@
 """What an actor records: its transcript, its step results, its failure.
 
 Bounded, so a long ``repeat`` cannot eat memory.  Step results: beyond
-twice ``HISTORY_LIMIT`` the oldest half is dropped.  The transcript is
+twice ``history_limit`` the oldest half is dropped.  The transcript is
 bounded in bytes, per actor (``--max-buffer``) and per run (the budget on the
-clock): past its bound an actor keeps its first quarter (how it began) and
-its latest entries (how it ended), and one note where the middle was elided
-says how much was.  The check is one addition and a comparison per entry.
+clock), and in entries (twice ``history_limit``): past a bound an actor keeps
+its first quarter (how it began) and its latest entries (how it ended), and
+one note where the middle was elided says how much was.  The check costs a
+few additions and comparisons per entry.
 """
 
 from __future__ import annotations
@@ -99,6 +100,8 @@ class ActorRecord:
         #: Where failures outside any step point (a client's declaration).
         self.home: Location | None = None
         self.dropped_steps = 0
+        #: Entries kept (see the module docstring); long-lived servers may keep fewer.
+        self.history_limit = HISTORY_LIMIT
         self.budget = clock.transcripts
         self.byte_limit = max(clock.max_buffer, ACTOR_FLOOR)
         self.kept_bytes = 0
@@ -114,30 +117,37 @@ class ActorRecord:
     def note(self, kind: EventKind, data: bytes = b"", note: str = "") -> None:
         """Add a transcript entry (data beyond ``TRANSCRIPT_DATA_LIMIT`` is counted, not kept)."""
         kept = data[:TRANSCRIPT_DATA_LIMIT]
-        self.result.transcript.append(
-            TranscriptEntry(self.now(), self.label, kind, kept, len(data), note)
-        )
+        transcript = self.result.transcript
+        transcript.append(TranscriptEntry(self.now(), self.label, kind, kept, len(data), note))
         cost = len(kept) + ENTRY_COST
         self.kept_bytes += cost
         budget = self.budget
         budget.used += cost
-        if self.kept_bytes > self.byte_limit or budget.used > budget.limit:
+        if (
+            self.kept_bytes > self.byte_limit
+            or budget.used > budget.limit
+            or len(transcript) > 2 * self.history_limit
+        ):
             self._elide()
 
     def _elide(self) -> None:
         """Drop entries from the middle: after the first quarter, before the latest ones."""
+        transcript = self.result.transcript
+        too_many = len(transcript) > 2 * self.history_limit
         if self.kept_bytes > self.byte_limit:
             target = self.byte_limit // 2
-        elif self.kept_bytes > ACTOR_FLOOR:
+        elif self.budget.used > self.budget.limit and self.kept_bytes > ACTOR_FLOOR:
             # The run's budget is spent: every actor over its floor gives back half.
             target = max(self.kept_bytes // 2, ACTOR_FLOOR // 2)
+        elif too_many:
+            target = self.kept_bytes
         else:
             return
-        transcript = self.result.transcript
         if self.elided_at < 0:
             head, index = 0, 0
             head_limit = min(self.byte_limit // 4, target // 2)
-            while index < len(transcript) - 1 and head + _cost(transcript[index]) <= head_limit:
+            last = min(len(transcript) - 1, self.history_limit // 4)
+            while index < last and head + _cost(transcript[index]) <= head_limit:
                 head += _cost(transcript[index])
                 index += 1
             transcript.insert(index, TranscriptEntry(transcript[index].time, self.label, "note"))
@@ -150,7 +160,10 @@ class ActorRecord:
         costs = list(accumulate(map(len, map(_DATA, middle)), initial=0))
         need = self.kept_bytes - target
         # The fewest entries whose data plus ENTRY_COST each free at least *need* bytes.
-        dropped = min(len(middle), _fewest(costs, need))
+        dropped = _fewest(costs, need) if need > 0 else 0
+        if too_many:
+            dropped = max(dropped, self.history_limit)
+        dropped = min(len(middle), dropped)
         if dropped == 0:
             return
         end = start + dropped
@@ -207,9 +220,10 @@ class ActorRecord:
         """Record a finished step."""
         now = perf_counter()
         steps = self.result.steps
-        if len(steps) >= 2 * HISTORY_LIMIT:
-            del steps[:HISTORY_LIMIT]
-            self.dropped_steps += HISTORY_LIMIT
+        limit = self.history_limit
+        if len(steps) >= 2 * limit:
+            del steps[:limit]
+            self.dropped_steps += limit
         steps.append(
             StepResult(
                 step.label,
