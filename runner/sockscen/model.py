@@ -11,7 +11,7 @@ import signal
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from .errors import Location
+from .errors import Location, Problem
 from .framing import NONE, Framing
 from .placeholders import Template
 
@@ -229,6 +229,11 @@ class ProcessServer:
     stop: Stop = field(default_factory=Stop)
     expect_exit: int | None = None
     expect_exit_location: Location | None = None
+    #: Judged on the whole output once the server has been stopped.
+    expect_stdout: Matcher | None = None
+    expect_stderr: Matcher | None = None
+    expect_stdout_location: Location | None = None
+    expect_stderr_location: Location | None = None
 
 
 Server = ScriptedServer | ProcessServer
@@ -270,9 +275,29 @@ class ProcessClient:
     expect_stdout_location: Location | None = None
     expect_stderr_location: Location | None = None
     expect_exit_location: Location | None = None
+    #: Start only once this event is notified; notify that one once every copy passed.
+    wait: str | None = None
+    notify: str | None = None
 
 
 Client = SocketClient | ProcessClient
+
+# --------------------------------------------------------------------------- files
+
+
+@dataclass(frozen=True, slots=True)
+class FileSpec:
+    """A file written into the scenario's ``${tmp}`` before any server starts.
+
+    ``path`` is relative to ``${tmp}`` (checked when built: no ``..``, not
+    absolute); ``mode`` is the permission bits (default 0644).
+    """
+
+    path: str
+    content: Payload
+    location: Location
+    mode: int = 0o644
+
 
 # --------------------------------------------------------------------------- scenario
 
@@ -297,6 +322,9 @@ class Scenario:
     tags: tuple[str, ...] = ()
     timeout: float = DEFAULT_SCENARIO_TIMEOUT
     vars: tuple[tuple[str, Template], ...] = ()
+    files: tuple[FileSpec, ...] = ()
+    #: Located warnings about the file (``Problem`` with severity ``warning``).
+    warnings: tuple[Problem, ...] = ()
 
     @property
     def id(self) -> str:

@@ -132,6 +132,7 @@ PROCESS_MODULES = frozenset(
         "processes.commands",
         "processes.groups",
         "processes.lifecycle",
+        "processes.outputcheck",
         "processes.proctable",
         "processes.readiness",
         "processes.server",
@@ -142,7 +143,7 @@ ENGINE_MODULES = frozenset(
     | PROCESS_MODULES
 )
 #: Parts of the process support that are plain data and logic: no trio, no subprocess.
-PURE_PROCESS_MODULES = frozenset({"processes.commands"})
+PURE_PROCESS_MODULES = frozenset({"processes.commands", "processes.outputcheck"})
 ENGINE_FORBIDDEN_LIBRARIES = frozenset({"yaml", "jsonschema"})
 ENGINE_FORBIDDEN_MODULES = frozenset({"yamlsource", "schema", "build"})
 

@@ -20,7 +20,7 @@ from .addresses import build_address, build_listen_address
 from .commands import build_command, build_stop
 from .context import Context
 from .framings import build_framing
-from .readiness import build_ready
+from .readiness import announced_names, build_ready
 from .schemes import SCHEMES, transport_of
 
 
@@ -53,11 +53,13 @@ def process_server(
     command = build_command(ctx, node, at)
     raw_listen = node.get("listen")
     listens: list[model.ListenAddress | None] = []
+    ctx.refs.announced = announced_names(node.get("ready"))
     if isinstance(raw_listen, str):
         listens.append(build_listen_address(ctx, None, raw_listen, (*at, "listen")))
     elif isinstance(raw_listen, dict):
         for key, text in raw_listen.items():
             listens.append(build_listen_address(ctx, key, text, (*at, "listen", key)))
+    ctx.refs.announced = frozenset()
     listen = tuple(a for a in listens if a is not None)
     has_stream = any(a.scheme in STREAM_SCHEMES for a in listen)
     ready = build_ready(ctx, name, node, at, has_stream, bool(listens))
@@ -73,7 +75,15 @@ def process_server(
         stop=stop,
         expect_exit=node.get("expect_exit"),
         expect_exit_location=ctx.loc_if(node, at, "expect_exit"),
+        expect_stdout=_output_matcher(ctx, node, at, "expect_stdout"),
+        expect_stderr=_output_matcher(ctx, node, at, "expect_stderr"),
+        expect_stdout_location=ctx.loc_if(node, at, "expect_stdout"),
+        expect_stderr_location=ctx.loc_if(node, at, "expect_stderr"),
     )
+
+
+def _output_matcher(ctx: Context, node: dict[str, Any], at: PathKey, key: str) -> Matcher | None:
+    return ctx.matcher(node[key], (*at, key), None) if key in node else None
 
 
 def socket_client(ctx: Context, name: str, node: dict[str, Any], at: PathKey) -> model.SocketClient:
@@ -123,10 +133,10 @@ def process_client(
 ) -> model.ProcessClient:
     """A client program, with what its exit status and output must be."""
     command = build_command(ctx, node, at)
-
-    def matcher(key: str) -> Matcher | None:
-        return ctx.matcher(node[key], (*at, key), None) if key in node else None
-
+    if "wait" in node:
+        ctx.wait(node["wait"], (*at, "wait"))
+    if "notify" in node:
+        ctx.notify(node["notify"])
     return model.ProcessClient(
         name=name,
         command=command,
@@ -134,12 +144,14 @@ def process_client(
         stdin=ctx.payload(node["stdin"], (*at, "stdin")) if "stdin" in node else None,
         timeout=ctx.duration(node["timeout"], (*at, "timeout")) if "timeout" in node else None,
         expect_exit=int(node.get("expect_exit", 0)),
-        expect_stdout=matcher("expect_stdout"),
-        expect_stderr=matcher("expect_stderr"),
+        expect_stdout=_output_matcher(ctx, node, at, "expect_stdout"),
+        expect_stderr=_output_matcher(ctx, node, at, "expect_stderr"),
         count=int(node.get("count", 1)),
         expect_stdout_location=ctx.loc_if(node, at, "expect_stdout"),
         expect_stderr_location=ctx.loc_if(node, at, "expect_stderr"),
         expect_exit_location=ctx.loc_if(node, at, "expect_exit"),
+        wait=node.get("wait"),
+        notify=node.get("notify"),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -62,7 +63,11 @@ def load(paths: Sequence[str]) -> tuple[int, list[Scenario]]:
         raise NothingSelected(
             "no scenario files (*.yaml, *.yml) found in " + ", ".join(repr(p) for p in paths)
         )
-    return len(files), load_paths(files)
+    scenarios = load_paths(files)
+    for scenario in scenarios:
+        for warning in scenario.warnings:
+            print(warning, file=sys.stderr)
+    return len(files), scenarios
 
 
 def select(args: argparse.Namespace, scenarios: list[Scenario], file_count: int) -> list[Scenario]:

@@ -31,10 +31,11 @@ from .capture import (
     LineWatch,
     OutputTail,
 )
-from .client import CHECKED_OUTPUT_LIMIT, check_output, run_client
+from .client import run_client
 from .commands import PreparedCommand, ProcessContext, describe_status, expand_command
 from .groups import GROUPS, TOKEN_VARIABLE, ProcessGroups
 from .lifecycle import KILL_GRACE, kill_remaining
+from .outputcheck import CHECKED_OUTPUT_LIMIT, check_output
 from .proctable import group_members
 from .readiness import PROBES, describe_ready, wait_connectable
 from .server import ProcessStartError, ServerProcess, start_server
