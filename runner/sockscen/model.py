@@ -257,6 +257,8 @@ class SocketClient:
     scheme: str | None = None
     count: int = 1
     framing: Framing = NONE
+    #: ``any``: a datagram client takes replies from any port of the host it sends to.
+    reply_from: Literal["connect", "any"] = "connect"
 
 
 @dataclass(frozen=True, slots=True)

@@ -471,7 +471,14 @@ def _type_issue(path: PathKey, inst: Any, expected: str, types: Iterable[str]) -
     hint = _scalar_hint(inst, "string" if wants_text else "")
     if inst is None and "null" not in types:
         hint = _EMPTY
+    if isinstance(inst, bool) and path and path[-1] in _BARE_STEPS:
+        # `- expect_eof: true` reads naturally but is not how a step without argument is written.
+        hint = f"write `- {path[-1]}`: a step without argument is a bare string"
     return _Issue(path, False, f"expected {expected}, got {_describe(inst)}", hint)
+
+
+#: Steps that take no argument, written as a bare string (``- expect_eof``).
+_BARE_STEPS = frozenset({"expect_eof", "expect_reset", "close", "shutdown", "abort"})
 
 
 def _scalar_hint(inst: Any, wanted: str) -> str | None:

@@ -409,6 +409,10 @@ def _syntax_problem(exc: yaml.YAMLError, path: str, text: str) -> Problem:
     if "'\\t'" in problem or (mark is not None and _char_at(text, mark.line, mark.column) == "\t"):
         message = "invalid YAML: a tab character where YAML expects indentation or a value"
         hint = "indent with spaces; YAML does not allow tabs there"
+    elif context and "flow" in context and _unquoted_placeholder(text, context_mark, mark):
+        # `[prog, --port=${x.port}]`: the `{` opens a flow mapping inside the sequence.
+        message = f"invalid YAML: an unquoted ${{...}} inside [...] or {{...}} ({context})"
+        hint = 'quote it: ["--port=${app.port}"] -- in flow [ ] and { }, YAML reads { as a mapping'
     elif context:
         if context_mark is not None and mark is not None and context_mark.line != mark.line:
             message += f" ({context} on line {context_mark.line + 1})"
@@ -431,6 +435,22 @@ def _single_quoted_warning(where: Location, value: str) -> Problem:
         f'write it in double quotes ("...{found[0]}") if you mean the control character',
         severity="warning",
     )
+
+
+def _unquoted_placeholder(text: str, start: Any, end: Any) -> bool:
+    """True when a ``${`` outside quotes lies between two PyYAML marks."""
+    if start is None or end is None:
+        return False
+    span = text[start.index : end.index + 1]
+    quote = ""
+    for i, ch in enumerate(span):
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif span.startswith("${", i):
+            return True
+    return False
 
 
 def _char_at(text: str, line: int, column: int) -> str:

@@ -101,6 +101,9 @@ def socket_client(ctx: Context, name: str, node: dict[str, Any], at: PathKey) ->
                 and target != literal
                 # else the attribute check has said it
                 and ref.path[-1] in SCHEMES[target].attributes
+                # A program may serve TCP and UDP on one port (dnsmasq); sockscen's own
+                # scripted servers listen only as they say.
+                and not _is_program(ctx, ref.path[0])
             ):
                 ctx.problem(
                     cat,
@@ -117,6 +120,14 @@ def socket_client(ctx: Context, name: str, node: dict[str, Any], at: PathKey) ->
     framing = build_framing(ctx, node.get("framing"), (*at, "framing"))
     actor = ActorInfo(f"client {name}", transport_of(scheme), framing.is_framed)
     steps = ctx.steps(node["steps"], (*at, "steps"), actor)
+    reply_from = node.get("reply_from", "connect")
+    if reply_from == "any" and scheme != "udp":
+        ctx.problem(
+            (*at, "reply_from"),
+            f"reply_from: any is for udp:// clients; client '{name}' connects with "
+            f"{scheme or 'an address not known before it runs'}",
+            "a stream connection is always answered on itself; connect to udp://HOST:PORT",
+        )
     return model.SocketClient(
         name=name,
         connect=connect,
@@ -125,7 +136,13 @@ def socket_client(ctx: Context, name: str, node: dict[str, Any], at: PathKey) ->
         scheme=scheme,
         count=int(node.get("count", 1)),
         framing=framing,
+        reply_from=reply_from,
     )
+
+
+def _is_program(ctx: Context, server: str) -> bool:
+    node = (ctx.doc.get("servers") or {}).get(server)
+    return isinstance(node, dict) and "command" in node
 
 
 def process_client(

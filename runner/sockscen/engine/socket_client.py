@@ -48,7 +48,8 @@ async def _connect(context: ScenarioContext, spec: SocketClient, actor: Actor) -
                 actor.conn = await open_stream(address)
             else:
                 local = context.bindings.client_socket_path() if address.is_unix else None
-                actor.conn = await open_datagram(address, local)
+                any_port = spec.reply_from == "any"
+                actor.conn = await open_datagram(address, local, any_port=any_port)
         except TransportError as exc:
             raise actor.fail(str(exc), location=spec.location) from exc
     actor.connecting_to = None

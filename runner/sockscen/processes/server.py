@@ -28,6 +28,12 @@ from .lifecycle import KILL_GRACE, end_group, spawn
 from .outputcheck import CHECKED_OUTPUT_LIMIT, check_output
 from .readiness import READY_HINTS, Probe, compile_ready, describe_ready, wait_ready
 
+#: Said when a server exits with status 0 on its own, before or after it was ready.
+DAEMON_HINT = (
+    " — did it daemonize or fork into the background? Run it in the "
+    "foreground (e.g. --daemonize no, daemon off;)"
+)
+
 
 def _no_values(ref: Ref) -> str:
     raise PlaceholderError(f"unknown placeholder {ref.text}")
@@ -162,10 +168,14 @@ class ServerProcess:
         failure: Failure | None = None
         if exited_early:
             status = describe_status(code) if code is not None else "an unknown status"
+            # Exit status 0 early is how a daemonizing program looks whether it forked
+            # before or after the readiness probe succeeded: the same hint either way.
+            ended = f"exited before the scenario ended, with {status}"
+            hint = DAEMON_HINT if code == 0 else ""
             failure = Failure(
                 actor=self.name,
                 role="process-server",
-                message=f"server {self.name!r} exited before the scenario ended, with {status}",
+                message=f"server {self.name!r} {ended}{hint}",
                 location=spec.location,
                 expected_text="the server keeps running until the scenario ends",
             )
@@ -283,10 +293,7 @@ async def start_server(
                 f"(ready: {describe_ready(ready, addresses, path)})"
             )
             if code == 0:
-                message += (
-                    " — did it daemonize or fork into the background? Run it in the "
-                    "foreground (e.g. --daemonize no, daemon off;)"
-                )
+                message += DAEMON_HINT
             result = server.result(exited_early=True)
             result.outcome = Outcome.ERROR
             raise ProcessStartError(message, spec.command.location, result)

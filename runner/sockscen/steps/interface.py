@@ -158,7 +158,23 @@ def timeout_failure(
     message = f"timed out after {waited:.3g}s waiting for {what}"
     received = actor.buffer.peek()
     if quiet and not received:
-        message += "; nothing arrived"
+        message += "; nothing arrived" + _datagram_hint(actor.conn)
     elif received:
         message += f"; {plural(len(received), 'unconsumed byte')} arrived"
     return actor.fail(message, expected=expected, received=received if received else None)
+
+
+def _datagram_hint(conn: Connection | None) -> str:
+    """Why a datagram client may have heard nothing although its server answered."""
+    if conn is None or conn.is_stream or getattr(conn, "local", None) is None:
+        return ""
+    if getattr(conn, "any_port", False):
+        strays = int(getattr(conn, "strays", 0))
+        return f" ({strays} datagram(s) from other hosts were dropped)" if strays else ""
+    if getattr(conn.local, "is_unix", True):  # type: ignore[attr-defined]
+        return ""
+    # A connected UDP socket never sees replies from another port: the kernel drops them.
+    return (
+        " (this socket takes replies only from the address it connected to; if the "
+        "server answers from another port, as TFTP does, write reply_from: any)"
+    )
