@@ -25,7 +25,8 @@ def problems(text: str) -> list[str]:
 
 
 def test_expect_eof_true_says_write_the_bare_step() -> None:
-    text = "name: x\nclients:\n  c:\n    connect: tcp://127.0.0.1:7\n    steps:\n      - expect_eof: true\n"
+    steps = "    steps:\n      - expect_eof: true\n"
+    text = f"name: x\nclients:\n  c:\n    connect: tcp://127.0.0.1:7\n{steps}"
     (problem,) = problems(text)
     assert problem.startswith("s.yaml:6:21: error: expected nothing or a mapping, got the boolean")
     assert problem.endswith("(write `- expect_eof`: a step without argument is a bare string)")
@@ -72,7 +73,7 @@ def test_ready_path_naming_a_listen_path_suggests_the_placeholder() -> None:
 
 
 def test_a_daemon_exiting_after_it_was_ready_gets_the_same_hint(run_yaml: RunYaml) -> None:
-    """The parent exits 0 once its child is ready: the early exit says 'run it in the foreground'."""
+    """The parent exits 0 once its child is ready: the same 'run it in the foreground' hint."""
     program = "print('ready', flush=True); import time; time.sleep(0.3)"
     result = run_yaml(
         f"""
@@ -171,7 +172,9 @@ def test_reply_from_any_is_for_udp_clients() -> None:
 
 FRESH_PORT = """
 import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", int(__import__("sys").argv[1])))
+import sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", int(sys.argv[1])))
 print("up", flush=True)
 data, peer = s.recvfrom(512)
 t = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); t.bind(("127.0.0.1", 0))
