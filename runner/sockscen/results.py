@@ -38,6 +38,7 @@ EventKind = Literal[
     "closed",
     "shutdown",
     "abort",
+    "reset",
     "notify",
     "wait",
     "started",
