@@ -151,13 +151,16 @@ Server = ScriptedServer | ProcessServer
 class SocketClient:
     """A scripted client: connects to ``connect`` and runs ``steps``, ``count`` copies at once.
 
+    ``connect`` None: a client that runs only steps needing no connection
+    (``sleep``, ``notify``, ``wait``, ``expect_file``).
+
     ``scheme`` is the literal scheme of ``connect`` when it is known at build
     time (``None`` when the address is a placeholder such as ``${app.url}``
     whose server is only known later).
     """
 
     name: str
-    connect: Template
+    connect: Template | None
     steps: tuple[Step, ...]
     location: Location
     scheme: str | None = None

@@ -41,6 +41,7 @@ LAYERS: dict[str, int] = {
     "suggestions": 1,
     "payloads": 1,
     "regexes": 1,
+    "wholecheck": 1,
     "payloads.*": 1,
     "matchers": 1,
     "matchers.*": 1,
@@ -132,7 +133,6 @@ PROCESS_MODULES = frozenset(
         "processes.commands",
         "processes.groups",
         "processes.lifecycle",
-        "processes.outputcheck",
         "processes.proctable",
         "processes.readiness",
         "processes.server",
@@ -143,7 +143,7 @@ ENGINE_MODULES = frozenset(
     | PROCESS_MODULES
 )
 #: Parts of the process support that are plain data and logic: no trio, no subprocess.
-PURE_PROCESS_MODULES = frozenset({"processes.commands", "processes.outputcheck"})
+PURE_PROCESS_MODULES = frozenset({"processes.commands"})
 ENGINE_FORBIDDEN_LIBRARIES = frozenset({"yaml", "jsonschema"})
 ENGINE_FORBIDDEN_MODULES = frozenset({"yamlsource", "schema", "build"})
 

@@ -1,9 +1,10 @@
 """Building actors: servers and clients, each kind by the YAML key that tells it apart.
 
 A server with ``handle:`` is scripted, one with ``command:`` is the user's
-program; a client with ``command:`` is a program, one with ``connect:`` a
-scripted socket client.  New actor kinds (rule servers, proxies) are one
-builder plus one line in ``SERVERS`` or ``CLIENTS``.
+program; a client with ``command:`` is a program, one with ``steps:`` a
+scripted socket client (with or without ``connect:``).  New actor kinds
+(rule servers, proxies) are one builder plus one line in ``SERVERS`` or
+``CLIENTS``.
 """
 
 from __future__ import annotations
@@ -88,6 +89,15 @@ def _output_matcher(ctx: Context, node: dict[str, Any], at: PathKey, key: str) -
 
 def socket_client(ctx: Context, name: str, node: dict[str, Any], at: PathKey) -> model.SocketClient:
     """A scripted client; its scheme must agree with the server address it names."""
+    if "connect" not in node:
+        actor = ActorInfo(f"client {name}", "none", False)
+        return model.SocketClient(
+            name=name,
+            connect=None,
+            steps=ctx.steps(node["steps"], (*at, "steps"), actor),
+            location=ctx.key_loc(at),
+            count=int(node.get("count", 1)),
+        )
     cat = (*at, "connect")
     connect, literal = build_address(ctx, node["connect"], cat, listen=False)
     scheme = literal
@@ -184,5 +194,6 @@ SERVERS: dict[str, ServerBuilder] = {
 #: Client kinds by the YAML key that tells them apart, in the order they are looked for.
 CLIENTS: dict[str, ClientBuilder] = {
     "command": process_client,
-    "connect": socket_client,
+    # connect: is optional: a client without it runs only steps needing no connection.
+    "steps": socket_client,
 }

@@ -16,12 +16,12 @@ from ..matchers import Exact
 from ..model import ProcessClient
 from ..placeholders import PlaceholderError, Ref
 from ..results import ActorResult, Failure, Outcome, Role
+from ..wholecheck import CHECKED_OUTPUT_LIMIT, check_output
 from . import proctable
 from .capture import OUTPUT_TAIL_LIMIT, Capture, OutputTail
 from .child import Child
 from .commands import ProcessContext, describe_status, expand_command
 from .lifecycle import end_group, spawn
-from .outputcheck import CHECKED_OUTPUT_LIMIT, check_output
 
 
 async def run_client(

@@ -15,6 +15,7 @@ from ..errors import Location, SetupError
 from ..model import ProcessServer
 from ..placeholders import PlaceholderError, Ref
 from ..results import ActorResult, Failure, Outcome, ProcessOutput
+from ..wholecheck import CHECKED_OUTPUT_LIMIT, check_output
 from .capture import DRAIN_TIMEOUT, OUTPUT_TAIL_LIMIT, Capture
 from .child import Child
 from .commands import (
@@ -25,7 +26,6 @@ from .commands import (
     expand_template,
 )
 from .lifecycle import KILL_GRACE, end_group, spawn
-from .outputcheck import CHECKED_OUTPUT_LIMIT, check_output
 from .readiness import READY_HINTS, Probe, compile_ready, describe_ready, wait_ready
 
 #: Said when a server exits with status 0 on its own, before or after it was ready.

@@ -130,7 +130,8 @@ class StepKind(Generic[S]):
     ``build`` makes the model from the validated list item (a mapping, or a bare
     string such as ``close``) with the kind's own semantic checks.
     ``stream_only`` kinds end or break a connection, which a datagram socket
-    does not have (the builder says so).  ``waiting_for`` names what a
+    does not have (the builder says so); kinds without ``needs_connection``
+    also run in a client that has no ``connect``.  ``waiting_for`` names what a
     timed-out step was waiting for (``the step`` by default); ``timed_out``
     replaces the whole timeout failure where a kind knows more (an expect
     shows what it expected).  After ``run`` the actor records
@@ -145,6 +146,8 @@ class StepKind(Generic[S]):
     waiting_for: Callable[[S], str] | None = None
     timed_out: Callable[[StepActor, S, float], StepFailed] | None = None
     stream_only: bool = False
+    #: False for the kinds a client without ``connect`` may run (sleep, notify, wait, expect_file).
+    needs_connection: bool = True
 
     def describe_step(self, step: S) -> str:
         """One line for reports (the key alone unless the kind says more)."""

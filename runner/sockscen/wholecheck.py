@@ -1,18 +1,19 @@
-"""Judging a program's whole stdout or stderr: ``expect_stdout`` and ``expect_stderr``.
+"""Judging whole data against a matcher: a program's output, or a file (``expect_file``).
 
-Shared by process clients (judged at exit) and process servers (judged once
-stopped).  Regexes run bounded (``sockscen.regexes``): a pattern that
-backtracks catastrophically is a failure saying so, never a frozen run.
+Shared by process clients (judged at exit), process servers (judged once
+stopped) and the ``expect_file`` step (judged at each poll).  Regexes run
+bounded (``sockscen.regexes``): a pattern that backtracks catastrophically
+is a failure saying so, never a frozen run.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..matchers import Exact, Matcher, Mismatch, Regex
-from ..placeholders import Ref
-from ..regexes import GaveUp, compile_regex
-from ..rendering import plural
+from .matchers import Exact, Matcher, Mismatch, Regex
+from .placeholders import Ref
+from .regexes import GaveUp, compile_regex
+from .rendering import plural
 
 #: Seconds a regex may spend on a whole output (a 16 MiB search by a sane pattern
 #: takes milliseconds); ``regex`` notices its limit late, so it is kept small.
@@ -22,7 +23,9 @@ MATCH_TIMEOUT = 0.25
 CHECKED_OUTPUT_LIMIT = 16 * 1024 * 1024
 
 
-def check_output(matcher: Matcher, data: bytes, lookup: Callable[[Ref], str]) -> str | None:
+def check_output(
+    matcher: Matcher, data: bytes, lookup: Callable[[Ref], str], what: str = "output"
+) -> str | None:
     """None when *data* (a whole output stream) meets *matcher*, else the reason it does not.
 
     A regex is searched anywhere in the output (``{regex: PONG}`` accepts
@@ -34,7 +37,7 @@ def check_output(matcher: Matcher, data: bytes, lookup: Callable[[Ref], str]) ->
         if isinstance(found, GaveUp):
             return found.reason
         if found is None:
-            return "no part of the output matches the regex"
+            return f"no part of the {what} matches the regex"
         return None
     if isinstance(matcher, Exact):
         want = matcher.expected(lookup)
@@ -45,8 +48,19 @@ def check_output(matcher: Matcher, data: bytes, lookup: Callable[[Ref], str]) ->
         if diff is not None:
             return f"different bytes at offset {diff}"
         have = plural(len(data), "byte")
-        return f"the output has {have}, expected {len(want)} (the same up to offset {common})"
+        return f"the {what} has {have}, expected {len(want)} (the same up to offset {common})"
     verdict = matcher.check_frame(data, lookup)
     if isinstance(verdict, Mismatch):
         return verdict.reason
     return None
+
+
+def whole_captures(matcher: Matcher, data: bytes, lookup: Callable[[Ref], str]) -> dict[str, str]:
+    """The named groups of a ``regex`` found in *data* (already judged a match), as text."""
+    if not isinstance(matcher, Regex):
+        return {}
+    found = compile_regex(matcher.regex(lookup).pattern).search(data, timeout=MATCH_TIMEOUT)
+    if found is None or isinstance(found, GaveUp):
+        return {}
+    groups = found.groupdict().items()
+    return {k: v.decode("utf-8", "surrogateescape") for k, v in groups if v is not None}
