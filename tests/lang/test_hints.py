@@ -214,8 +214,10 @@ def test_reply_from(run_yaml: RunYaml, reply_from: str) -> None:
         assert_passed(result)
         return
     assert result.outcome is Outcome.FAILED, explain(result)
-    assert result.failures[0].message == (
-        "timed out after 1s waiting for the expected data; nothing arrived (this socket takes "
+    message = result.failures[0].message
+    assert message.startswith("timed out after 1")
+    assert message.endswith(
+        "s waiting for the expected data; nothing arrived (this socket takes "
         "replies only from the address it connected to; if the server answers from another "
         "port, as TFTP does, write reply_from: any)"
     )
