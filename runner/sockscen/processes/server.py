@@ -179,7 +179,7 @@ class ServerProcess:
                 location=spec.location,
                 expected_text="the server keeps running until the scenario ends",
             )
-        elif (mismatch := self._output_failure()) is not None:
+        elif (mismatch := output_failure(spec, self._capture, self.lookup)) is not None:
             failure = mismatch
         elif spec.expect_exit is not None and code != spec.expect_exit:
             status = describe_status(code) if code is not None else "no exit status (not reaped)"
@@ -195,38 +195,40 @@ class ServerProcess:
             )
         return failure
 
-    def _output_failure(self) -> Failure | None:
-        """The first of ``expect_stdout``/``expect_stderr`` the whole output does not meet."""
-        spec = self.spec
-        checks = (
-            ("stdout", spec.expect_stdout, spec.expect_stdout_location),
-            ("stderr", spec.expect_stderr, spec.expect_stderr_location),
-        )
-        for name, matcher, location in checks:
-            if matcher is None:
-                continue
-            tail = self._capture.tails[name]
-            if tail.dropped:
-                limit = CHECKED_OUTPUT_LIMIT // (1024 * 1024)
-                reason: str | None = f"the {name} was larger than {limit} MiB, too large to check"
-            else:
-                try:
-                    reason = check_output(matcher, tail.data, self.lookup)
-                except PlaceholderError as exc:
-                    reason = f"cannot expand the expectation: {exc}"
-            if reason is not None:
-                return Failure(
-                    actor=self.name,
-                    role="process-server",
-                    message=f"server {self.name!r}: {name} does not match: {reason}",
-                    location=location or spec.location,
-                    expected_text=f"{name}: {matcher.describe()}",
-                    received=tail.data[-4096:],
-                )
-        return None
-
     async def _pump(self) -> None:
         await self._capture.pump(self._proc, self._io_scope)
+
+
+def output_failure(
+    spec: ProcessServer, capture: Capture, lookup: Callable[[Ref], str]
+) -> Failure | None:
+    """The first of ``expect_stdout``/``expect_stderr`` the whole output does not meet."""
+    checks = (
+        ("stdout", spec.expect_stdout, spec.expect_stdout_location),
+        ("stderr", spec.expect_stderr, spec.expect_stderr_location),
+    )
+    for name, matcher, location in checks:
+        if matcher is None:
+            continue
+        tail = capture.tails[name]
+        if tail.dropped:
+            limit = CHECKED_OUTPUT_LIMIT // (1024 * 1024)
+            reason: str | None = f"the {name} was larger than {limit} MiB, too large to check"
+        else:
+            try:
+                reason = check_output(matcher, tail.data, lookup)
+            except PlaceholderError as exc:
+                reason = f"cannot expand the expectation: {exc}"
+        if reason is not None:
+            return Failure(
+                actor=spec.name,
+                role="process-server",
+                message=f"server {spec.name!r}: {name} does not match: {reason}",
+                location=location or spec.location,
+                expected_text=f"{name}: {matcher.describe()}",
+                received=tail.data[-4096:],
+            )
+    return None
 
 
 async def start_server(
