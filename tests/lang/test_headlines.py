@@ -6,7 +6,8 @@ from sockscen.errors import Location
 from sockscen.matchers import Exact, Regex, compile_pattern
 from sockscen.payloads import bytes_payload, make_payload, text_payload
 from sockscen.payloads.base import BytesPart
-from sockscen.placeholders import static
+from sockscen.payloads.hexdigits import HexPart
+from sockscen.placeholders import parse_template, static
 from sockscen.reporting.failure import format_failure
 from sockscen.results import Outcome
 from sockscen.steps import describe_step
@@ -26,6 +27,8 @@ def test_a_list_payload_is_described_as_written() -> None:
         'expect [{hex: 48 bytes}, "get k\\r\\n"]'
     )
     assert describe_step(Send("1", HERE, payload)) == 'send [{hex: 48 bytes}, "get k\\r\\n"]'
+    late = make_payload((HexPart(parse_template("00 ${cas}")), *text_payload("x").parts))
+    assert describe_step(Send("1", HERE, late)) == 'send [{hex: "00 ${cas}"}, "x"]'
     single = Exact(payload=bytes_payload(b"hi"))
     assert describe_step(Expect("1", HERE, single)) == 'expect "hi"'
 

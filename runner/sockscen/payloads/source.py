@@ -7,7 +7,9 @@ repeated them would be unreadable for a large list payload.
 from __future__ import annotations
 
 from ..rendering import plural, quote_bytes
+from .b64 import Base64Part
 from .base import BytesPart, Payload
+from .hexdigits import HexPart
 from .jsonvalue import JsonPart
 from .text import TextPart
 
@@ -25,6 +27,10 @@ def describe_source(payload: Payload) -> str:
             shown.append(quote_bytes(encoded, TEXT_SHOWN))
         elif isinstance(part, BytesPart):
             shown.append(f"{{{part.source}: {plural(len(part.data), 'byte')}}}")
+        elif isinstance(part, HexPart):
+            shown.append(f"{{hex: {quote_bytes(part.text.source.encode(), TEXT_SHOWN)}}}")
+        elif isinstance(part, Base64Part):
+            shown.append(f"{{base64: {quote_bytes(part.text.source.encode(), TEXT_SHOWN)}}}")
         elif isinstance(part, JsonPart):
             shown.append("{json: ...}")
         else:  # pragma: no cover - a new part kind shows its class until it says more
