@@ -40,6 +40,7 @@ import pytest
 
 from .options import add_plugin_options, build_run_options, plugin_values
 from .plugin_reports import REPORTS_KEY, add_report_options, configure_reports
+from .servers_fixture import sockscen_servers
 
 if TYPE_CHECKING:
     from .model import Scenario
@@ -53,6 +54,7 @@ __all__ = [
     "glob_match",
     "is_scenario_file",
     "sockscen_run",
+    "sockscen_servers",
 ]
 
 INI_FILES = "sockscen_files"
@@ -234,6 +236,8 @@ class ScenarioFile(pytest.File):
                     where.path if where is not None else str(self.path),
                     where.line if where is not None else 1,
                 )
+            if scenario.mock and not scenario.clients:
+                continue  # for ``sockscen serve`` and the ``sockscen_servers`` fixture
             yield ScenarioItem.from_parent(self, name=scenario.name, scenario=scenario)
 
 
