@@ -88,3 +88,18 @@ def test_a_failure_report_shows_files_by_name_and_size(run_yaml: RunYaml) -> Non
     text = format_failure(result)
     assert "files written: big.conf (10 bytes)" in text
     assert "0123456789" not in text
+
+
+def test_the_json_report_lists_files_by_name_and_size(run_yaml: RunYaml) -> None:
+    from sockscen.reporting.json_report import scenario_dict
+
+    result = run_yaml(
+        """
+        name: files in json
+        files:
+          a.conf: "abc"
+        clients:
+          c: {command: ["true"]}
+        """
+    )
+    assert scenario_dict(result)["files"] == [{"path": "a.conf", "size": 3}]
