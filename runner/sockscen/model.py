@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import signal
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from .errors import Location
 from .framing import NONE, Framing
-from .matchers import Matcher
-from .payloads import Payload
 from .placeholders import Template
+
+if TYPE_CHECKING:
+    # Only annotations here: loading every matcher and payload kind is left to
+    # whoever builds or runs a scenario, which keeps ``sockscen --help`` quick.
+    from .matchers import Matcher
+    from .payloads import Payload
 
 DEFAULT_STEP_TIMEOUT = 5.0
 DEFAULT_SCENARIO_TIMEOUT = 30.0
@@ -64,7 +68,10 @@ class ExpectEof(StepBase):
 
 @dataclass(frozen=True, slots=True)
 class ExpectSilence(StepBase):
-    """Nothing at all arrives for ``duration`` seconds."""
+    """Nothing at all arrives for ``duration`` seconds.
+
+    Bytes already waiting unread, or the peer closing its side, break the silence too.
+    """
 
     duration: float
 
@@ -100,7 +107,10 @@ class Notify(StepBase):
 
 @dataclass(frozen=True, slots=True)
 class Wait(StepBase):
-    """Wait until another actor notified ``event``."""
+    """Wait until another actor notified ``event`` (at once if one already has).
+
+    ``timeout`` None means the run's default step timeout.
+    """
 
     event: str
     timeout: float | None = None
@@ -152,7 +162,10 @@ class ListenAddress:
 
 @dataclass(frozen=True, slots=True)
 class ScriptedServer:
-    """A mock server whose ``handle`` steps run per connection (stream) or per sender (datagram)."""
+    """A mock server whose ``handle`` steps run per connection (stream) or per sender (datagram).
+
+    ``connections``, when set, is exactly how many connections (or senders) must arrive.
+    """
 
     name: str
     listen: ListenAddress
@@ -295,3 +308,16 @@ class Scenario:
             if s.name == name:
                 return s
         return None
+
+
+def __getattr__(name: str) -> Any:
+    """``Matcher`` and ``Payload`` stay importable from here, loaded on first use."""
+    if name == "Matcher":
+        from .matchers import Matcher
+
+        return Matcher
+    if name == "Payload":
+        from .payloads import Payload
+
+        return Payload
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
