@@ -9,6 +9,8 @@ machine slows both sides of a ratio alike.  Prints each ratio as
 median [min-max] over the repetitions and appends the table, with the date,
 machine and tree, to bench/RESULTS.md.  ``--runner`` measures another source
 tree's ``runner/`` folder (an older commit, for a before/after table).
+Bytecode caching is on, as for users (whatever PYTHONDONTWRITEBYTECODE
+says), and every command runs once before the measures to fill the caches.
 Benchmarks print; they assert nothing.  CPU figures are user+sys of the
 command and every process it waited for, unless the row says "own".
 """
@@ -48,6 +50,8 @@ class Bench:
 
     def __init__(self, runner: Path, root: Path, sizes: dict[str, object]) -> None:
         self.env = {**os.environ, "PYTHONPATH": str(runner), "NO_COLOR": "1"}
+        # Users' Pythons cache bytecode; without it every start compiles every module.
+        self.env.pop("PYTHONDONTWRITEBYTECODE", None)
         self.root = root
         self.sizes = sizes
         self.samples: dict[str, list[float]] = defaultdict(list)
@@ -94,6 +98,19 @@ class Bench:
 
 def _pytest(*args: str) -> list[str]:
     return ["-m", "pytest", "-q", "-p", "no:cacheprovider", *args]
+
+
+def warm_up(bench: Bench, small: Path, small_py: Path, proc_py: Path) -> None:
+    """Compile every module the measures import (bytecode caches), measuring nothing."""
+    tiny = HERE.parent / "scenarios" / "daytime_tcp.yaml"
+    for name, args in (
+        ("warm run", ["-m", "sockscen", "run", "-q", str(tiny)]),
+        ("warm plugin", _pytest("--co", str(small))),
+        ("warm pytest", _pytest("--co", "-p", "no:sockscen.pytest_plugin", str(small_py))),
+        ("warm pytest proc", _pytest("--co", "-p", "no:sockscen.pytest_plugin", str(proc_py))),
+    ):
+        bench.command(name, args)
+    bench.workload("warm workload", "tcp", "sockscen", "10")
 
 
 def repetition(bench: Bench, small: Path, small_py: Path, proc: Path, proc_py: Path) -> None:
@@ -268,9 +285,13 @@ def main(argv: list[str] | None = None) -> int:
         bench = Bench(runner, root, SIZES[mode])
         small, small_py = small_checks(root, bench.sizes["small"])  # type: ignore[arg-type]
         proc, proc_py = process_checks(root, bench.sizes["proc"])  # type: ignore[arg-type]
+        warm_up(bench, small, small_py, proc_py)
         for i in range(args.repeat):
             started = time.perf_counter()
             repetition(bench, small, small_py, proc, proc_py)
+            if bench.notes:
+                # A broken tree or suite: its figures would mean nothing.
+                raise SystemExit("run_all: stopped: " + "; ".join(sorted(set(bench.notes))))
             print(
                 f"repetition {i + 1}/{args.repeat}: {time.perf_counter() - started:.0f}s",
                 flush=True,
@@ -280,8 +301,6 @@ def main(argv: list[str] | None = None) -> int:
         f"## {stamp} — `bench/run_all.py` {mode}, {args.repeat} repetitions {args.label}".rstrip()
     )
     body = [heading, "", f"Machine: {machine}. Tree: {tree}.", "", *table(bench)]
-    if bench.notes:
-        body += ["", "Notes: " + "; ".join(sorted(set(bench.notes)))]
     text = "\n".join(body) + "\n"
     print(text)
     if not args.no_record:

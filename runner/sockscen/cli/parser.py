@@ -109,7 +109,17 @@ def _selection_parent() -> _Parser:
     group.add_argument(
         "--tag", dest="tags", action="append", default=[], metavar="TAG", help=texts.TAG_HELP
     )
+    group.add_argument("--shard", type=_shard_arg, metavar="K/N", help=texts.SHARD_HELP)
     return selection
+
+
+def _shard_arg(text: str) -> tuple[int, int]:
+    from ..selection import parse_shard
+
+    try:
+        return parse_shard(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _output_parent() -> _Parser:

@@ -30,7 +30,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from ..reporting.github import github_enabled
 
     paths = common.paths(args)
-    file_count, scenarios = common.load(paths)
+    file_count, scenarios = common.load(paths, args.shard)
     selected = common.select(args, scenarios, file_count)
 
     # Checked before running so a long run is never lost to a typo in a report path.
