@@ -1,6 +1,6 @@
 """Every row of issue 13's table in one invocation, side by side, interleaved.
 
-    python bench/run_all.py [--quick] [--repeat 3] [--runner PATH] [--no-record]
+    python bench/run_all.py [--quick] [--repeat 3] [--runner [LABEL=]PATH ...] [--no-record]
 
 Generates the suites it needs under a temporary folder (sockscen scenario
 files and the pytest tests a team writes by hand for the same checks), then
@@ -8,7 +8,8 @@ runs every measure once per repetition, all measures in turn, so that a busy
 machine slows both sides of a ratio alike.  Prints each ratio as
 median [min-max] over the repetitions and appends the table, with the date,
 machine and tree, to bench/RESULTS.md.  ``--runner`` measures another source
-tree's ``runner/`` folder (an older commit, for a before/after table).
+tree's ``runner/`` folder; given twice (``before=/tmp/old/runner after=runner``)
+both trees take turns in every repetition, for a before/after table.
 Bytecode caching is on, as for users (whatever PYTHONDONTWRITEBYTECODE
 says), and every command runs once before the measures to fill the caches.
 Benchmarks print; they assert nothing.  CPU figures are user+sys of the
@@ -28,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
@@ -55,6 +56,9 @@ class Bench:
         self.root = root
         self.sizes = sizes
         self.samples: dict[str, list[float]] = defaultdict(list)
+        #: Commands that failed: the tree or the suite is broken, its figures mean nothing.
+        self.broken: list[str] = []
+        #: Scenarios that failed in a workload (e.g. under load): said under the table.
         self.notes: list[str] = []
 
     def command(self, name: str, args: list[str], cwd: Path | None = None) -> tuple[float, float]:
@@ -69,7 +73,7 @@ class Bench:
         cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
         if done.returncode != 0:
             tail = (done.stdout + done.stderr).strip().splitlines()[-3:]
-            self.notes.append(f"{name} exited {done.returncode}: {' / '.join(tail)}")
+            self.broken.append(f"{name} exited {done.returncode}: {' / '.join(tail)}")
         self.samples[f"{name} wall"].append(wall)
         self.samples[f"{name} cpu"].append(cpu)
         return wall, cpu
@@ -80,7 +84,7 @@ class Bench:
             [PY, str(HERE / "_workloads.py"), *args], env=self.env, capture_output=True, text=True
         )
         if done.returncode != 0:
-            self.notes.append(f"{name} crashed: {done.stderr.strip().splitlines()[-1:]}")
+            self.broken.append(f"{name} crashed: {done.stderr.strip().splitlines()[-1:]}")
             return {}
         figures: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
         if not figures["ok"]:
@@ -269,39 +273,55 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smaller sizes: a few minutes")
     parser.add_argument("--repeat", type=int, default=3, help="interleaved repetitions (>= 3)")
     parser.add_argument(
-        "--runner", type=Path, default=HERE.parent / "runner", help="the runner/ tree"
-    )
-    parser.add_argument(
-        "--label", default="", help="a word for the results heading (before, after)"
+        "--runner",
+        action="append",
+        default=[],
+        metavar="[LABEL=]PATH",
+        help="a runner/ tree to measure (default: this checkout's); repeat to compare trees",
     )
     parser.add_argument("--no-record", action="store_true", help="do not append to RESULTS.md")
     args = parser.parse_args(argv)
     mode = "quick" if args.quick else "full"
-    runner = args.runner.resolve()
-    machine, tree = _machine(), _tree(runner)
+    trees = [r.partition("=") if "=" in r else ("", "", r) for r in args.runner]
+    runners = [(label, Path(path).resolve()) for label, _, path in trees] or [
+        ("", HERE.parent / "runner")
+    ]
+    machine = _machine()
     with tempfile.TemporaryDirectory(prefix="sockscen-bench-") as tmp:
         root = Path(tmp)
         (root / "pytest.ini").write_text("[pytest]\n")
-        bench = Bench(runner, root, SIZES[mode])
-        small, small_py = small_checks(root, bench.sizes["small"])  # type: ignore[arg-type]
-        proc, proc_py = process_checks(root, bench.sizes["proc"])  # type: ignore[arg-type]
-        warm_up(bench, small, small_py, proc_py)
+        benches = [(label, runner, Bench(runner, root, SIZES[mode])) for label, runner in runners]
+        sizes = benches[0][2].sizes
+        small, small_py = small_checks(root, sizes["small"])  # type: ignore[arg-type]
+        proc, proc_py = process_checks(root, sizes["proc"])  # type: ignore[arg-type]
+        for _, _, bench in benches:
+            warm_up(bench, small, small_py, proc_py)
         for i in range(args.repeat):
             started = time.perf_counter()
-            repetition(bench, small, small_py, proc, proc_py)
-            if bench.notes:
-                # A broken tree or suite: its figures would mean nothing.
-                raise SystemExit("run_all: stopped: " + "; ".join(sorted(set(bench.notes))))
+            for label, _, bench in benches:
+                repetition(bench, small, small_py, proc, proc_py)
+                if bench.broken:
+                    problems = "; ".join(sorted(set(bench.broken)))
+                    raise SystemExit(f"run_all: stopped: {label or 'the tree'}: {problems}")
             print(
                 f"repetition {i + 1}/{args.repeat}: {time.perf_counter() - started:.0f}s",
                 flush=True,
             )
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    heading = (
-        f"## {stamp} — `bench/run_all.py` {mode}, {args.repeat} repetitions {args.label}".rstrip()
-    )
-    body = [heading, "", f"Machine: {machine}. Tree: {tree}.", "", *table(bench)]
-    text = "\n".join(body) + "\n"
+    body = [f"## {stamp} — `bench/run_all.py` {mode}, {args.repeat} repetitions", ""]
+    body += [f"Machine: {machine}.", ""]
+    for label, runner, bench in benches:
+        if len(benches) > 1 or label:
+            body += [f"### {label}: {_tree(runner)}", ""]
+        body += table(bench)
+        if bench.notes:
+            counts = Counter(bench.notes)
+            body += [
+                "",
+                "Failed: " + "; ".join(f"{n} ({k} of {args.repeat})" for n, k in counts.items()),
+            ]
+        body.append("")
+    text = "\n".join(body)
     print(text)
     if not args.no_record:
         with open(HERE / "RESULTS.md", "a") as results:
