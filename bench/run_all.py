@@ -89,7 +89,7 @@ class Bench:
         figures: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
         if not figures["ok"]:
             self.notes.append(f"{name}: the scenario failed")
-        for key in ("seconds", "rss_mib"):
+        for key in ("seconds", "cpu", "rss_mib"):
             self.samples[f"{name} {key}"].append(figures[key])
         return figures
 
@@ -191,15 +191,19 @@ def table(bench: Bench) -> list[str]:
     for kind in ("tcp", "unix", "udp"):
         rows.append(
             (
-                f"{s['trips']} round trips ÷ raw trio, {kind}",
-                _med(bench, f"{kind} sockscen seconds"),
-                _med(bench, f"{kind} raw seconds"),
-                _ratio(bench, f"{kind} sockscen seconds", f"{kind} raw seconds"),
+                f"{s['trips']} round trips ÷ raw trio, {kind} (CPU)",
+                _med(bench, f"{kind} sockscen cpu"),
+                _med(bench, f"{kind} raw cpu"),
+                _ratio(bench, f"{kind} sockscen cpu", f"{kind} raw cpu"),
                 "≤ 1.3×",
             )
         )
     clients, rounds = s["clients"]  # type: ignore[misc]
-    for key, label, unit in (("seconds", "wall", "s"), ("rss_mib", "peak RSS", "MiB")):
+    for key, label, unit in (
+        ("seconds", "wall", "s"),
+        ("cpu", "CPU", "s"),
+        ("rss_mib", "peak RSS", "MiB"),
+    ):
         rows.append(
             (
                 f"{clients} clients × {rounds} round trips ÷ raw trio, {label}",
