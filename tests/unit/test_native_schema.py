@@ -124,14 +124,15 @@ def mutated_document(draw: st.DrawFn) -> Any:
         for part in path[:-1]:
             parent = parent[part]
         kind = draw(st.sampled_from(["value", "tricky", "delete", "key", "wrap"]))
+        # Copies: the schema's own examples (and TRICKY) must never be changed in place.
         if kind == "value":
-            parent[path[-1]] = draw(st.sampled_from(values))
+            parent[path[-1]] = copy.deepcopy(draw(st.sampled_from(values)))
         elif kind == "tricky":
-            parent[path[-1]] = draw(st.sampled_from(TRICKY))
+            parent[path[-1]] = copy.deepcopy(draw(st.sampled_from(TRICKY)))
         elif kind == "delete":
             del parent[path[-1]]
         elif kind == "key" and isinstance(parent, dict):
-            parent[draw(st.sampled_from(keys))] = parent[path[-1]]
+            parent[draw(st.sampled_from(keys))] = copy.deepcopy(parent[path[-1]])
         else:
             parent[path[-1]] = [parent[path[-1]]]
     return doc
