@@ -24,6 +24,13 @@ class NothingSelected(Exception):
     """No scenario to run or list: exit 5 with the reason."""
 
 
+class EmptyShard(Exception):
+    """``--shard K/N`` with more shards than files left this one none: nothing to do, exit 0.
+
+    A CI matrix keeps its N while the suite shrinks; its spare jobs must not fail.
+    """
+
+
 def verbosity(args: argparse.Namespace) -> int:
     """-1 (quiet) to 2 (-vv) from the counted -v and -q."""
     level: int = args.verbose - args.quiet
@@ -48,9 +55,14 @@ def paths(args: argparse.Namespace) -> list[str]:
     return [DEFAULT_PATH]
 
 
-def load(paths: Sequence[str]) -> tuple[int, list[Scenario]]:
-    """(number of files, scenarios); raises ConfigError (missing path included)."""
-    from ..loader import discover, load_paths
+def load(paths: Sequence[str], shard: tuple[int, int] | None = None) -> tuple[int, list[Scenario]]:
+    """(number of files, scenarios) of the files (of the *shard*, ``--shard K/N``) under *paths*.
+
+    Raises ConfigError (missing path included).  A shard reads only its own
+    files: the others are another job's to check.
+    """
+    from ..loader import discover, display_path, load_paths
+    from ..selection import shard as shard_of
 
     try:
         files = discover(paths)
@@ -63,6 +75,11 @@ def load(paths: Sequence[str]) -> tuple[int, list[Scenario]]:
         raise NothingSelected(
             "no scenario files (*.yaml, *.yml) found in " + ", ".join(repr(p) for p in paths)
         )
+    if shard is not None:
+        shown = {display_path(f): f for f in files}
+        files = [shown[name] for name in shard_of(list(shown), *shard)]
+        if not files:
+            raise EmptyShard(f"shard {shard[0]}/{shard[1]}: no file of the {len(shown)} found")
     scenarios = load_paths(files)
     for scenario in scenarios:
         for warning in scenario.warnings:
