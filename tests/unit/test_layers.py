@@ -42,6 +42,7 @@ LAYERS: dict[str, int] = {
     "payloads": 1,
     "regexes": 1,
     "masking": 1,
+    "wholecheck": 1,
     "payloads.*": 1,
     "matchers": 1,
     "matchers.*": 1,
