@@ -11,8 +11,9 @@ So the timer is taken over through pytest-timeout's hooks:
   caps the scenario's own ``timeout``, which the engine enforces with an
   orderly stop and cleanup;
 * a Python test calling the ``sockscen_run`` fixture keeps its timer, but it
-  is paused while scenarios run; the time left caps their deadline, and the
-  timer is set again with what remains afterwards.
+  is paused while scenarios run; the time left (less a grace for the rest of
+  the test) caps their deadline, and the timer is set again with what remains
+  afterwards (at least the grace).
 
 The hooks are optional: without pytest-timeout they are never called.
 """
@@ -38,9 +39,12 @@ __all__ = [
     "pytest_timeout_set_timer",
 ]
 
-#: Left for the rest of a Python test when a paused timer ran out during the scenarios:
-#: the timer is set again with this, so pytest-timeout still reports the test.
+#: The least time a deadline can be (a run whose time is up still reports it).
 _MIN_REARM = 0.01
+#: Kept from a paused timer for the rest of the Python test (at most a fifth of its time):
+#: the scenarios' deadline ends this much earlier, and the timer is set again with at
+#: least this, so the test can look at the result before pytest-timeout stops it.
+_GRACE = 1.0
 
 
 @dataclasses.dataclass
@@ -114,14 +118,15 @@ def paused_timer(item: pytest.Item) -> Iterator[float | None]:
         yield item_timeout(item)
         return
     left = timer.remaining()
+    grace = min(_GRACE, left / 5)
     hook = item.config.hook
     timer.pausing = True
     started = time.monotonic()
     try:
         hook.pytest_timeout_cancel_timer(item=item)
-        yield left
+        yield left - grace
     finally:
-        rest = max(_MIN_REARM, left - (time.monotonic() - started))
+        rest = max(grace, _MIN_REARM, left - (time.monotonic() - started))
         hook.pytest_timeout_set_timer(item=item, settings=timer.settings._replace(timeout=rest))
         timer.pausing = False
 
