@@ -117,7 +117,10 @@ def _add_run_options(run: argparse.ArgumentParser) -> None:
         report.add_argument(spec.flag, dest=spec.attribute, metavar=spec.metavar, help=spec.help)
     report.add_argument("--show-output", action="store_true", help=texts.SHOW_OUTPUT_HELP)
     for spec in files:
-        report.add_argument(spec.flag, dest=spec.attribute, metavar=spec.metavar, help=spec.help)
+        flags = (spec.flag, *spec.aliases)
+        report.add_argument(*flags, dest=spec.attribute, metavar=spec.metavar, help=spec.help)
+        if spec.switch:
+            report.add_argument(spec.switch, action="store_true", help=spec.switch_help)
 
 
 def subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:

@@ -84,23 +84,26 @@ def _auto_format(github: bool) -> str:
     return "github" if github else "console"
 
 
-def _report_targets(args: argparse.Namespace) -> list[tuple[ReportFile, Path]]:
-    """The report files asked for, each checked writable (UsageError otherwise)."""
+def _report_targets(args: argparse.Namespace) -> list[tuple[ReportFile, Path, bool]]:
+    """The report files asked for (with their switch), each checked writable (UsageError)."""
     targets = []
     for report in REPORT_FILES.values():
         value = getattr(args, report.attribute)
+        switched = bool(report.switch and getattr(args, report.switch_attribute, False))
         if value:
             path = common.prepare_output(report.flag, value, folder=report.folder)
-            targets.append((report, path))
+            targets.append((report, path, switched))
+        elif switched:
+            raise common.UsageError(f"{report.switch} needs {report.flag} PATH")
     return targets
 
 
-def _write_reports(result: RunResult, targets: list[tuple[ReportFile, Path]]) -> bool:
+def _write_reports(result: RunResult, targets: list[tuple[ReportFile, Path, bool]]) -> bool:
     """Write the report files; True when one could not be written (the error is printed)."""
     failed = False
-    for report, target in targets:
+    for report, target, switched in targets:
         try:
-            report.load_writer()(result, target)
+            report.load_writer(switched)(result, target)
         except OSError as exc:
             print(
                 f"sockscen: {report.flag} {target}: could not write the report: "
