@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -82,6 +83,32 @@ def select(args: argparse.Namespace, scenarios: list[Scenario], file_count: int)
     raise NothingSelected(
         f"{' and '.join(criteria)} matched none of the {plural(len(scenarios), 'scenario')}"
     )
+
+
+def github_format(args: argparse.Namespace) -> bool:
+    """Whether GitHub annotations are wanted: ``--format github``, or GITHUB_ACTIONS=true."""
+    from ..reporting.github import github_enabled
+
+    chosen = getattr(args, "format", None)
+    if chosen is None:
+        return github_enabled(os.environ)
+    return bool(chosen == "github")
+
+
+def report_invalid(error: ConfigError, args: argparse.Namespace, *, ran_nothing: bool) -> None:
+    """Report invalid files: problems on stderr; with GitHub, annotations and a job summary."""
+    report_problems(error, sys.stderr, ran_nothing=ran_nothing)
+    if not github_format(args):
+        return
+    from ..reporting.github import problem_annotations
+    from ..reporting.step_summary import problems_markdown, write_step_summary
+
+    for line in problem_annotations(error.problems):
+        print(line)
+    sys.stdout.flush()
+    failed = write_step_summary(problems_markdown(error.problems))
+    if failed:
+        print(failed, file=sys.stderr)
 
 
 def report_problems(error: ConfigError, stream: TextIO, *, ran_nothing: bool) -> None:

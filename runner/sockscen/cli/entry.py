@@ -8,7 +8,7 @@ import traceback
 from collections.abc import Sequence
 
 from ..errors import ConfigError
-from .common import NothingSelected, UsageError, report_problems
+from .common import NothingSelected, UsageError, report_invalid
 from .exits import EXIT_FAILED, EXIT_INTERNAL, EXIT_NO_SCENARIO, EXIT_SIGINT, EXIT_USAGE
 from .parser import build_parser, subcommands
 
@@ -57,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()
         return code
     except ConfigError as exc:
-        report_problems(exc, sys.stderr, ran_nothing=args.command == "run")
+        report_invalid(exc, args, ran_nothing=args.command == "run")
         return EXIT_USAGE
     except NothingSelected as exc:
         print(f"sockscen: no scenario selected: {exc}", file=sys.stderr)

@@ -135,6 +135,10 @@ FORMAT_HELP = (
     "github: after the console report, print failures as GitHub Actions "
     "annotations (default: github when GITHUB_ACTIONS=true, else console)"
 )
+VALIDATE_FORMAT_HELP = (
+    "github: also print every problem as a GitHub Actions annotation and add a table to "
+    "the job summary (default: github when GITHUB_ACTIONS=true, else console)"
+)
 COLOR_HELP = "colour the console report (default auto: on a terminal, unless NO_COLOR is set)"
 TRANSCRIPT_HELP = "print the transcript of every scenario, passing ones too (also -vv)"
 SHOW_OUTPUT_HELP = (

@@ -65,6 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
             command.add_argument("paths", nargs="*", metavar="PATH", help=texts.PATHS_HELP)
         if name == "run":
             _add_run_options(command)
+        if name == "validate":
+            group = command.add_argument_group("reports")
+            group.add_argument(
+                "--format", choices=list(FORMATS), default=None, help=texts.VALIDATE_FORMAT_HELP
+            )
         command.set_defaults(handler=_handler(name))
     return parser
 

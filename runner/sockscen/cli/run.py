@@ -74,9 +74,23 @@ def cmd_run(args: argparse.Namespace) -> int:
     if extra is not None:
         for line in extra(result):
             print(line)
+    if fmt == "github":
+        _step_summary(result)
     if write_failed:
         return EXIT_USAGE
     return run_exit_code(result)
+
+
+def _step_summary(result: RunResult) -> None:
+    """Append the run to GitHub's job summary when $GITHUB_STEP_SUMMARY is set.
+
+    A summary that cannot be written is said on stderr; it changes no exit code.
+    """
+    from ..reporting.step_summary import run_markdown, write_step_summary
+
+    failed = write_step_summary(run_markdown(result))
+    if failed:
+        print(failed, file=sys.stderr)
 
 
 def _auto_format(github: bool) -> str:
