@@ -92,13 +92,15 @@ def step_timeout_arg(text: str) -> float:
 
 
 def jobs_arg(text: str) -> int:
-    """argparse type of a job count: 0 (automatic) or more."""
+    """argparse type of a job count: ``auto`` (0: the engine's ``default_jobs()``) or more."""
+    if text.strip().lower() == "auto":
+        return 0
     try:
         jobs = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number nor 'auto'") from None
     if jobs < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 (automatic) or more, got {text!r}")
+        raise argparse.ArgumentTypeError(f"must be auto (or 0), or more, got {text!r}")
     return jobs
 
 
@@ -149,7 +151,7 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
         "jobs",
         ("-j", "--jobs"),
         None,
-        "run at most N scenarios at once (default 0: an automatic limit)",
+        "run at most N scenarios at once (default auto: a limit from the CPU count; 0 is auto too)",
         parse=jobs_arg,
         metavar="N",
         cli_default=lambda: 0,

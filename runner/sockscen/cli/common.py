@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -48,8 +49,38 @@ def paths(args: argparse.Namespace) -> list[str]:
     return [DEFAULT_PATH]
 
 
+#: The path that means "standard input", and how reports name it.
+STDIN = "-"
+STDIN_NAME = "<stdin>"
+
+
+def _load_stdin() -> list[Scenario]:
+    from ..loader import load_text
+
+    # Relative ``file:`` payloads and process ``cwd`` are resolved against the current folder.
+    return load_text(sys.stdin.read(), STDIN_NAME, os.getcwd())
+
+
 def load(paths: Sequence[str]) -> tuple[int, list[Scenario]]:
-    """(number of files, scenarios); raises ConfigError (missing path included)."""
+    """(number of files, scenarios); raises ConfigError (missing path included).
+
+    ``-`` is standard input, read once, named ``<stdin>`` in reports.
+    """
+    if STDIN in paths:
+        others = [p for p in paths if p != STDIN]
+        errors: list[ConfigError] = []
+        try:
+            from_stdin = _load_stdin()
+        except ConfigError as exc:
+            errors.append(exc)
+            from_stdin = []
+        try:
+            count, rest = load(others) if others else (0, [])
+        except ConfigError as exc:
+            errors.append(exc)
+        if errors:
+            raise ConfigError.merge(errors)
+        return count + 1, from_stdin + rest
     from ..loader import discover, load_paths
 
     try:
@@ -79,7 +110,7 @@ def select(args: argparse.Namespace, scenarios: list[Scenario], file_count: int)
     if args.keyword is not None:
         criteria.append(f"-k {args.keyword!r}")
     if args.tags:
-        criteria.append(" ".join(f"--tag {t}" for t in args.tags))
+        criteria.append(" ".join(f"--tag {shlex.quote(t)}" for t in args.tags))
     raise NothingSelected(
         f"{' and '.join(criteria)} matched none of the {plural(len(scenarios), 'scenario')}"
     )

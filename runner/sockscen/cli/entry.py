@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import traceback
@@ -32,10 +33,27 @@ def _internal_error(exc: BaseException, verbose: bool) -> int:
     return EXIT_INTERNAL
 
 
+def _apply_project_defaults(parser: argparse.ArgumentParser) -> UsageError | None:
+    """Take the defaults of ``[tool.sockscen]``; a mistake there is returned, to be
+    reported by the commands that read it (``--help`` and ``schema`` still work)."""
+    from .project import project_defaults
+
+    try:
+        _path, defaults = project_defaults()
+    except UsageError as exc:
+        return exc
+    commands = subcommands(parser)
+    for name, values in defaults.items():
+        if values:
+            commands[name].set_defaults(**values)
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line *argv* (default ``sys.argv[1:]``) and return the exit code."""
     parser = build_parser()
     debug = os.environ.get("SOCKSCEN_DEBUG", "") not in ("", "0")
+    project_error = _apply_project_defaults(parser)
     try:
         args, extra = parser.parse_known_args(argv)
         if extra:
@@ -47,12 +65,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     verbose = debug or args.verbose > 0
     # Imported after parsing: --help and --version need no scenario model.
-    from ..selection import KeywordError, compile_keyword
+    from ..selection import KeywordError, compile_keyword, compile_tags
 
     try:
+        if project_error is not None and args.command in ("run", "validate", "list"):
+            raise project_error
         if getattr(args, "keyword", None) is not None:
-            # A typo in -k is reported before any file is read.
+            # A typo in -k or --tag is reported before any file is read.
             compile_keyword(args.keyword)
+        compile_tags(getattr(args, "tags", None) or [])
         code: int = args.handler(args)
         sys.stdout.flush()
         return code

@@ -35,8 +35,9 @@ how selection works:
   -k EXPR matches words against the scenario id 'path::name' as case-insensitive
   substrings, combined with and / or / not and parentheses, like pytest's -k;
   quote a word that holds spaces: -k '"returns each line" or udp'.
-  --tag TAG keeps scenarios having ANY of the given tags (repeat the option);
-  with both, a scenario must satisfy both.
+  --tag EXPR selects by tags like pytest's -m: a tag, or tags combined with
+  and / or / not and parentheses (--tag "tcp and not slow"); repeated, a
+  scenario matching ANY of them is kept.  With -k and --tag, both must match.
 
 examples:
   sockscen run                               every scenario under scenarios/
@@ -116,7 +117,10 @@ RUN_DESCRIPTION = wrap(
     "recursively for *.yaml and *.yml) and report each result. Every file is validated "
     "first: if any is invalid, nothing runs (exit 2)."
 )
-PATHS_HELP = f"scenario files or directories (searched recursively); default: {DEFAULT_PATH}/"
+PATHS_HELP = (
+    "scenario files or directories (searched recursively), '-' for standard input; "
+    f"default: {DEFAULT_PATH}/ (or 'paths' of [tool.sockscen] in pyproject.toml)"
+)
 
 # --------------------------------------------------------------------------- option help
 
@@ -124,7 +128,10 @@ KEYWORD_HELP = (
     "only scenarios whose 'path::name' matches EXPR (substrings, and/or/not, "
     "parentheses; case-insensitive)"
 )
-TAG_HELP = "only scenarios having this tag; repeat for several (ANY of them matches)"
+TAG_HELP = (
+    "only scenarios whose tags match EXPR: a tag, or tags with and/or/not and "
+    "parentheses ('tcp and not slow'); repeat for several (ANY of them matches)"
+)
 VERBOSE_HELP = (
     "more detail: -v the reason under each failing scenario and the output of "
     "passing scenarios' processes, -vv every step and every transcript; also shows the "

@@ -95,7 +95,7 @@ def _selection_parent() -> _Parser:
     group = selection.add_argument_group("selection")
     group.add_argument("-k", dest="keyword", metavar="EXPR", help=texts.KEYWORD_HELP)
     group.add_argument(
-        "--tag", dest="tags", action="append", default=[], metavar="TAG", help=texts.TAG_HELP
+        "--tag", dest="tags", action="append", default=[], metavar="EXPR", help=texts.TAG_HELP
     )
     return selection
 
