@@ -58,12 +58,13 @@ def find_pyproject(start: Path) -> Path | None:
 
 def _line_of(text: str, key: str, table: str) -> int:
     """The line of *key* inside ``[table]`` (the table's line, or 1, if not found)."""
-    header = re.search(rf"^\s*\[\s*{re.escape(table)}\s*\]", text, re.MULTILINE)
+    header = re.search(rf"^[ \t]*\[[ \t]*{re.escape(table)}[ \t]*\]", text, re.MULTILINE)
     if header is None:
         return 1
     start = header.start()
     line_no = text.count("\n", 0, start) + 1
-    found = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=", re.MULTILINE).search(text, start)
+    key_line = re.compile(rf"^[ \t]*[\"']?{re.escape(key)}[\"']?[ \t]*=", re.MULTILINE)
+    found = key_line.search(text, start)
     return text.count("\n", 0, found.start()) + 1 if found else line_no
 
 

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from ..results import RunResult
 
 _COLOR = {"auto": None, "yes": True, "no": False}
+#: Seconds between redraws of the live status line on a terminal.
+_TICK = 0.5
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -45,6 +47,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         transcripts=args.transcript or verbosity >= 2,
         show_output=args.show_output or verbosity >= 1,
         progress=False if verbosity < 0 else None,
+        tick=_TICK,
     )
     options = build_run_options(cli_values(args))
     raise_open_file_limit()
@@ -59,7 +62,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         # theirs (daemons) may become ours, so they can be found and stopped.
         adopt_orphans()
     reporter.run_started(len(selected))
-    result = run(selected, options, on_result=reporter.scenario_finished, handle_signals=True)
+    try:
+        result = run(
+            selected,
+            options,
+            on_start=lambda s: reporter.scenario_started(s.id, s.name),
+            on_result=reporter.scenario_finished,
+            handle_signals=True,
+        )
+    finally:
+        reporter.close()
     reporter.run_finished(result)
     sys.stdout.flush()
     # The selection belongs in the reports' run metadata next to the engine's options.

@@ -4,16 +4,22 @@ It is called from the runner's event loop once per finished scenario, so
 each call does a little string formatting and one ``write``: thousands of
 results per second cost nothing noticeable.
 
-Colour follows the usual conventions: ``NO_COLOR`` (non-empty) turns it
-off, ``FORCE_COLOR`` (non-empty) turns it on, otherwise colour is used only
-on a terminal.  On a terminal a live status line shows progress; it is
-erased before every scenario line and at the end, so logs scraped from the
-terminal hold only real lines.
+Colour follows the usual conventions, in pytest's order: ``PY_COLORS=1``
+or ``0`` decides; else ``NO_COLOR`` (non-empty) turns it off,
+``FORCE_COLOR`` (non-empty) turns it on, otherwise colour is used only on a
+terminal whose ``TERM`` is not ``dumb``.  On such a terminal a live status
+line shows progress (``[37/200] 35 passed, 2 failed  12.3s``); it is erased
+before every scenario line and at the end, so logs scraped from the
+terminal hold only real lines.  With *tick* it is redrawn by a timer so the
+clock keeps moving, and once a scenario has run for ``LONG_RUNNING``
+seconds the line names the scenarios still running, longest first.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import TextIO
@@ -24,6 +30,11 @@ from .failure import failure_summary, format_failure, scenario_title
 from .transcript import format_output, format_transcript
 
 QUIET, NORMAL, VERBOSE, VERY_VERBOSE = -1, 0, 1, 2
+
+#: Seconds a scenario runs before the status line names it.
+LONG_RUNNING = 3.0
+#: Running scenarios named on the status line at most.
+_NAMED = 3
 
 #: Carriage return plus "erase to end of line": removes the live status line.
 CLEAR_LINE = "\r\x1b[K"
@@ -51,14 +62,21 @@ def _isatty(stream: TextIO) -> bool:
         return False
 
 
+def _dumb(env: Mapping[str, str]) -> bool:
+    return env.get("TERM") == "dumb"
+
+
 def color_wanted(stream: TextIO, env: Mapping[str, str] | None = None) -> bool:
-    """The automatic colour decision: NO_COLOR wins, then FORCE_COLOR, then "is it a TTY"."""
+    """The automatic colour decision: PY_COLORS, then NO_COLOR, then FORCE_COLOR, then
+    "is it a terminal, and not TERM=dumb" (pytest's rules)."""
     env = os.environ if env is None else env
+    if env.get("PY_COLORS") in ("0", "1"):
+        return env["PY_COLORS"] == "1"
     if env.get("NO_COLOR"):
         return False
     if env.get("FORCE_COLOR"):
         return True
-    return _isatty(stream)
+    return _isatty(stream) and not _dumb(env)
 
 
 def summary_line(run: RunResult) -> str:
@@ -88,8 +106,10 @@ class ConsoleReporter:
     (passing ones too); ``show_output`` prints the output of processes of
     passing scenarios too (failing ones always show it).  ``color`` and
     ``progress`` None mean automatic (see the module docstring); a live
-    progress line is only ever drawn on a terminal, and never with ``-q``;
-    ``progress=True`` on a plain stream numbers the scenario lines instead.
+    progress line is only ever drawn on a terminal (not ``TERM=dumb``), and
+    never with ``-q``; ``progress=True`` on a plain stream numbers the
+    scenario lines instead.  ``tick`` (seconds) redraws the live line from a
+    timer thread; call ``close()`` (``run_finished`` does) to stop it.
     """
 
     def __init__(
@@ -103,7 +123,9 @@ class ConsoleReporter:
         progress: bool | None = None,
         env: Mapping[str, str] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        tick: float | None = None,
     ) -> None:
+        env = os.environ if env is None else env
         self.stream = stream
         self.color = color_wanted(stream, env) if color is None else color
         self.verbosity = verbosity
@@ -111,7 +133,7 @@ class ConsoleReporter:
         self.show_output = show_output
         tty = _isatty(stream)
         wanted = (tty and verbosity > QUIET) if progress is None else progress
-        self.live = wanted and tty and verbosity > QUIET
+        self.live = wanted and tty and verbosity > QUIET and not _dumb(env)
         self.numbered = wanted and not tty and verbosity > QUIET
         self._clock = clock
         self._started = clock()
@@ -119,6 +141,12 @@ class ConsoleReporter:
         self._done = 0
         self._counts = dict.fromkeys(Outcome, 0)
         self._status_shown = False
+        #: Scenario id -> (name, when it started), in start order.
+        self._running: dict[str, tuple[str, float]] = {}
+        self._lock = threading.Lock()
+        self._tick = tick if self.live else None
+        self._stop = threading.Event()
+        self._ticker: threading.Thread | None = None
 
     # ------------------------------------------------------------------ helpers
 
@@ -134,7 +162,23 @@ class ConsoleReporter:
             text += ", " + plural(counts[Outcome.ERROR], "error")
         if counts[Outcome.SKIPPED]:
             text += f", {counts[Outcome.SKIPPED]} skipped"
-        return f"{text}  {self._clock() - self._started:.1f}s"
+        now = self._clock()
+        text = f"{text}  {now - self._started:.1f}s"
+        return text + self._running_text(now)
+
+    def _running_text(self, now: float) -> str:
+        long = [(now - t, n) for n, t in self._running.values() if now - t >= LONG_RUNNING]
+        if not long:
+            return ""
+        long.sort(key=lambda pair: -pair[0])
+        named = ", ".join(f"{escape_text(n)} ({age:.0f}s)" for age, n in long[:_NAMED])
+        rest = len(self._running) - min(len(long), _NAMED)
+        return f"  running: {named}" + (f" +{rest} more" if rest else "")
+
+    def _fit(self, text: str) -> str:
+        # A status line wider than the terminal would wrap, and \r would not erase it.
+        width = shutil.get_terminal_size((80, 24)).columns - 1
+        return text if len(text) <= width else text[: max(width - 3, 0)] + "..."
 
     def _scenario_line(self, result: ScenarioResult) -> str:
         tag, code = _TAGS[result.outcome]
@@ -163,6 +207,10 @@ class ConsoleReporter:
         return lines
 
     def _write(self, text: str) -> None:
+        with self._lock:
+            self._write_locked(text)
+
+    def _write_locked(self, text: str) -> None:
         try:
             self.stream.write(text)
         except UnicodeEncodeError:
@@ -179,13 +227,46 @@ class ConsoleReporter:
         self._total = total
         self._started = self._clock()
         if self.live:
-            self._write(self._status())
+            self._write(self._fit(self._status()))
             self._status_shown = True
+        if self._tick is not None:
+            self._ticker = threading.Thread(
+                target=self._tick_loop, args=(self._tick,), name="sockscen-status", daemon=True
+            )
+            self._ticker.start()
+
+    def scenario_started(self, scenario_id: str, name: str) -> None:
+        """A scenario started: the status line can name it if it runs long."""
+        with self._lock:
+            self._running[scenario_id] = (name, self._clock())
+
+    def tick(self) -> None:
+        """Redraw the live status line (the timer thread calls this)."""
+        with self._lock:
+            if self._status_shown:
+                self._write_locked(CLEAR_LINE + self._fit(self._status()))
+
+    def _tick_loop(self, every: float) -> None:
+        while not self._stop.wait(every):
+            self.tick()
+
+    def close(self) -> None:
+        """Stop the timer thread, if any."""
+        self._stop.set()
+        if self._ticker is not None:
+            self._ticker.join()
+            self._ticker = None
 
     def scenario_finished(self, result: ScenarioResult) -> None:
         """Print the scenario's line (and, with ``-v``/``-vv``, its details) as it finishes."""
+        # Under the lock: the timer thread must not redraw between erasing and drawing.
+        with self._lock:
+            self._finished_locked(result)
+
+    def _finished_locked(self, result: ScenarioResult) -> None:
         self._done += 1
         self._counts[result.outcome] += 1
+        self._running.pop(result.id, None)
         failed = result.outcome in (Outcome.FAILED, Outcome.ERROR)
         out = []
         if self._status_shown:
@@ -195,13 +276,14 @@ class ConsoleReporter:
             out.append(self._scenario_line(result) + "\n")
             out.extend(line + "\n" for line in self._detail_lines(result))
         if self.live:
-            out.append(self._status())
+            out.append(self._fit(self._status()))
             self._status_shown = True
         if out:
-            self._write("".join(out))
+            self._write_locked("".join(out))
 
     def run_finished(self, run: RunResult) -> None:
         """Explain every failure, print requested transcripts and outputs, then the summary."""
+        self.close()
         out: list[str] = []
         if self._status_shown:
             out.append(CLEAR_LINE)
