@@ -100,7 +100,7 @@ def jobs_arg(text: str) -> int:
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number nor 'auto'") from None
     if jobs < 0:
-        raise argparse.ArgumentTypeError(f"must be auto (or 0), or more, got {text!r}")
+        raise argparse.ArgumentTypeError(f"must be 0 (automatic) or more, or auto, got {text!r}")
     return jobs
 
 
