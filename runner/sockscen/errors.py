@@ -3,14 +3,17 @@
 ```
 SockscenError
 ├── ConfigError        a bad scenario file (holds every problem)   -> exit 2
-├── ScenarioFailure    the system under test misbehaved            -> failed
 ├── SetupError         a server did not start, bind/connect failed  -> error
-└── InternalError      a bug in sockscen                            -> exit 3
+├── InternalError      a bug in sockscen met while running a scenario -> error
+└── transport.TransportError  a socket call failed: a step's failure, or a SetupError
 ```
 
-Failures inside a running scenario are normally *values* (see ``results``);
-``ScenarioFailure`` and ``SetupError`` exist for the one boundary where an
-actor gives up and the engine turns the exception into a result.
+Failures of the system under test are *values* (``results.Failure``), never
+exceptions.  ``SetupError`` and ``InternalError`` are the engine's boundary:
+raised where the world cannot be built (or sockscen itself broke) and turned
+into the scenario's ERROR result.  Each keeps what caused it as
+``__cause__`` (``raise ... from exc``): the OS error behind a failed bind is
+still there for ``-v`` to show.
 """
 
 from __future__ import annotations
@@ -89,10 +92,6 @@ class ConfigError(SockscenError):
         return cls([p for e in errors for p in e.problems])
 
 
-class ScenarioFailure(SockscenError):
-    """Raised inside an actor when the system under test misbehaved."""
-
-
 class SetupError(SockscenError):
     """Raised when the world a scenario needs cannot be built.
 
@@ -107,4 +106,24 @@ class SetupError(SockscenError):
 
 
 class InternalError(SockscenError):
-    """Raised (or wrapped) when sockscen itself has a bug; exit code 3."""
+    """A bug in sockscen met while running a scenario: that scenario is an ERROR, the run goes on.
+
+    ``__cause__`` is the exception that escaped; ``message`` names it.
+    """
+
+    def __init__(self, message: str, location: Location | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.location = location
+
+
+def root_os_error(exc: BaseException) -> OSError | None:
+    """The first ``OSError`` in *exc*'s chain of causes (what the system said), or None."""
+    seen: set[int] = set()
+    cause = exc.__cause__
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, OSError):
+            return cause
+        seen.add(id(cause))
+        cause = cause.__cause__
+    return None

@@ -1,7 +1,8 @@
 """The typed scenario model: what ``build`` makes from a validated file and the engine runs.
 
 Frozen dataclasses only, each with the ``Location`` of the YAML node it came
-from, so any failure can point back at the file.  Nothing here knows YAML,
+from, so any failure can point back at the file.  The step classes are
+declared by their kinds (``steps/<kind>.py``), below ``model.Step``.  Nothing here knows YAML,
 JSON Schema, sockets or trio.
 """
 
@@ -9,13 +10,17 @@ from __future__ import annotations
 
 import signal
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from .errors import Location
 from .framing import NONE, Framing
-from .matchers import Matcher
-from .payloads import Payload
 from .placeholders import Template
+
+if TYPE_CHECKING:
+    # Only annotations here: loading every matcher and payload kind is left to
+    # whoever builds or runs a scenario, which keeps ``sockscen --help`` quick.
+    from .matchers import Matcher
+    from .payloads import Payload
 
 DEFAULT_STEP_TIMEOUT = 5.0
 DEFAULT_SCENARIO_TIMEOUT = 30.0
@@ -27,107 +32,18 @@ DEFAULT_MAX_BUFFER = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
-class StepBase:
-    """Fields every step has.
+class Step:
+    """What every step is: each kind (``steps/<kind>.py``) declares its own subclass.
 
     ``label`` is the step's number as reports show it: ``"2"``, or ``"3.1"``
-    for the first step inside the ``repeat`` that is step 3.
+    for the first step inside the ``repeat`` that is step 3.  A base class,
+    not a union, so that a new kind needs no edit here (the model sits below
+    the step kinds, which build and run themselves).
     """
 
     label: str
     location: Location
 
-
-@dataclass(frozen=True, slots=True)
-class Send(StepBase):
-    """Write the payload: one frame with framing, one datagram on datagram sockets."""
-
-    payload: Payload
-    chunk: int | None = None
-    gap: float = 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class Expect(StepBase):
-    """Read and check.  ``timeout`` None means the run's default step timeout."""
-
-    matcher: Matcher
-    timeout: float | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ExpectEof(StepBase):
-    """The peer closes its sending side before the timeout (data arriving first is a failure)."""
-
-    timeout: float | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ExpectSilence(StepBase):
-    """Nothing at all arrives for ``duration`` seconds."""
-
-    duration: float
-
-
-@dataclass(frozen=True, slots=True)
-class Sleep(StepBase):
-    """Wait ``duration`` seconds."""
-
-    duration: float
-
-
-@dataclass(frozen=True, slots=True)
-class Close(StepBase):
-    """Close the connection (a datagram socket: stop using it)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Shutdown(StepBase):
-    """Half-close: send EOF, keep reading."""
-
-
-@dataclass(frozen=True, slots=True)
-class Abort(StepBase):
-    """Reset the connection (TCP RST via SO_LINGER 0)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Notify(StepBase):
-    """Set the scenario-wide event ``event``."""
-
-    event: str
-
-
-@dataclass(frozen=True, slots=True)
-class Wait(StepBase):
-    """Wait until another actor notified ``event``."""
-
-    event: str
-    timeout: float | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Repeat(StepBase):
-    """Run ``steps`` ``count`` times; with ``count`` None, until the peer closes
-    cleanly at the start of an iteration (the natural loop of an echo server)."""
-
-    steps: tuple[Step, ...]
-    count: int | None = None
-
-
-Step = (
-    Send
-    | Expect
-    | ExpectEof
-    | ExpectSilence
-    | Sleep
-    | Close
-    | Shutdown
-    | Abort
-    | Notify
-    | Wait
-    | Repeat
-)
 
 # --------------------------------------------------------------------------- addresses
 
@@ -152,7 +68,10 @@ class ListenAddress:
 
 @dataclass(frozen=True, slots=True)
 class ScriptedServer:
-    """A mock server whose ``handle`` steps run per connection (stream) or per sender (datagram)."""
+    """A mock server whose ``handle`` steps run per connection (stream) or per sender (datagram).
+
+    ``connections``, when set, is exactly how many connections (or senders) must arrive.
+    """
 
     name: str
     listen: ListenAddress
@@ -295,3 +214,16 @@ class Scenario:
             if s.name == name:
                 return s
         return None
+
+
+def __getattr__(name: str) -> Any:
+    """``Matcher`` and ``Payload`` stay importable from here, loaded on first use."""
+    if name == "Matcher":
+        from .matchers import Matcher
+
+        return Matcher
+    if name == "Payload":
+        from .payloads import Payload
+
+        return Payload
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -159,6 +159,8 @@ class ScenarioResult:
     failures: list[Failure] = field(default_factory=list)
     error: str | None = None
     error_location: Location | None = None
+    #: The OS error behind a setup error (``OSError: [Errno 98] Address already in use``).
+    error_cause: str | None = None
 
     @property
     def location(self) -> Location:

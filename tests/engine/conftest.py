@@ -1,34 +1,11 @@
-"""Engine tests: real loopback sockets, scenarios written as YAML text."""
+"""Engine tests: real loopback sockets, scenarios written as YAML text (``run_yaml``)."""
 
 from __future__ import annotations
 
-import textwrap
-from collections.abc import Callable
-from pathlib import Path
-
-import pytest
-
-from sockscen.engine import RunOptions, run
-from sockscen.loader import load_text
 from sockscen.results import Outcome, ScenarioResult
+from tests.conftest import RunYaml
 
-RunYaml = Callable[..., ScenarioResult]
-
-
-@pytest.fixture
-def run_yaml(tmp_path: Path) -> RunYaml:
-    """Run the single scenario in a YAML text (dedented) and return its result."""
-
-    def runner(text: str, **options: object) -> ScenarioResult:
-        path = tmp_path / "scenario.yaml"
-        source = textwrap.dedent(text)
-        path.write_text(source)
-        scenarios = load_text(source, str(path), str(tmp_path))
-        assert len(scenarios) == 1
-        result = run(scenarios, RunOptions(**options), handle_signals=False)  # type: ignore[arg-type]
-        return result.scenarios[0]
-
-    return runner
+__all__ = ["RunYaml", "assert_passed", "explain"]
 
 
 def explain(result: ScenarioResult) -> str:

@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 
 from sockscen.engine import RunOptions, run
-from sockscen.loader import load_paths, load_text
+from sockscen.loader import load_paths
 from sockscen.model import Scenario
 from sockscen.results import Outcome, RunResult, ScenarioResult
+from tests.conftest import load_scenarios, run_text
 from tests.process.proctools import PYTHON, SERVERS, assert_nothing_left, read_pids
 
 FORKING = SERVERS / "forking_server.py"
@@ -28,13 +29,11 @@ WRITE_PID_AND_HANG = (
 
 
 def scenarios(text: str, directory: Path) -> list[Scenario]:
-    return load_text(text, str(directory / "test.yaml"), str(directory))
+    return load_scenarios(text, directory)
 
 
 def run_one(text: str, directory: Path) -> ScenarioResult:
-    result = run(scenarios(text, directory), RunOptions(), handle_signals=False)
-    assert len(result.scenarios) == 1
-    return result.scenarios[0]
+    return run_text(text, directory)
 
 
 def forking_server(pidfile: Path, stop_timeout: str = "500ms") -> str:
@@ -140,9 +139,9 @@ clients:
         read_pids(pidfile, 3)
         raise Boom("a bug in the engine")
 
-    import sockscen.engine
+    import sockscen.engine.socket_client
 
-    monkeypatch.setattr(sockscen.engine, "open_stream", broken_open_stream)
+    monkeypatch.setattr(sockscen.engine.socket_client, "open_stream", broken_open_stream)
     # The bug becomes this scenario's error (the run and its reports go on), named a bug.
     result = run(scenarios(text, tmp_path), RunOptions(), handle_signals=False).scenarios[0]
     assert result.outcome is Outcome.ERROR

@@ -10,19 +10,17 @@ from pathlib import Path
 
 import trio
 
-from sockscen.engine import RunOptions, run
-from sockscen.loader import load_text
 from sockscen.model import Ready
 from sockscen.processes import start_server
 from sockscen.reporting.failure import format_failure
 from sockscen.results import Outcome, ScenarioResult
+from tests.conftest import run_text
 from tests.process.proctools import PYTHON, REPO, assert_nothing_left, command, context, server
 from tests.process.test_process_servers import script
 
 
 def run_one(text: str, directory: Path) -> ScenarioResult:
-    scenarios = load_text(text, str(directory / "test.yaml"), str(directory))
-    return run(scenarios, RunOptions(), handle_signals=False).scenarios[0]
+    return run_text(text, directory)
 
 
 def test_a_fixed_port_in_use_is_a_setup_error_and_the_program_never_starts(

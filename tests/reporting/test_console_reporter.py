@@ -255,6 +255,15 @@ def test_an_interrupted_run_names_the_scenarios_it_cut_off() -> None:
     assert out.endswith("(interrupted)\n")
 
 
+def test_verbose_shows_the_os_error_behind_a_setup_error() -> None:
+    error = samples.setup_error()
+    error.error_cause = "OSError: [Errno 98] Address already in use"
+    run = samples.run_of(error)
+    assert "cause: OSError: [Errno 98] Address already in use" not in report(run)
+    out = report(run, verbosity=1)
+    assert "\n      cause: OSError: [Errno 98] Address already in use\n" in out
+
+
 # --------------------------------------------------------------------------- terminals and time
 
 

@@ -38,28 +38,43 @@ LAYERS: dict[str, int] = {
     "addresses": 1,
     "rendering": 1,
     "placeholders": 1,
+    "suggestions": 1,
     "payloads": 1,
     "regexes": 1,
+    "payloads.*": 1,
     "matchers": 1,
+    "matchers.*": 1,
     "framing": 1,
+    "connection": 1,
+    "buffer": 1,
     "model": 1,
+    "kinds": 1,
     "results": 1,
     "yamlsource": 1,
     # 2: from text to model, and from results to reports
     "schema": 2,
     "build": 2,
+    "build.*": 2,
     "loader": 2,
     "selection": 2,
     "reporting": 2,
     "reporting.*": 2,
+    # the step kinds (their registry, interface and record): pure, written against StepActor
+    "steps.*": 2,
     # 3: sockets, processes, trio
     "transport": 3,
+    "transport.*": 3,
     "steps": 3,
+    "state": 3,
+    "actor": 3,
+    "waiting": 3,
+    "testing": 3,
     "processes": 3,
     "processes.*": 3,
     "ports": 3,
     "rundirs": 3,
     "engine": 3,
+    "engine.*": 3,
     # 4: the faces
     "api": 4,
     "options": 4,
@@ -76,11 +91,13 @@ LAYERS: dict[str, int] = {
 }
 
 #: Layers 0-2 must not reach trio, nor any of these modules.
-RUNTIME_MODULES = frozenset({"transport", "steps", "engine", "processes", "ports"})
+RUNTIME_MODULES = frozenset(
+    {"transport", "steps", "state", "actor", "waiting", "engine", "processes", "ports", "testing"}
+)
 #: The highest layer that must stay free of trio and of RUNTIME_MODULES.
 LAST_PURE_LAYER = 2
 
-#: Pure byte logic: no I/O of any kind.
+#: Pure byte logic: no I/O of any kind (a package here: each of its modules too).
 BYTE_MODULES = frozenset(
     {
         "payloads",
@@ -91,11 +108,20 @@ BYTE_MODULES = frozenset(
         "durations",
         "addresses",
         "rendering",
+        "suggestions",
+        "buffer",
+        "connection",
     }
 )
+#: Besides ``steps.*``: the pure modules step kinds are written against.
+STEP_SIDE_MODULES = frozenset({"buffer", "connection"})
 IO_LIBRARIES = frozenset(
     {"socket", "trio", "yaml", "jsonschema", "select", "selectors", "asyncio", "ssl", "subprocess"}
 )
+
+#: Parts of the runtime layer that are pure logic: the verdict, the run options, and
+#: the transport's table of OS errors.
+PURE_RUNTIME_MODULES = ("engine.verdict", "engine.options", "transport.boundary")
 
 #: Reporters are plain functions of result objects.
 REPORTING_FORBIDDEN_LIBRARIES = frozenset({"yaml", "jsonschema", "trio"})
@@ -116,7 +142,8 @@ PROCESS_MODULES = frozenset(
     }
 )
 ENGINE_MODULES = frozenset(
-    {"engine", "steps", "transport", "processes", "ports", "rundirs"} | PROCESS_MODULES
+    {"engine", "steps", "state", "actor", "waiting", "transport", "processes", "ports", "rundirs"}
+    | PROCESS_MODULES
 )
 #: Parts of the process support that are plain data and logic: no trio, no subprocess.
 PURE_PROCESS_MODULES = frozenset({"processes.commands"})
@@ -241,8 +268,15 @@ def _is_pure_layer(name: str) -> bool:
 
 
 def _short(name: str) -> str:
-    """``console`` for ``reporting.console``: the name the rules above use for a module."""
-    return name.rsplit(".", 1)[-1] if name.startswith("reporting.") else name
+    """The name the rules above use for a module.
+
+    ``console`` for ``reporting.console``; for any other subpackage its
+    package (``engine`` for ``engine.verdict``), so a rule about the engine
+    holds for every module of it.
+    """
+    if name.startswith("reporting."):
+        return name.rsplit(".", 1)[-1]
+    return name.split(".", 1)[0]
 
 
 def _reach(start: str) -> dict[str, list[str]]:
@@ -275,12 +309,15 @@ def reached_libraries(start: str, libraries: Iterable[str]) -> list[str]:
 
 
 def reached_modules(start: str, forbidden: Iterable[str]) -> list[str]:
-    """Sentences naming each forbidden sockscen module *start* reaches, with its chain."""
+    """Sentences naming each forbidden sockscen module *start* reaches, with its chain.
+
+    A forbidden package forbids each of its modules (``build`` forbids ``build.context``).
+    """
     banned = set(forbidden)
     return [
         " -> ".join(chain)
         for module, chain in _reach(start).items()
-        if module != start and _short(module) in banned
+        if module != start and (_short(module) in banned or module.split(".")[0] in banned)
     ]
 
 
@@ -330,17 +367,111 @@ def test_layers_0_to_2_never_reach_trio(name: str) -> None:
     assert [] == reached_libraries(name, {"trio"})
 
 
+def reached_runtime(start: str) -> list[str]:
+    """Chains from *start* to a runtime module.  The pure modules inside a runtime package
+    (``steps.send``, placed at layer 2) are not the runtime: only its modules above
+    layer 2, and the package itself, count."""
+    return [
+        chain
+        for chain in reached_modules(start, RUNTIME_MODULES)
+        if _placed(chain.split(" -> ")[-1]) > LAST_PURE_LAYER
+    ]
+
+
 @pytest.mark.parametrize("name", _names(_is_pure_layer))
 def test_layers_0_to_2_never_reach_the_runtime_modules(name: str) -> None:
     """Nothing below the engine layer depends on sockets, processes, ports or the engine."""
-    assert [] == reached_modules(name, RUNTIME_MODULES)
+    assert [] == reached_runtime(name)
 
 
-@pytest.mark.parametrize("name", sorted(BYTE_MODULES))
+def _byte_modules() -> list[str]:
+    """``BYTE_MODULES`` and every module inside those of them that are packages."""
+    inside = _names(lambda n: "." in n and n.split(".")[0] in BYTE_MODULES)
+    return sorted(BYTE_MODULES) + inside
+
+
+@pytest.mark.parametrize("name", _byte_modules())
 def test_pure_byte_modules_reach_no_io_library(name: str) -> None:
-    """Payloads, matchers, framing, placeholders, durations, addresses, rendering: no I/O."""
+    """Payloads, matchers (each kind module too), framing, placeholders...: no I/O library."""
     assert name in MODULES
     assert [] == reached_libraries(name, IO_LIBRARIES)
+
+
+def _is_step_side(name: str) -> bool:
+    return name.startswith("steps.") or name in STEP_SIDE_MODULES
+
+
+@pytest.mark.parametrize("name", _names(_is_step_side))
+def test_step_kinds_and_the_receive_buffer_reach_no_trio_nor_sockets(name: str) -> None:
+    """Step kind modules (and their registry, interface, record), the buffer, the connection
+    protocol: written against interfaces, so they run with no trio, no socket, no runtime module."""
+    assert [] == reached_libraries(name, IO_LIBRARIES)
+    assert [] == reached_runtime(name)
+
+
+def _step_kind_modules() -> set[str]:
+    """The modules of ``steps/`` that declare a step kind (a top-level ``KIND = StepKind(...)``)."""
+    found = set()
+    for name in _names(lambda n: n.startswith("steps.")):
+        tree = ast.parse(MODULES[name].read_text(encoding="utf-8"))
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == "KIND" for t in node.targets
+            ):
+                found.add(name)
+    return found
+
+
+def test_the_step_side_is_where_the_test_looks() -> None:
+    """The rule above holds something: every registered step kind has its module under ``steps/``,
+    and every module there that declares a kind is registered (one registry, keyed by YAML key)."""
+    from sockscen.steps.registry import STEPS
+
+    assert {f"steps.{key}" for key in STEPS} == _step_kind_modules()
+    assert {"send", "expect", "repeat"} <= set(STEPS)
+    assert STEP_SIDE_MODULES <= set(_names(_is_step_side))
+
+
+def _cycles() -> list[list[str]]:
+    """The import cycles among sockscen modules (Tarjan's strongly connected components)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(name: str) -> None:
+        index[name] = low[name] = len(index)
+        stack.append(name)
+        on_stack.add(name)
+        for edge in EDGES[name]:
+            if not edge.internal or edge.target == name:
+                continue
+            if edge.target not in index:
+                visit(edge.target)
+                low[name] = min(low[name], low[edge.target])
+            elif edge.target in on_stack:
+                low[name] = min(low[name], index[edge.target])
+        if low[name] == index[name]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == name:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for name in sorted(MODULES):
+        if name not in index:
+            visit(name)
+    return found
+
+
+def test_no_import_cycles() -> None:
+    """No chain of imports leads a module back to itself (lazy and TYPE_CHECKING ones count)."""
+    assert [] == _cycles()
 
 
 @pytest.mark.parametrize("name", _names(lambda n: n == "reporting" or n.startswith("reporting.")))
@@ -384,10 +515,31 @@ def test_the_process_package_is_all_placed() -> None:
     assert found == set(PROCESS_MODULES)
 
 
+@pytest.mark.parametrize("name", PURE_RUNTIME_MODULES)
+def test_the_pure_parts_of_the_runtime_layer_stay_pure(name: str) -> None:
+    """The verdict, the run options and the OS-error table: no I/O library, no runtime module."""
+    assert name in MODULES
+    assert [] == reached_libraries(name, IO_LIBRARIES)
+    runtime = [
+        " -> ".join(chain)
+        for module, chain in _reach(name).items()
+        if _short(module) in RUNTIME_MODULES and module not in PURE_RUNTIME_MODULES
+    ]
+    assert [] == runtime
+
+
 # ------------------------------------------------------------------------ what really gets imported
 
 
-@pytest.mark.parametrize("statement", ["import sockscen", "import sockscen.pytest_plugin"])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "import sockscen",
+        "import sockscen.pytest_plugin",
+        # The kinds live in a package that also offers the trio actor: lazily.
+        "import sockscen.steps.registry, sockscen.buffer",
+    ],
+)
 def test_light_imports_load_no_heavy_library(statement: str) -> None:
     """The package and its pytest plugin import none of trio, yaml, jsonschema at import time.
 

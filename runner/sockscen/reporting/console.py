@@ -195,6 +195,8 @@ class ConsoleReporter:
         lines: list[str] = []
         if self.verbosity >= VERBOSE and result.outcome in (Outcome.FAILED, Outcome.ERROR):
             lines.append("      " + failure_summary(result))
+            if result.error_cause:
+                lines.append("      cause: " + escape_text(result.error_cause))
         if self.verbosity >= VERY_VERBOSE:
             for actor in result.actors:
                 who = escape_text(actor.actor)

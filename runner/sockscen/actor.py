@@ -1,0 +1,187 @@
+"""The trio actor: one client copy or server connection running its steps.
+
+It implements ``steps.interface.StepActor`` with trio; the step kinds in
+``steps/`` do the rest.  Failures are values: a failing step ends the actor
+with a ``results.Failure``; nothing but cancellation escapes ``Actor.run``.
+
+Timing: one cancel scope per actor whose deadline moves before each step,
+instead of a ``fail_after`` per step; that keeps the per-step cost to a few
+microseconds (see the architecture notes).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Awaitable, Callable
+from time import perf_counter
+
+import trio
+
+from .buffer import ReceiveBuffer
+from .connection import Connection
+from .framing import NONE, Framing, FramingError
+from .model import Step
+from .placeholders import PlaceholderError
+from .results import ActorResult, Failure, Outcome, Role
+from .state import ScenarioState
+from .steps.interface import StepFailed, timeout_failure
+from .steps.registry import STEP_KINDS
+from .transport import TransportError
+from .waiting import PeerWaits
+
+#: How early a step's deadline may be (see ``Actor.set_timeout``).
+DEADLINE_SLACK = 0.001
+
+#: Errors a step may raise, and the failure message each becomes.
+_ERRORS: tuple[tuple[type[Exception], Callable[[Exception], str]], ...] = (
+    (TransportError, str),
+    (PlaceholderError, str),
+    (FramingError, str),
+    # Text (often a captured value) that its encoding cannot carry.
+    (UnicodeError, lambda exc: f"cannot encode the payload: {exc}"),
+    (re.error, lambda exc: f"the regex with its placeholders expanded does not compile: {exc}"),
+)
+_CAUGHT = tuple(kind for kind, _ in _ERRORS)
+
+
+class Actor(PeerWaits):
+    """One actor running steps over one connection.
+
+    ``label`` is the display name (``alice``, ``alice[2]``, ``echo#3``).  The
+    connection may be given later (a client connects as its first act).
+    """
+
+    def __init__(
+        self,
+        state: ScenarioState,
+        *,
+        label: str,
+        name: str,
+        role: Role,
+        framing: Framing = NONE,
+        copy: int | None = None,
+        connection: Connection | None = None,
+    ) -> None:
+        super().__init__(state, label=label, name=name, role=role, copy=copy)
+        self.state = state
+        self.framing = framing
+        self.framed = framing.is_framed
+        self.conn: Connection | None = connection
+        self.captures: dict[str, str] = {}
+        self.lookup = state.lookup_for(self.captures)
+        self.buffer = ReceiveBuffer(state.max_buffer)
+        self.closed_by: str | None = None
+        self.pending_datagram: bytes | None = None
+        self.taken = 0
+        #: Where a client is connecting while it has no step yet (for a timeout message).
+        self.connecting_to: str | None = None
+        self.finished = False
+        self.idle_scope: trio.CancelScope | None = None
+        self.closing: Callable[[], bool] = lambda: False
+        self._scope = trio.CancelScope()
+
+    # -- running ----------------------------------------------------------
+
+    async def run(
+        self, steps: tuple[Step, ...], before: Callable[[], object] | None = None
+    ) -> ActorResult:
+        """Run *steps*; returns the result (outcome FAILED with ``failure`` set when a step failed).
+
+        *before* is an awaitable factory run inside the actor's timeout and
+        failure handling (a client's connect).
+        """
+        try:
+            with self._scope:
+                if before is not None:
+                    await before()  # type: ignore[misc]
+                await self.run_steps(steps)
+                self.finished = True
+            if self._scope.cancelled_caught and not self.finished:
+                raise self._timeout_failure()
+        except StepFailed as exc:
+            self.record_failure(exc.failure)
+        except _CAUGHT as exc:
+            message = next(say(exc) for kind, say in _ERRORS if isinstance(exc, kind))
+            self.record_failure(self.fail(message).failure)
+        finally:
+            if self.conn is not None:
+                self.conn.close()
+            self.mark_dropped()
+        return self.result
+
+    async def run_steps(self, steps: tuple[Step, ...]) -> None:
+        """Run *steps* in order, recording each."""
+        kinds = STEP_KINDS
+        for step in steps:
+            self.current = step
+            self.current_started = perf_counter()
+            await kinds[type(step)].run(self, step)
+            self.step_done(step, Outcome.PASSED)
+
+    def interrupted_failure(self, message: str) -> Failure:
+        """A failure describing where this unfinished actor was when the scenario stopped."""
+        received = self.buffer.peek() if self.buffer else None
+        return self.fail(message, received=received).failure
+
+    def _timeout_failure(self) -> StepFailed:
+        step = self.current
+        waited = perf_counter() - self.current_started
+        if step is None:
+            what = "the step"
+            if self.connecting_to is not None:
+                what = f"a connection to {self.connecting_to}"
+            return timeout_failure(self, waited, what)
+        kind = STEP_KINDS[type(step)]
+        if kind.timed_out is not None:
+            return kind.timed_out(self, step, waited)
+        what = kind.waiting_for(step) if kind.waiting_for is not None else "the step"
+        return timeout_failure(self, waited, what)
+
+    # -- the step interface -------------------------------------------------
+
+    def set_timeout(self, timeout: float | None) -> None:
+        """Let what follows take at most *timeout* seconds (None: the run's step timeout)."""
+        limit = timeout if timeout is not None else self.state.default_timeout
+        deadline = trio.current_time() + limit
+        # Moving a deadline re-files it in trio's deadline heap, which costs more
+        # than the rest of a step; a deadline at most 1ms early is just as good.
+        if not 0 <= deadline - self._scope.deadline < DEADLINE_SLACK:
+            self._scope.deadline = deadline
+
+    _set_timeout = set_timeout  # the name the engine uses
+
+    def no_deadline(self) -> None:
+        """Lift the deadline: what follows bounds itself."""
+        self._scope.deadline = math.inf
+
+    def need_conn(self) -> Connection:
+        """The open connection; a failure when it is closed or was never opened."""
+        if self.conn is None or self.closed_by is not None:
+            raise self.fail(
+                f"the connection is already closed ({self.closed_by or 'never opened'})"
+            )
+        return self.conn
+
+    def capture(self, captures: dict[str, str]) -> None:
+        """Keep regex captures: this actor's first, then the scenario's."""
+        self.captures.update(captures)
+        self.state.captures.update(captures)
+
+    def set_event(self, name: str) -> None:
+        self.state.event(name).set()
+
+    async def wait_event(self, name: str) -> None:
+        await self.state.event(name).wait()
+
+    async def sleep(self, seconds: float) -> None:
+        await trio.sleep(seconds)
+
+    async def checkpoint(self) -> None:
+        await trio.lowlevel.checkpoint()
+
+    async def within(self, seconds: float, work: Callable[[], Awaitable[bytes]]) -> bytes | None:
+        """Run *work* for at most *seconds*: its result, or None when the time ran out."""
+        with trio.move_on_after(seconds):
+            return await work()
+        return None

@@ -1,0 +1,159 @@
+"""Building actors: servers and clients, each kind by the YAML key that tells it apart.
+
+A server with ``handle:`` is scripted, one with ``command:`` is the user's
+program; a client with ``command:`` is a program, one with ``connect:`` a
+scripted socket client.  New actor kinds (rule servers, proxies) are one
+builder plus one line in ``SERVERS`` or ``CLIENTS``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .. import model
+from ..addresses import STREAM_SCHEMES
+from ..kinds import ActorInfo
+from ..matchers import Matcher
+from ..yamlsource import PathKey
+from .addresses import build_address, build_listen_address
+from .commands import build_command, build_stop
+from .context import Context
+from .framings import build_framing
+from .readiness import build_ready
+from .schemes import SCHEMES, transport_of
+
+
+def scripted_server(
+    ctx: Context, name: str, node: dict[str, Any], at: PathKey
+) -> model.ScriptedServer | None:
+    """A mock server running its ``handle`` steps on each connection or sender."""
+    listen = build_listen_address(ctx, None, node["listen"], (*at, "listen"))
+    framing = build_framing(ctx, node.get("framing"), (*at, "framing"))
+    transport = transport_of(listen.scheme if listen else None)
+    actor = ActorInfo(f"server {name}", transport, framing.is_framed)
+    handle = ctx.steps(node["handle"], (*at, "handle"), actor)
+    if listen is None:
+        return None
+    return model.ScriptedServer(
+        name,
+        listen,
+        handle,
+        ctx.key_loc(at),
+        framing,
+        connections=node.get("connections"),
+        connections_location=ctx.loc_if(node, at, "connections"),
+    )
+
+
+def process_server(
+    ctx: Context, name: str, node: dict[str, Any], at: PathKey
+) -> model.ProcessServer | None:
+    """The user's server program, with its listen addresses, readiness probe and stop."""
+    command = build_command(ctx, node, at)
+    raw_listen = node.get("listen")
+    listens: list[model.ListenAddress | None] = []
+    if isinstance(raw_listen, str):
+        listens.append(build_listen_address(ctx, None, raw_listen, (*at, "listen")))
+    elif isinstance(raw_listen, dict):
+        for key, text in raw_listen.items():
+            listens.append(build_listen_address(ctx, key, text, (*at, "listen", key)))
+    listen = tuple(a for a in listens if a is not None)
+    has_stream = any(a.scheme in STREAM_SCHEMES for a in listen)
+    ready = build_ready(ctx, name, node, at, has_stream, bool(listens))
+    stop = build_stop(ctx, node.get("stop"), (*at, "stop"))
+    if ready is None or len(listen) != len(listens):
+        return None
+    return model.ProcessServer(
+        name=name,
+        command=command,
+        listen=listen,
+        ready=ready,
+        location=ctx.key_loc(at),
+        stop=stop,
+        expect_exit=node.get("expect_exit"),
+        expect_exit_location=ctx.loc_if(node, at, "expect_exit"),
+    )
+
+
+def socket_client(ctx: Context, name: str, node: dict[str, Any], at: PathKey) -> model.SocketClient:
+    """A scripted client; its scheme must agree with the server address it names."""
+    cat = (*at, "connect")
+    connect, literal = build_address(ctx, node["connect"], cat, listen=False)
+    scheme = literal
+    refs = list(connect.refs)
+    servers = ctx.refs.servers
+    if literal is not None:
+        for ref in refs:
+            target = servers.scheme(ref)
+            if (
+                target is not None
+                and target != literal
+                # else the attribute check has said it
+                and ref.path[-1] in SCHEMES[target].attributes
+            ):
+                ctx.problem(
+                    cat,
+                    f"client '{name}' connects with {literal} "
+                    f"but server '{ref.path[0]}' listens on {servers.shown(ref)}",
+                    f"write connect: ${{{'.'.join(ref.path[:-1])}.url}}",
+                )
+    elif (
+        [p for p in connect.parts if p != ""] == refs
+        and len(refs) == 1
+        and refs[0].path[-1] == "url"
+    ):
+        scheme = servers.scheme(refs[0])
+    framing = build_framing(ctx, node.get("framing"), (*at, "framing"))
+    actor = ActorInfo(f"client {name}", transport_of(scheme), framing.is_framed)
+    steps = ctx.steps(node["steps"], (*at, "steps"), actor)
+    return model.SocketClient(
+        name=name,
+        connect=connect,
+        steps=steps,
+        location=ctx.key_loc(at),
+        scheme=scheme,
+        count=int(node.get("count", 1)),
+        framing=framing,
+    )
+
+
+def process_client(
+    ctx: Context, name: str, node: dict[str, Any], at: PathKey
+) -> model.ProcessClient:
+    """A client program, with what its exit status and output must be."""
+    command = build_command(ctx, node, at)
+
+    def matcher(key: str) -> Matcher | None:
+        return ctx.matcher(node[key], (*at, key), None) if key in node else None
+
+    return model.ProcessClient(
+        name=name,
+        command=command,
+        location=ctx.key_loc(at),
+        stdin=ctx.payload(node["stdin"], (*at, "stdin")) if "stdin" in node else None,
+        timeout=ctx.duration(node["timeout"], (*at, "timeout")) if "timeout" in node else None,
+        expect_exit=int(node.get("expect_exit", 0)),
+        expect_stdout=matcher("expect_stdout"),
+        expect_stderr=matcher("expect_stderr"),
+        count=int(node.get("count", 1)),
+        expect_stdout_location=ctx.loc_if(node, at, "expect_stdout"),
+        expect_stderr_location=ctx.loc_if(node, at, "expect_stderr"),
+        expect_exit_location=ctx.loc_if(node, at, "expect_exit"),
+    )
+
+
+ServerBuilder = Callable[[Context, str, dict[str, Any], PathKey], "model.Server | None"]
+ClientBuilder = Callable[[Context, str, dict[str, Any], PathKey], "model.Client | None"]
+
+#: Server kinds by the YAML key that tells them apart, in the order they are looked for.
+SERVERS: dict[str, ServerBuilder] = {
+    "handle": scripted_server,
+    "command": process_server,
+}
+
+#: Client kinds by the YAML key that tells them apart, in the order they are looked for.
+CLIENTS: dict[str, ClientBuilder] = {
+    "command": process_client,
+    "connect": socket_client,
+}

@@ -1,0 +1,57 @@
+"""Building a whole scenario: vars, servers, clients, the checks across actors, the timeout."""
+
+from __future__ import annotations
+
+from .. import model
+from ..suggestions import suggest
+from ..yamlsource import PathKey
+from .actors import CLIENTS, SERVERS
+from .commands import text_of
+from .context import Context
+from .refs import check_var_cycles
+
+
+def build(ctx: Context) -> model.Scenario | None:
+    """The scenario of *ctx*'s document, or None when any problem was found."""
+    doc = ctx.doc
+    variables = tuple((k, ctx.template(text_of(v), ("vars", k))) for k, v in ctx.refs.vars.items())
+    check_var_cycles(dict(variables), ctx.problem)
+    servers: list[model.Server] = []
+    for name, node in (doc.get("servers") or {}).items():
+        at: PathKey = ("servers", name)
+        server = next(build for key, build in SERVERS.items() if key in node)(ctx, name, node, at)
+        if server is not None:
+            servers.append(server)
+    clients: list[model.Client] = []
+    for name, node in doc["clients"].items():
+        at = ("clients", name)
+        client = next(build for key, build in CLIENTS.items() if key in node)(ctx, name, node, at)
+        if client is not None:
+            clients.append(client)
+    for event, wat in ctx.waits:
+        if event not in ctx.notified:
+            ctx.problem(
+                wat,
+                f"no actor notifies '{event}', so this wait can only time out",
+                suggest(event, ctx.notified)
+                or f"add '- notify: {event}' to the actor that should go first",
+            )
+    timeout = (
+        ctx.duration(doc["timeout"], ("timeout",))
+        if "timeout" in doc
+        else model.DEFAULT_SCENARIO_TIMEOUT
+    )
+    if ctx.problems:
+        return None
+    return model.Scenario(
+        name=doc["name"],
+        path=ctx.path,
+        directory=ctx.directory,
+        location=ctx.marks.key(("name",)),
+        servers=tuple(servers),
+        clients=tuple(clients),
+        description=doc.get("description", ""),
+        tags=tuple(doc.get("tags", ())),
+        timeout=timeout,
+        vars=variables,
+    )

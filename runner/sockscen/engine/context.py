@@ -1,0 +1,69 @@
+"""What the actors of one running scenario share: its state, its bindings, its failures.
+
+Each actor kind's runner (see ``kinds``) gets this object and nothing more
+of the lifecycle, so a new kind needs no change to ``scenario``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import trio
+
+from ..errors import InternalError, SetupError
+from ..model import Scenario
+from ..results import ActorResult, Failure
+from ..steps import Actor, ScenarioState
+from .bindings import Bindings
+from .options import RunOptions
+
+if TYPE_CHECKING:
+    from .. import processes
+
+
+@dataclass
+class ScenarioContext:
+    """The shared state of one running scenario (one per ``ScenarioRun``)."""
+
+    scenario: Scenario
+    options: RunOptions
+    connect_limiter: trio.CapacityLimiter
+    state: ScenarioState = field(init=False)
+    bindings: Bindings = field(init=False)
+    #: perf_counter() when the scenario started: transcripts count from here.
+    clock0: float = 0.0
+    failures: list[Failure] = field(default_factory=list)
+    setup_error: SetupError | InternalError | None = None
+    #: Socket clients, in start order.
+    actors: list[Actor] = field(default_factory=list)
+    #: Finished program clients and programs that failed to start, in completion order.
+    actor_results: list[ActorResult] = field(default_factory=list)
+    #: Program clients still running when the scenario was cut short.
+    interrupted_clients: list[ActorResult] = field(default_factory=list)
+    #: Process servers that started, in start order.
+    programs: list[processes.ServerProcess] = field(default_factory=list)
+    #: Set once teardown begins: a program exiting now is being stopped, not crashing.
+    stopping: bool = False
+    cancel_scope: trio.CancelScope | None = None
+
+    def __post_init__(self) -> None:
+        self.state = ScenarioState(
+            started=0.0,
+            default_timeout=self.options.effective_step_timeout,
+            max_buffer=self.options.max_buffer,
+        )
+        self.bindings = Bindings(self.scenario, self.state)
+
+    def record_failure(self, failure: Failure) -> None:
+        """Keep *failure* and stop the scenario: the first failure is the cause."""
+        self.failures.append(failure)
+        if self.cancel_scope is not None:
+            self.cancel_scope.cancel()
+
+    def setup_failed(self, error: SetupError) -> None:
+        """Keep the first *error* (the cause) and stop the scenario: it ends as ERROR."""
+        if self.setup_error is None:
+            self.setup_error = error
+        if self.cancel_scope is not None:
+            self.cancel_scope.cancel()

@@ -1,0 +1,45 @@
+"""How a run is run: capacity, the default step timeout, fail-fast, the read-buffer limit."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from ..model import DEFAULT_MAX_BUFFER, DEFAULT_STEP_TIMEOUT
+
+#: Connections being opened at once across a run: beyond the kernel's accept
+#: backlog, connects stall for a second in SYN retransmission.
+MAX_CONNECTS_IN_FLIGHT = 512
+
+
+def default_jobs() -> int:
+    """How many scenarios run at once by default: network waits dominate, so several per core."""
+    return max(4, 4 * (os.cpu_count() or 1))
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How to run: capacity, default step timeout, fail-fast, read-buffer limit."""
+
+    jobs: int = 0
+    step_timeout: float | None = None
+    exitfirst: bool = False
+    max_buffer: int = DEFAULT_MAX_BUFFER
+
+    @property
+    def effective_step_timeout(self) -> float:
+        """The step timeout in force: the option, else the language's default."""
+        return self.step_timeout if self.step_timeout is not None else DEFAULT_STEP_TIMEOUT
+
+    def as_dict(self) -> dict[str, object]:
+        """The options as reports record them (``jobs`` resolved to its default)."""
+        return {
+            "jobs": self.jobs or default_jobs(),
+            "step_timeout": self.effective_step_timeout,
+            "exitfirst": self.exitfirst,
+            "max_buffer": self.max_buffer,
+        }
+
+
+#: The options of a run that was given none.
+DEFAULT_OPTIONS = RunOptions()

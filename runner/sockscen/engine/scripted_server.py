@@ -1,0 +1,240 @@
+"""Scripted servers: sockscen listens, and runs the ``handle`` steps for each connection.
+
+A stream server runs one handler per accepted connection; a datagram server
+one per sender, fed through a bounded queue by the dispatcher below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import trio
+
+from ..addresses import Address
+from ..errors import SetupError
+from ..model import ScriptedServer
+from ..placeholders import Ref
+from ..results import Failure
+from ..steps import Actor
+from ..transport import DatagramSocket, StreamConnection, StreamListener, TransportError, bind
+from .context import ScenarioContext
+
+#: Datagrams queued per sender before the handler reads them; beyond, they are dropped.
+PEER_QUEUE = 1024
+
+
+class DatagramPeer:
+    """One sender of a datagram server, seen as a connection by its handler."""
+
+    is_stream = False
+
+    def __init__(self, sock: DatagramSocket, peer: Address) -> None:
+        self.sock = sock
+        self.peer = peer
+        self.send_channel, self.receive_channel = trio.open_memory_channel[bytes](PEER_QUEUE)
+        self.overflowed = False
+
+    async def send(self, data: bytes) -> None:
+        """Reply to this sender."""
+        if self.peer.is_unix and not self.peer.path:
+            raise TransportError(
+                "cannot reply to a unixgram sender that did not bind an address of its own"
+            )
+        await self.sock.send_to(data, self.peer)
+
+    async def receive(self) -> bytes:
+        """The next datagram from this sender."""
+        return await self.receive_channel.receive()
+
+    def receive_nowait(self) -> bytes | None:
+        """A datagram from this sender already queued, or None."""
+        try:
+            return self.receive_channel.receive_nowait()
+        except trio.WouldBlock:
+            return None
+
+    def close(self) -> None:
+        """Nothing to do: the socket is shared by every sender; the server closes it."""
+
+
+class Senders:
+    """The senders of a datagram server: each new one gets a ``DatagramPeer`` and a handler."""
+
+    def __init__(
+        self,
+        sock: DatagramSocket,
+        new_handler: Callable[[DatagramPeer], None],
+        overflowed: Callable[[str], None],
+    ) -> None:
+        self.sock = sock
+        self.peers: dict[Address, DatagramPeer] = {}
+        self._new_handler = new_handler
+        self._overflowed = overflowed
+
+    async def receive(self) -> None:
+        """Hand each datagram to its sender's handler, forever."""
+        while True:
+            data, peer = await self.sock.receive_from()
+            self.dispatch(data, peer)
+
+    def drain(self) -> None:
+        """Hand on the datagrams already waiting (the server is finishing)."""
+        while (got := self.sock.receive_from_nowait()) is not None:
+            self.dispatch(*got)
+
+    def dispatch(self, data: bytes, peer: Address) -> None:
+        """Queue *data* for *peer*'s handler, starting one for a new sender."""
+        link = self.peers.get(peer)
+        if link is None:
+            link = self.peers[peer] = DatagramPeer(self.sock, peer)
+            self._new_handler(link)
+        try:
+            link.send_channel.send_nowait(data)
+        except trio.WouldBlock:
+            if not link.overflowed:  # said once per sender, however many are dropped
+                link.overflowed = True
+                self._overflowed(
+                    f"more than {PEER_QUEUE} datagrams from {peer} wait unread by the handler"
+                )
+
+
+class ScriptedServerRun:
+    """A scripted server: bound at setup, accepts connections (or senders), runs ``handle``."""
+
+    #: Listens in-process: started before programs, which may connect to it at once.
+    start_phase = 0
+
+    def __init__(self, spec: ScriptedServer, context: ScenarioContext) -> None:
+        self.spec = spec
+        self.context = context
+        self.actors: list[Actor] = []
+        self.senders: Senders | None = None
+        self.active = 0
+        self.closing = False
+        self.idle_done = trio.Event()
+        self.endpoint: StreamListener | DatagramSocket | None = None
+        self._nursery: trio.Nursery | None = None
+        self._accept_scope = trio.CancelScope()
+
+    def bind(self, lookup: Callable[[Ref], str]) -> None:
+        """Bind the ``listen`` address and publish its values; a failure is a ``SetupError``."""
+        spec, bindings = self.spec, self.context.bindings
+        address = bindings.expand_address(spec.listen.template, lookup, spec.listen.location)
+        try:
+            self.endpoint = bind(address)
+        except TransportError as exc:
+            raise SetupError(f"server '{spec.name}': {exc}", spec.listen.location) from exc
+        if isinstance(self.endpoint, StreamListener):
+            bound = self.endpoint.address
+        else:
+            bound = self.endpoint.local
+            self.senders = Senders(
+                self.endpoint,
+                lambda link: self._spawn(self._new_actor(link, link.peer)),
+                self._server_failure,
+            )
+        bindings.add_address_values(spec.name, None, bound)
+
+    async def start(self, nursery: trio.Nursery) -> None:
+        """Start accepting, in *nursery*."""
+        await nursery.start(self.serve)
+
+    async def serve(self, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        """Accept connections (or datagrams) until ``finish``; each gets a handler task."""
+        async with trio.open_nursery() as nursery:
+            self._nursery = nursery
+            task_status.started()
+            with self._accept_scope:
+                try:
+                    if isinstance(self.endpoint, StreamListener):
+                        await self.endpoint.serve(self._accepted)
+                    elif self.senders is not None:
+                        await self.senders.receive()
+                except TransportError as exc:
+                    self._server_failure(str(exc))
+
+    def _server_failure(self, message: str) -> None:
+        spec = self.spec
+        self.context.record_failure(
+            Failure(actor=spec.name, role="server", message=message, location=spec.location)
+        )
+
+    def _new_actor(self, connection: StreamConnection | DatagramPeer, peer: Address) -> Actor:
+        n = len(self.actors) + 1
+        actor = Actor(
+            self.context.state,
+            label=f"{self.spec.name}#{n}",
+            name=self.spec.name,
+            role="server",
+            framing=self.spec.framing,
+            copy=n,
+            connection=connection,
+        )
+        actor.closing = lambda: self.closing
+        self.actors.append(actor)
+        actor.note("accepted", note=f"from {peer}")
+        return actor
+
+    def _accepted(self, conn: StreamConnection) -> None:
+        self._spawn(self._new_actor(conn, conn.peer))
+
+    def _spawn(self, actor: Actor) -> None:
+        # Counted here, not when the task starts, so finish() never misses a
+        # handler that was started but has not run yet.
+        assert self._nursery is not None
+        self.active += 1
+        self._nursery.start_soon(self._handle, actor)
+
+    async def _handle(self, actor: Actor) -> None:
+        try:
+            result = await actor.run(self.spec.handle)
+            if result.failure is not None:
+                self.context.record_failure(result.failure)
+        finally:
+            self.active -= 1
+            if self.active == 0:
+                self.idle_done.set()
+
+    async def finish(self) -> None:
+        """Every client is done: take what is still queued, end idle handlers, wait for the rest."""
+        self.closing = True
+        if isinstance(self.endpoint, StreamListener):
+            try:
+                pending = self.endpoint.accept_pending()
+            except TransportError as exc:
+                self._server_failure(str(exc))
+                pending = []
+            for conn in pending:
+                self._accepted(conn)
+        elif self.senders is not None:
+            self.senders.drain()
+        self._accept_scope.cancel()
+        for actor in self.actors:
+            if actor.idle_scope is not None:
+                actor.idle_scope.cancel()
+        if self.active:
+            self.idle_done = trio.Event()
+            await self.idle_done.wait()
+
+    def check_connections(self) -> Failure | None:
+        """A failure when ``connections:`` is set and a different number arrived."""
+        expected = self.spec.connections
+        if expected is None or expected == len(self.actors):
+            return None
+        what = "connections" if isinstance(self.endpoint, StreamListener) else "senders"
+        return Failure(
+            actor=self.spec.name,
+            role="server",
+            message=f"expected {expected} {what}, {len(self.actors)} arrived",
+            location=self.spec.connections_location or self.spec.location,
+            expected_text=f"{expected} {what}",
+            step_text=f"connections: {expected}",
+        )
+
+    async def stop(self) -> None:
+        """Nothing runs outside the scenario's nursery: cancelling it stops the handlers."""
+
+    def close(self) -> None:
+        """Close the listening (or datagram) socket."""
+        if self.endpoint is not None:
+            self.endpoint.close()

@@ -1,0 +1,58 @@
+"""What the actors of one scenario share: clock origin, events, placeholder values, captures."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import trio
+
+from .placeholders import PlaceholderError, Ref
+
+
+@dataclass
+class ScenarioState:
+    """What the actors of one scenario share: clock origin, events, variables.
+
+    ``values`` maps placeholder paths (``("app", "port")``, ``("tmp",)``) to
+    their text; ``lazy`` computes the rest (``vars`` with placeholders,
+    ``env.*``).  ``captures`` holds regex named groups of every actor (the
+    last value wins); each actor also keeps its own, which take precedence.
+    """
+
+    started: float
+    default_timeout: float
+    max_buffer: int
+    values: dict[tuple[str, ...], str] = field(default_factory=dict)
+    lazy: Callable[[Ref], str] | None = None
+    captures: dict[str, str] = field(default_factory=dict)
+    events: dict[str, trio.Event] = field(default_factory=dict)
+
+    def event(self, name: str) -> trio.Event:
+        """The scenario-wide event *name* (created unset on first use)."""
+        ev = self.events.get(name)
+        if ev is None:
+            ev = self.events[name] = trio.Event()
+        return ev
+
+    def lookup_for(self, local: dict[str, str]) -> Callable[[Ref], str]:
+        """A placeholder lookup seeing *local* captures first, then the scenario's values."""
+        values = self.values
+        shared = self.captures
+
+        def lookup(ref: Ref) -> str:
+            path = ref.path
+            if len(path) == 1:
+                name = path[0]
+                if name in local:
+                    return local[name]
+                if name in shared:
+                    return shared[name]
+            value = values.get(path)
+            if value is not None:
+                return value
+            if self.lazy is not None:
+                return self.lazy(ref)
+            raise PlaceholderError(f"unknown placeholder {ref.text}")
+
+        return lookup

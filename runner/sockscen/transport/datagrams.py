@@ -1,0 +1,162 @@
+"""Datagram sockets (UDP, unixgram): connected clients and the sockets servers receive on."""
+
+from __future__ import annotations
+
+import errno
+import socket as stdsocket
+
+import trio
+
+from ..addresses import Address
+from .boundary import TransportError, transport_error
+from .sockets import connecting, new_socket, unlink_socket_file
+from .streams import StreamConnection
+
+#: Datagrams larger than this are truncated by the kernel; 64 KiB is the UDP maximum.
+DATAGRAM_SIZE = 65536
+
+
+class DatagramSocket:
+    """A datagram socket (UDP or unixgram).  Clients are connected to their server.
+
+    Like ``StreamConnection``, operations try the non-blocking call first.
+    """
+
+    is_stream = False
+
+    def __init__(self, sock: stdsocket.socket, local: Address, peer: Address | None) -> None:
+        sock.setblocking(False)
+        self._sock = sock
+        self.local = local
+        self.peer = peer
+        self.closed = False
+        self._unyielded = 0
+
+    async def send_to(self, data: bytes, peer: Address) -> None:
+        try:
+            while True:
+                try:
+                    self._sock.sendto(data, peer.sockaddr())
+                    break
+                except BlockingIOError:
+                    await trio.lowlevel.wait_writable(self._sock)
+        except OSError as exc:
+            raise transport_error(exc, "send a datagram to", peer) from exc
+        await trio.lowlevel.checkpoint()
+
+    async def send(self, data: bytes) -> None:
+        assert self.peer is not None
+        try:
+            while True:
+                try:
+                    self._sock.send(data)
+                    break
+                except BlockingIOError:
+                    await trio.lowlevel.wait_writable(self._sock)
+        except OSError as exc:
+            raise transport_error(exc, "send a datagram to", self.peer) from exc
+        await trio.lowlevel.checkpoint()
+
+    async def receive(self) -> bytes:
+        try:
+            while True:
+                try:
+                    data = self._sock.recv(DATAGRAM_SIZE)
+                    break
+                except BlockingIOError:
+                    self._unyielded = 0
+                    await trio.lowlevel.wait_readable(self._sock)
+        except OSError as exc:
+            where = self.peer or self.local
+            raise transport_error(exc, "receive a datagram from", where) from exc
+        await self._maybe_yield()
+        return data
+
+    async def _maybe_yield(self) -> None:
+        self._unyielded += 1
+        if self._unyielded >= StreamConnection._YIELD_EVERY:
+            self._unyielded = 0
+            await trio.lowlevel.checkpoint()
+
+    def receive_nowait(self) -> bytes | None:
+        """A datagram already waiting, or None."""
+        try:
+            return self._sock.recv(DATAGRAM_SIZE)
+        except OSError:
+            return None
+
+    async def receive_from(self) -> tuple[bytes, Address]:
+        while True:
+            got = self.receive_from_nowait()
+            if got is not None:
+                await self._maybe_yield()  # a flood of datagrams must not starve the rest
+                return got
+            self._unyielded = 0
+            await trio.lowlevel.wait_readable(self._sock)
+
+    def receive_from_nowait(self) -> tuple[bytes, Address] | None:
+        """A datagram already waiting and its sender, or None.
+
+        Errors are swallowed on purpose: on a server socket an ICMP error
+        about one peer (ECONNREFUSED after replying to a closed port) must
+        not stop the others.
+        """
+        while True:
+            try:
+                data, raw_peer = self._sock.recvfrom(DATAGRAM_SIZE)
+            except (BlockingIOError, InterruptedError):
+                return None
+            except OSError as exc:
+                if exc.errno in _ICMP_ERRORS:
+                    continue  # an ICMP error about one peer; the queued datagrams are fine
+                return None
+            return data, _datagram_peer(self.local, raw_peer)
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            trio.lowlevel.notify_closing(self._sock)
+            self._sock.close()
+            unlink_socket_file(self.local)
+
+
+#: Errors a datagram socket reports for an earlier send to one peer (from ICMP).
+_ICMP_ERRORS = frozenset(
+    {errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH, errno.ECONNRESET}
+)
+
+
+def _datagram_peer(local: Address, raw: object) -> Address:
+    if local.is_unix:
+        if isinstance(raw, bytes):
+            raw = (
+                "@" + raw[1:].decode(errors="replace")
+                if raw[:1] == b"\0"
+                else raw.decode(errors="replace")
+            )
+        return Address(local.scheme, path=str(raw or ""))
+    assert isinstance(raw, tuple)
+    return Address(local.scheme, host=raw[0], port=raw[1])
+
+
+async def open_datagram(address: Address, local_path: str | None = None) -> DatagramSocket:
+    """A datagram socket connected to *address*.
+
+    For ``unixgram`` the client binds *local_path* first, because an unbound
+    Unix datagram socket cannot receive replies.
+    """
+    sock = new_socket(address, stdsocket.SOCK_DGRAM)
+    local: Address
+    with connecting(sock, address):
+        if address.is_unix:
+            if local_path is None:
+                raise TransportError("a unixgram client needs a local path to receive replies")
+            await sock.bind(local_path)
+            local = Address("unixgram", path=local_path)
+        else:
+            local = Address(address.scheme, host="", port=0)
+        await sock.connect(address.sockaddr())
+        if not address.is_unix:
+            host, port = sock.getsockname()[:2]
+            local = Address(address.scheme, host=host, port=port)
+    return DatagramSocket(stdsocket.socket(fileno=sock.detach()), local, address)

@@ -1,0 +1,104 @@
+"""How the trio actor waits for its peer: receiving into the buffer, and idle waits for "more".
+
+The base of ``actor.Actor``, kept apart so each class stays small.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import trio
+
+from .buffer import ReceiveBuffer
+from .connection import Connection
+from .steps.record import ActorRecord
+from .transport import TransportError
+
+
+class PeerWaits(ActorRecord):
+    """Receiving for an actor: ``fill``, ``next_datagram`` and the idle ``peer_has_more``."""
+
+    conn: Connection | None
+    buffer: ReceiveBuffer
+    closed_by: str | None
+    pending_datagram: bytes | None
+    idle_scope: trio.CancelScope | None
+    closing: Callable[[], bool]
+    _scope: trio.CancelScope
+
+    async def fill(self) -> bytes:
+        """Receive more stream data into the buffer; returns it (``b""`` at end of stream)."""
+        conn = self.conn
+        assert conn is not None
+        data = await conn.receive()
+        self.buffer.feed(data)
+        if data:
+            self.note("received", data)
+        else:
+            self.note("eof")
+        return data
+
+    async def next_datagram(self) -> bytes:
+        """The pending datagram, or the next one received."""
+        if self.pending_datagram is not None:
+            data, self.pending_datagram = self.pending_datagram, None
+            return data
+        conn = self.conn
+        assert conn is not None
+        data = await conn.receive()
+        self.note("received", data)
+        return data
+
+    async def peer_has_more(self) -> bool:
+        """Wait, with no deadline, until the peer sends more (True) or is done (False).
+
+        "Done" is end of stream, a reset, or — when the scenario is finishing
+        (every client is done) — nothing more waiting.  The wait is idle: the
+        scenario may cancel it through ``idle_scope``.
+        """
+        conn = self.conn
+        if conn is None or self.closed_by is not None:
+            return False
+        if conn.is_stream:
+            if self.buffer.data:
+                return True
+            if self.buffer.eof:
+                return False
+        elif self.pending_datagram is not None:
+            return True
+        self._scope.deadline = math.inf
+        with trio.CancelScope() as idle:
+            self.idle_scope = idle
+            if self.closing():
+                idle.cancel()
+            try:
+                if conn.is_stream:
+                    await self.fill()
+                else:
+                    self.pending_datagram = await self.next_datagram()
+            except TransportError as exc:
+                self.note("note", note=str(exc))
+                return False
+            finally:
+                self.idle_scope = None
+        if idle.cancelled_caught:
+            return self._peek_after_cancel(conn)
+        if conn.is_stream:
+            return bool(self.buffer.data)
+        return True
+
+    def _peek_after_cancel(self, conn: Connection) -> bool:
+        """After an idle wait was cancelled: is data already here that the wait missed?"""
+        data = conn.receive_nowait()
+        if conn.is_stream:
+            if data:
+                self.note("received", data)
+                self.buffer.feed(data)
+                return True
+            return False
+        if data is not None:
+            self.note("received", data)
+            self.pending_datagram = data
+            return True
+        return False
