@@ -104,6 +104,17 @@ def jobs_arg(text: str) -> int:
     return jobs
 
 
+def _count_arg(text: str) -> int:
+    """argparse type of a count above 0."""
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {text!r}")
+    return count
+
+
 def _default_max_buffer() -> int:
     from .model import DEFAULT_MAX_BUFFER
 
@@ -161,6 +172,16 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
         ("-x", "--exitfirst"),
         None,
         "start no new scenario after the first failure or error (the rest are skipped)",
+    ),
+    RunOption(
+        "maxfail",
+        ("--maxfail",),
+        None,
+        "start no new scenario after N failures or errors (the rest are skipped; "
+        "-x is --maxfail 1)",
+        parse=lambda text: _count_arg(text),
+        metavar="N",
+        cli_default=lambda: 0,
     ),
     RunOption(
         "step_timeout",

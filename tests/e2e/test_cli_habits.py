@@ -147,6 +147,20 @@ def test_junitxml_alias_and_strict_switch(tmp_path: Path, write: Write) -> None:
     assert "--junit-strict needs --junit-xml PATH" in lonely.stderr
 
 
+def test_maxfail_skips_the_rest_after_that_many_failures(tmp_path: Path, write: Write) -> None:
+    for name in "abcde":
+        write(f"scenarios/{name}.yaml", WRONG_GREETING)
+
+    result = sockscen("run", "--maxfail", "2", "-j", "1", "--json", "run.json", cwd=tmp_path)
+    zero = sockscen("run", "--maxfail", "0", cwd=tmp_path)
+
+    assert result.returncode == 1
+    assert result.stdout.rstrip().splitlines()[-1].startswith("0 passed, 2 failed, 3 skipped in ")
+    assert '"maxfail": 2' in (tmp_path / "run.json").read_text(encoding="utf-8")
+    assert zero.returncode == 2
+    assert "--maxfail: must be 1 or more, got '0'" in zero.stderr
+
+
 def test_jobs_auto_is_the_engine_default(tmp_path: Path, write: Write) -> None:
     write("scenarios/greeting.yaml", GREETING)
 

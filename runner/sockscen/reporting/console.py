@@ -18,7 +18,6 @@ seconds the line names the scenarios still running, longest first.
 from __future__ import annotations
 
 import os
-import shutil
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -27,14 +26,12 @@ from typing import TextIO
 from ..rendering import escape_text, format_seconds, plural
 from ..results import Outcome, RunResult, ScenarioResult
 from .failure import failure_summary, format_failure, scenario_title
+from .progress import LONG_RUNNING, Progress, Ticker
 from .transcript import format_output, format_transcript
 
 QUIET, NORMAL, VERBOSE, VERY_VERBOSE = -1, 0, 1, 2
 
-#: Seconds a scenario runs before the status line names it.
-LONG_RUNNING = 3.0
-#: Running scenarios named on the status line at most.
-_NAMED = 3
+__all__ = ["CLEAR_LINE", "LONG_RUNNING", "ConsoleReporter", "color_wanted", "summary_line"]
 
 #: Carriage return plus "erase to end of line": removes the live status line.
 CLEAR_LINE = "\r\x1b[K"
@@ -135,50 +132,16 @@ class ConsoleReporter:
         wanted = (tty and verbosity > QUIET) if progress is None else progress
         self.live = wanted and tty and verbosity > QUIET and not _dumb(env)
         self.numbered = wanted and not tty and verbosity > QUIET
-        self._clock = clock
-        self._started = clock()
-        self._total: int | None = None
-        self._done = 0
-        self._counts = dict.fromkeys(Outcome, 0)
+        self.progress = Progress(clock)
         self._status_shown = False
-        #: Scenario id -> (name, when it started), in start order.
-        self._running: dict[str, tuple[str, float]] = {}
+        # The timer thread and the event loop both write: one at a time.
         self._lock = threading.Lock()
-        self._tick = tick if self.live else None
-        self._stop = threading.Event()
-        self._ticker: threading.Thread | None = None
+        self._ticker = Ticker(tick, self.tick) if tick is not None and self.live else None
 
     # ------------------------------------------------------------------ helpers
 
     def _paint(self, text: str, code: str) -> str:
         return f"{code}{text}{_RESET}" if self.color else text
-
-    def _status(self) -> str:
-        total = "?" if self._total is None else str(self._total)
-        counts = self._counts
-        passed, failed = counts[Outcome.PASSED], counts[Outcome.FAILED]
-        text = f"[{self._done}/{total}] {passed} passed, {failed} failed"
-        if counts[Outcome.ERROR]:
-            text += ", " + plural(counts[Outcome.ERROR], "error")
-        if counts[Outcome.SKIPPED]:
-            text += f", {counts[Outcome.SKIPPED]} skipped"
-        now = self._clock()
-        text = f"{text}  {now - self._started:.1f}s"
-        return text + self._running_text(now)
-
-    def _running_text(self, now: float) -> str:
-        long = [(now - t, n) for n, t in self._running.values() if now - t >= LONG_RUNNING]
-        if not long:
-            return ""
-        long.sort(key=lambda pair: -pair[0])
-        named = ", ".join(f"{escape_text(n)} ({age:.0f}s)" for age, n in long[:_NAMED])
-        rest = len(self._running) - min(len(long), _NAMED)
-        return f"  running: {named}" + (f" +{rest} more" if rest else "")
-
-    def _fit(self, text: str) -> str:
-        # A status line wider than the terminal would wrap, and \r would not erase it.
-        width = shutil.get_terminal_size((80, 24)).columns - 1
-        return text if len(text) <= width else text[: max(width - 3, 0)] + "..."
 
     def _scenario_line(self, result: ScenarioResult) -> str:
         tag, code = _TAGS[result.outcome]
@@ -187,8 +150,8 @@ class ConsoleReporter:
             f"{escape_text(result.location.short)}  {format_seconds(result.duration)}"
         )
         if self.numbered:
-            total = "?" if self._total is None else str(self._total)
-            line = f"[{self._done:>{len(total)}}/{total}] {line}"
+            total = self.progress.total_text
+            line = f"[{self.progress.done:>{len(total)}}/{total}] {line}"
         return line
 
     def _detail_lines(self, result: ScenarioResult) -> list[str]:
@@ -226,38 +189,28 @@ class ConsoleReporter:
 
     def run_started(self, total: int) -> None:
         """The run is about to start *total* scenarios."""
-        self._total = total
-        self._started = self._clock()
+        self.progress.begin(total)
         if self.live:
-            self._write(self._fit(self._status()))
+            self._write(self.progress.status())
             self._status_shown = True
-        if self._tick is not None:
-            self._ticker = threading.Thread(
-                target=self._tick_loop, args=(self._tick,), name="sockscen-status", daemon=True
-            )
+        if self._ticker is not None:
             self._ticker.start()
 
     def scenario_started(self, scenario_id: str, name: str) -> None:
         """A scenario started: the status line can name it if it runs long."""
         with self._lock:
-            self._running[scenario_id] = (name, self._clock())
+            self.progress.scenario_started(scenario_id, name)
 
     def tick(self) -> None:
         """Redraw the live status line (the timer thread calls this)."""
         with self._lock:
             if self._status_shown:
-                self._write_locked(CLEAR_LINE + self._fit(self._status()))
-
-    def _tick_loop(self, every: float) -> None:
-        while not self._stop.wait(every):
-            self.tick()
+                self._write_locked(CLEAR_LINE + self.progress.status())
 
     def close(self) -> None:
         """Stop the timer thread, if any."""
-        self._stop.set()
         if self._ticker is not None:
-            self._ticker.join()
-            self._ticker = None
+            self._ticker.stop()
 
     def scenario_finished(self, result: ScenarioResult) -> None:
         """Print the scenario's line (and, with ``-v``/``-vv``, its details) as it finishes."""
@@ -266,9 +219,7 @@ class ConsoleReporter:
             self._finished_locked(result)
 
     def _finished_locked(self, result: ScenarioResult) -> None:
-        self._done += 1
-        self._counts[result.outcome] += 1
-        self._running.pop(result.id, None)
+        self.progress.scenario_finished(result)
         failed = result.outcome in (Outcome.FAILED, Outcome.ERROR)
         out = []
         if self._status_shown:
@@ -278,7 +229,7 @@ class ConsoleReporter:
             out.append(self._scenario_line(result) + "\n")
             out.extend(line + "\n" for line in self._detail_lines(result))
         if self.live:
-            out.append(self._fit(self._status()))
+            out.append(self.progress.status())
             self._status_shown = True
         if out:
             self._write_locked("".join(out))
