@@ -2,11 +2,13 @@
 
 Every tag of a collected scenario becomes a marker of its item (so ``-m``
 selects scenarios like tests).  A tag spelled like a marker that *takes
-arguments* (``skipif``, ``xfail``, ``parametrize``, pytest-timeout's
+arguments* (``skipif``, ``parametrize``, ``usefixtures``, pytest-timeout's
 ``timeout`` ...) would hand that plugin a marker without its arguments: it
 silently skips, or aborts the session with an INTERNALERROR.  Such a tag is
 refused when the file is collected, at the tag's ``file:line:col``; the
-``sockscen`` command, which has no markers, keeps accepting it.
+``sockscen`` command, which has no markers, keeps accepting it.  ``skip``
+and ``xfail`` are the exceptions: bare, they mean "skip" and "expected to
+fail", which is what such a tag asks for.
 """
 
 from __future__ import annotations
@@ -24,8 +26,8 @@ if TYPE_CHECKING:
 
 __all__ = ["marker_clashes", "markers_with_arguments", "register_tags"]
 
-#: pytest's own markers that act on an item, with or without arguments.
-_BUILTIN_ACTING = frozenset({"skip", "skipif", "xfail", "parametrize", "usefixtures"})
+#: Markers whose bare form has a meaning a tag can ask for.
+_BARE_MEANINGFUL = frozenset({"skip", "xfail"})
 #: ``name(args...): help`` as registered in the ``markers`` ini value.
 _WITH_ARGUMENTS = re.compile(r"^\s*([A-Za-z_][\w]*)\s*\(")
 
@@ -33,10 +35,10 @@ _markers_key = pytest.StashKey[set[str]]()
 
 
 def markers_with_arguments(config: pytest.Config) -> frozenset[str]:
-    """Names of the registered markers that take arguments, and pytest's acting ones."""
+    """Names of the registered markers that take arguments (but ``skip`` and ``xfail``)."""
     lines: list[str] = config.getini("markers")
     named = {m.group(1) for line in lines if (m := _WITH_ARGUMENTS.match(line))}
-    return frozenset(named | _BUILTIN_ACTING)
+    return frozenset(named - _BARE_MEANINGFUL)
 
 
 def _tag_location(path: Path, shown: str, scenario: Scenario, tag: str) -> Location:

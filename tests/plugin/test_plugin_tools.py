@@ -122,7 +122,7 @@ def test_sockscen_run_pauses_the_timer_of_a_python_test(
     result.assert_outcomes(passed=2)
 
 
-@pytest.mark.parametrize("tag", ["timeout", "skipif", "xfail"])
+@pytest.mark.parametrize("tag", ["timeout", "skipif", "parametrize", "usefixtures"])
 def test_a_tag_naming_a_marker_with_arguments_is_refused_where_it_is(
     run_pytest: RunPytest, write: Write, tag: str
 ) -> None:
@@ -138,6 +138,15 @@ def test_a_tag_naming_a_marker_with_arguments_is_refused_where_it_is(
         ]
     )
     assert "INTERNALERROR" not in result.stdout.str()
+
+
+def test_skip_and_xfail_tags_keep_their_bare_meaning(run_pytest: RunPytest, write: Write) -> None:
+    write("scenarios/broken.yaml", WRONG_GREETING.replace("tags: [tcp]", "tags: [tcp, xfail]"))
+    write("scenarios/later.yaml", GREETING.replace("tags: [tcp, smoke]", "tags: [skip]"))
+
+    result = run_pytest("-p", "no:randomly")
+
+    result.assert_outcomes(xfailed=1, skipped=1)
 
 
 def test_ordinary_tags_stay_markers(run_pytest: RunPytest, write: Write) -> None:
@@ -217,6 +226,19 @@ def test_cli_and_plugin_write_the_same_junit_classname(
         assert case is not None
         names.add((case.get("classname"), case.get("name")))
     assert names == {("scenarios.wrong", "greeting is not what the client expects")}
+
+
+def test_the_plugin_report_has_the_strict_switch_too(
+    inner: pytest.Pytester, run_pytest: RunPytest, write: Write
+) -> None:
+    write("scenarios/greeting.yaml", GREETING)
+
+    result = run_pytest("--sockscen-junit-xml=strict.xml", "--sockscen-junit-strict")
+
+    result.assert_outcomes(passed=1)
+    case = ET.parse(inner.path / "strict.xml").getroot().find(".//testcase")
+    assert case is not None
+    assert set(case.attrib) == {"classname", "name", "time"}
 
 
 # --------------------------------------------------------------------------- collection

@@ -44,6 +44,9 @@ examples:
   sockscen run scenarios/echo.yaml tests/net/
   sockscen run -k echo -x                    stop after the first failure
   sockscen run --tag smoke --tag tcp -j 8    tagged smoke or tcp, 8 at a time
+  sockscen run --tag "tcp and not slow"      a tag expression, like pytest -m
+  sockscen run --maxfail 3 -j auto           stop starting scenarios after 3 failures
+  generate | sockscen run -                  scenarios from standard input
   sockscen run --timeout 500ms               a shorter default step timeout
   sockscen run -q --junit-xml reports/junit.xml --json reports/run.json
   sockscen run -vv                           every step and every transcript
@@ -53,8 +56,17 @@ examples:
 
 environment:
   NO_COLOR=1        no colour (FORCE_COLOR=1 forces it; --color overrides both)
+  PY_COLORS=1|0     colour on or off, before NO_COLOR and FORCE_COLOR (as pytest)
+  TERM=dumb         no colour and no live status line
   GITHUB_ACTIONS    'true' turns on --format github unless --format is given
+  GITHUB_WORKSPACE  annotation paths are made relative to it
+  GITHUB_STEP_SUMMARY  a Markdown summary of the run is appended to it (github)
   SOCKSCEN_DEBUG=1  print the traceback of internal errors
+
+defaults:
+  [tool.sockscen] in the nearest pyproject.toml sets paths, timeout, jobs,
+  max-buffer and [tool.sockscen.reports] (junit-xml, junit-strict, json,
+  transcript-dir); flags on the command line win.
 
 {EXIT_CODES}"""
 
@@ -63,9 +75,14 @@ Loads every file as 'run' would (YAML, schema and the checks the schema
 cannot express) and reports every problem of every file as
 'path:line:col: error: message', without running anything.
 
+With --format github (automatic when GITHUB_ACTIONS=true) every problem is
+also printed as a GitHub Actions annotation (at most 10; the tenth counts
+the rest) and listed in $GITHUB_STEP_SUMMARY when it is set.
+
 examples:
   sockscen validate                      every file under scenarios/
   sockscen validate scenarios/ extra.yaml
+  cat new.yaml | sockscen validate -     standard input
 
 exit codes:
   0    every file is valid
