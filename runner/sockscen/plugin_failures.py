@@ -1,6 +1,6 @@
 """How a scenario item's result appears in pytest's reports.
 
-* A failure is a ``TerminalRepr`` with a ``reprcrash``: ``--tb=line`` and the
+* A failure is pytest's exception representation with a ``reprcrash``: ``--tb=line`` and the
   short summary print one ``path:line: client c, step 2 expect "hi": ...``
   line (the failing step's place) instead of the diagnosis cut at 50
   characters; the other styles print the whole diagnosis.
@@ -19,20 +19,23 @@ import textwrap
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from _pytest._code.code import ReprFileLocation, TerminalRepr
+from _pytest._code.code import (
+    ReprEntryNative,
+    ReprExceptionInfo,
+    ReprFileLocation,
+    ReprTraceback,
+)
 
 if TYPE_CHECKING:
-    from _pytest._io import TerminalWriter
-
     from .results import ScenarioResult
 
 __all__ = [
     "SECTION_LIMIT",
     "JunitClassnames",
-    "ScenarioRepr",
     "add_result_sections",
     "crash_line",
     "diagnosis",
+    "scenario_repr",
     "set_junit_classname",
     "timeout_note",
 ]
@@ -78,20 +81,21 @@ def crash_line(result: ScenarioResult) -> tuple[str, int, str]:
     return path, line, text
 
 
-class ScenarioRepr(TerminalRepr):
-    """A failed scenario for pytest: the whole diagnosis, with a one-line ``reprcrash``."""
+def scenario_repr(result: ScenarioResult, note: str = "", *, style: str = "auto") -> Any:
+    """A failed scenario for pytest: the whole diagnosis, with a one-line ``reprcrash``.
 
-    def __init__(self, result: ScenarioResult, note: str = "", *, style: str = "auto") -> None:
-        # With --tb=line pytest prints this and then the crash line: the crash line says it.
-        self.text = "" if style == "line" else diagnosis(result) + note
-        path, line, message = crash_line(result)
-        self.reprcrash = ReprFileLocation(path, line, message)
-
-    def toterminal(self, tw: TerminalWriter) -> None:
-        if not self.text:
-            return
-        for line in self.text.splitlines():
-            tw.line(line)
+    Built from pytest's own exception representation (one "native" entry
+    holding the diagnosis) so pytest-xdist carries it from its workers whole,
+    crash line included.
+    """
+    # With --tb=line pytest prints this and then the crash line: the crash line says it.
+    text = "" if style == "line" else diagnosis(result) + note
+    lines = [line + "\n" for line in text.splitlines()]
+    path, line, message = crash_line(result)
+    return ReprExceptionInfo(
+        reprtraceback=ReprTraceback([ReprEntryNative(lines)], None, "native"),
+        reprcrash=ReprFileLocation(path, line, message),
+    )
 
 
 def _cut(text: str) -> str:

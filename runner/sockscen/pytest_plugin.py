@@ -40,9 +40,9 @@ import pytest
 from .options import add_plugin_options, build_run_options, plugin_values
 from .plugin_failures import (
     JunitClassnames,
-    ScenarioRepr,
     add_result_sections,
     diagnosis,
+    scenario_repr,
     timeout_note,
 )
 from .plugin_hints import uncollected_hint
@@ -318,7 +318,7 @@ class ScenarioItem(pytest.Item):
     ) -> Any:
         if isinstance(excinfo.value, ScenarioFailed):
             tbstyle = str(self.config.getoption("tbstyle", "auto"))
-            return ScenarioRepr(excinfo.value.result, self.note, style=tbstyle)
+            return scenario_repr(excinfo.value.result, self.note, style=tbstyle)
         return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self) -> tuple[Path, int, str]:

@@ -160,13 +160,17 @@ def test_ordinary_tags_stay_markers(run_pytest: RunPytest, write: Write) -> None
 # --------------------------------------------------------------------------- reports
 
 
-def test_tb_line_prints_one_located_line_per_failure(run_pytest: RunPytest, write: Write) -> None:
+@pytest.mark.parametrize("workers", [(), ("-n", "2")], ids=["one process", "xdist"])
+def test_tb_line_prints_one_located_line_per_failure(
+    run_pytest: RunPytest, write: Write, workers: tuple[str, ...]
+) -> None:
     write("scenarios/wrong.yaml", WRONG_GREETING)
 
-    result = run_pytest("--tb=line")
+    result = run_pytest("--tb=line", *workers)
 
     result.assert_outcomes(failed=1)
-    lines = result.stdout.lines
+    # xdist names the worker that ran the test first.
+    lines = [line for line in result.stdout.lines if not line.startswith("[gw")]
     start = lines.index(next(line for line in lines if "FAILURES" in line))
     end = lines.index(next(line for line in lines if "short test summary" in line))
     assert lines[start + 1 : end] == [
