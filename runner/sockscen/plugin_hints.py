@@ -51,7 +51,8 @@ def _named_folders(config: pytest.Config) -> list[Path]:
     base = config.invocation_params.dir
     folders = []
     for arg in config.args:
-        path = base / arg.split("::", 1)[0]
+        # Normalised like the paths pytest hands to pytest_collect_file ("a/../b" -> "b").
+        path = Path(os.path.abspath(base / arg.split("::", 1)[0]))
         if path.is_dir():
             folders.append(path)
     return folders
