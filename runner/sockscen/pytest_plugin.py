@@ -55,6 +55,7 @@ from .plugin_timeout import (
     pytest_timeout_cancel_timer,
     pytest_timeout_set_timer,
 )
+from .servers_fixture import sockscen_servers
 
 if TYPE_CHECKING:
     from .model import Scenario
@@ -70,6 +71,7 @@ __all__ = [
     "pytest_timeout_cancel_timer",
     "pytest_timeout_set_timer",
     "sockscen_run",
+    "sockscen_servers",
 ]
 
 INI_FILES = "sockscen_files"
@@ -254,6 +256,8 @@ class ScenarioFile(pytest.File):
             ) from None
         register_tags(self.config, {tag for s in scenarios for tag in s.tags})
         for scenario in scenarios:
+            if scenario.mock and not scenario.clients:
+                continue  # for ``sockscen serve`` and the ``sockscen_servers`` fixture
             yield ScenarioItem.from_parent(self, name=scenario.name, scenario=scenario)
 
 

@@ -271,7 +271,7 @@ CASES: list[tuple[str, str, list[str]]] = [
         "server_neither_kind",
         'name: x\nservers:\n  s: {listen: "tcp://127.0.0.1:0"}\nclients: {a: {connect: "${s.url}", steps: []}}\n',
         [
-            "s.yaml:3:6: error: server needs one of the keys 'handle' or 'command'",
+            "s.yaml:3:6: error: server needs one of the keys 'handle', 'rules' or 'command'",
         ],
     ),
     (

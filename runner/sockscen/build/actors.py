@@ -21,6 +21,7 @@ from .commands import build_command, build_stop
 from .context import Context
 from .framings import build_framing
 from .readiness import build_ready
+from .rules import rule_server
 from .schemes import SCHEMES, transport_of
 
 
@@ -148,6 +149,7 @@ ClientBuilder = Callable[[Context, str, dict[str, Any], PathKey], "model.Client 
 
 #: Server kinds by the YAML key that tells them apart, in the order they are looked for.
 SERVERS: dict[str, ServerBuilder] = {
+    "rules": rule_server,
     "handle": scripted_server,
     "command": process_server,
 }

@@ -23,7 +23,7 @@ def build(ctx: Context) -> model.Scenario | None:
         if server is not None:
             servers.append(server)
     clients: list[model.Client] = []
-    for name, node in doc["clients"].items():
+    for name, node in (doc.get("clients") or {}).items():
         at = ("clients", name)
         client = next(build for key, build in CLIENTS.items() if key in node)(ctx, name, node, at)
         if client is not None:
@@ -54,4 +54,5 @@ def build(ctx: Context) -> model.Scenario | None:
         tags=tuple(doc.get("tags", ())),
         timeout=timeout,
         vars=variables,
+        mock=bool(doc.get("mock", False)),
     )

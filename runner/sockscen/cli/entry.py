@@ -68,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ..selection import KeywordError, compile_keyword, compile_tags
 
     try:
-        if project_error is not None and args.command in ("run", "validate", "list"):
+        if project_error is not None and args.command in ("run", "serve", "validate", "list"):
             raise project_error
         if getattr(args, "keyword", None) is not None:
             # A typo in -k or --tag is reported before any file is read.

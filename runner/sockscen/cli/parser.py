@@ -49,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
          texts.VALIDATE_EPILOG),
         ("list", [selection, output], "list scenarios with their file:line and tags",
          "List the scenarios of the given files and directories.", texts.LIST_EPILOG),
+        ("serve", [selection, output], "keep one scenario's servers up for other programs",
+         texts.SERVE_DESCRIPTION, texts.SERVE_EPILOG),
         ("schema", [output], "print the JSON Schema of scenario files",
          "Print the JSON Schema of scenario files on stdout.", texts.SCHEMA_EPILOG),
     ]  # fmt: skip
@@ -63,13 +65,15 @@ def build_parser() -> argparse.ArgumentParser:
         )
         if name != "schema":
             command.add_argument("paths", nargs="*", metavar="PATH", help=texts.PATHS_HELP)
-        if name == "run":
+        if name in ("run", "serve"):
             _add_run_options(command)
         if name == "validate":
             group = command.add_argument_group("reports")
             group.add_argument(
                 "--format", choices=list(FORMATS), default=None, help=texts.VALIDATE_FORMAT_HELP
             )
+        if name == "serve":
+            _add_serve_options(command)
         command.set_defaults(handler=_handler(name))
     return parser
 
@@ -126,6 +130,12 @@ def _add_run_options(run: argparse.ArgumentParser) -> None:
         report.add_argument(*flags, dest=spec.attribute, metavar=spec.metavar, help=spec.help)
         if spec.switch:
             report.add_argument(spec.switch, action="store_true", help=spec.switch_help)
+
+
+def _add_serve_options(serve: argparse.ArgumentParser) -> None:
+    group = serve.add_argument_group("serving")
+    group.add_argument("--duration", metavar="D", help=texts.DURATION_HELP)
+    group.add_argument("--addresses-json", metavar="PATH", help=texts.ADDRESSES_JSON_HELP)
 
 
 def subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:

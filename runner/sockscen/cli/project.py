@@ -164,4 +164,5 @@ def _defaults(reader: _Reader, table: Mapping[str, Any]) -> dict[str, dict[str, 
             run[dest] = parsed
         else:
             raise reader.fail(key, f"unknown key (valid keys: {', '.join(valid)})")
-    return {"run": {**shared, **run}, "validate": dict(shared), "list": dict(shared)}
+    everything = {**shared, **run}
+    return {"run": everything, "serve": dict(everything), "validate": shared, "list": dict(shared)}
