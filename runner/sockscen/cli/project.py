@@ -5,7 +5,7 @@ above it (where pytest would look for its rootdir).  Its ``[tool.sockscen]``
 table gives defaults that flags on the command line replace::
 
     [tool.sockscen]
-    paths = ["tests/scenarios"]     # what run/validate/list load when no PATH is given
+    paths = ["tests/scenarios"]     # what run, serve, validate, list load by default
     timeout = "2s"                  # --timeout
     jobs = "auto"                   # --jobs (a number, or "auto")
     max-buffer = "1MiB"             # --max-buffer
