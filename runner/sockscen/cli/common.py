@@ -25,6 +25,13 @@ class NothingSelected(Exception):
     """No scenario to run or list: exit 5 with the reason."""
 
 
+class EmptyShard(Exception):
+    """``--shard K/N`` with more shards than files left this one none: nothing to do, exit 0.
+
+    A CI matrix keeps its N while the suite shrinks; its spare jobs must not fail.
+    """
+
+
 def verbosity(args: argparse.Namespace) -> int:
     """-1 (quiet) to 2 (-vv) from the counted -v and -q."""
     level: int = args.verbose - args.quiet
@@ -61,27 +68,39 @@ def _load_stdin() -> list[Scenario]:
     return load_text(sys.stdin.read(), STDIN_NAME, os.getcwd())
 
 
-def load(paths: Sequence[str]) -> tuple[int, list[Scenario]]:
-    """(number of files, scenarios); raises ConfigError (missing path included).
+def _with_stdin(paths: Sequence[str], shard: tuple[int, int] | None) -> tuple[int, list[Scenario]]:
+    others = [p for p in paths if p != STDIN]
+    errors: list[ConfigError] = []
+    try:
+        from_stdin = _load_stdin()
+    except ConfigError as exc:
+        errors.append(exc)
+        from_stdin = []
+    count, rest = 0, list[Scenario]()
+    try:
+        if others:
+            count, rest = load(others, shard)
+    except ConfigError as exc:
+        errors.append(exc)
+    if errors:
+        raise ConfigError.merge(errors)
+    for scenario in from_stdin:
+        for warning in scenario.warnings:
+            print(warning, file=sys.stderr)
+    return count + 1, from_stdin + rest
 
-    ``-`` is standard input, read once, named ``<stdin>`` in reports.
+
+def load(paths: Sequence[str], shard: tuple[int, int] | None = None) -> tuple[int, list[Scenario]]:
+    """(number of files, scenarios) of the files (of the *shard*, ``--shard K/N``) under *paths*.
+
+    Raises ConfigError (missing path included).  A shard reads only its own
+    files: the others are another job's to check.  ``-`` is standard input,
+    read once, named ``<stdin>`` in reports (and never left out by a shard).
     """
     if STDIN in paths:
-        others = [p for p in paths if p != STDIN]
-        errors: list[ConfigError] = []
-        try:
-            from_stdin = _load_stdin()
-        except ConfigError as exc:
-            errors.append(exc)
-            from_stdin = []
-        try:
-            count, rest = load(others) if others else (0, [])
-        except ConfigError as exc:
-            errors.append(exc)
-        if errors:
-            raise ConfigError.merge(errors)
-        return count + 1, from_stdin + rest
-    from ..loader import discover, load_paths
+        return _with_stdin(paths, shard)
+    from ..loader import discover, display_path, load_paths
+    from ..selection import shard as shard_of
 
     try:
         files = discover(paths)
@@ -94,7 +113,16 @@ def load(paths: Sequence[str]) -> tuple[int, list[Scenario]]:
         raise NothingSelected(
             "no scenario files (*.yaml, *.yml) found in " + ", ".join(repr(p) for p in paths)
         )
-    return len(files), load_paths(files)
+    if shard is not None:
+        shown = {display_path(f): f for f in files}
+        files = [shown[name] for name in shard_of(list(shown), *shard)]
+        if not files:
+            raise EmptyShard(f"shard {shard[0]}/{shard[1]}: no file of the {len(shown)} found")
+    scenarios = load_paths(files)
+    for scenario in scenarios:
+        for warning in scenario.warnings:
+            print(warning, file=sys.stderr)
+    return len(files), scenarios
 
 
 def select(args: argparse.Namespace, scenarios: list[Scenario], file_count: int) -> list[Scenario]:
