@@ -76,7 +76,8 @@ def _with_stdin(paths: Sequence[str], shard: tuple[int, int] | None) -> tuple[in
     except ConfigError as exc:
         errors.append(exc)
         from_stdin = []
-    count, rest = 0, list[Scenario]()
+    count = 0
+    rest: list[Scenario] = []
     try:
         if others:
             count, rest = load(others, shard)
