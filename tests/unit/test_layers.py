@@ -56,6 +56,8 @@ LAYERS: dict[str, int] = {
     "yamlsource": 1,
     # 2: from text to model, and from results to reports
     "schema": 2,
+    "schema_document": 2,
+    "schema_explain": 2,
     "build": 2,
     "build.*": 2,
     "loader": 2,
