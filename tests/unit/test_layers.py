@@ -142,6 +142,7 @@ PROCESS_MODULES = frozenset(
         "processes.commands",
         "processes.groups",
         "processes.lifecycle",
+        "processes.orphans",
         "processes.proctable",
         "processes.readiness",
         "processes.server",

@@ -13,8 +13,9 @@ and ``run_client``; failures of a process under test come back as values
 command, a server that never became ready) as ``SetupError``.
 
 Modules: ``commands`` (from a ``Command`` to argv/env/cwd), ``groups`` (the
-``ProcessGroups`` object: what this runner started, orphan sweeps),
-``proctable`` (reading ``/proc``), ``lifecycle`` (spawn, end a group),
+``ProcessGroups`` object: what this runner started), ``orphans`` (the sweeps
+for escapees, adopted orphans and abandoned work), ``proctable`` (reading
+``/proc``), ``lifecycle`` (spawn, end a group),
 ``capture`` (bounded output tails), ``readiness`` (the probe table),
 ``server`` and ``client``.
 """

@@ -12,19 +12,15 @@ table is per process too.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import math
 import os
 import secrets
 from collections.abc import Iterator
 
-from ..ports import pid_alive
 from . import proctable
+from .orphans import TOKEN_VARIABLE, become_subreaper, kill_abandoned, kill_ended_orphans
+from .orphans import sweep_escaped as _sweep_escaped
 
-#: The environment variable that marks every process we start, and its descendants.
-TOKEN_VARIABLE = "SOCKSCEN_PROCESS_TOKEN"
-#: prctl option making this process the reaper of its descendants' orphans (Linux).
-_PR_SET_CHILD_SUBREAPER = 36
+__all__ = ["GROUPS", "TOKEN_VARIABLE", "ProcessGroups"]
 
 
 class ProcessGroups:
@@ -74,14 +70,7 @@ class ProcessGroups:
         if self._swept_dead:
             return []
         self._swept_dead = True
-        prefix = f"{TOKEN_VARIABLE}=".encode()
-        killed: list[int] = []
-        for pid in proctable.pids() or ():
-            runner = _runner_of(proctable.environ(pid), prefix)
-            abandoned = runner is not None and runner != os.getpid() and not pid_alive(runner)
-            if abandoned and proctable.kill(pid):
-                killed.append(pid)
-        return killed
+        return kill_abandoned()
 
     @contextlib.contextmanager
     def spawning(self) -> Iterator[None]:
@@ -120,11 +109,7 @@ class ProcessGroups:
         starts no children of its own beside ours (the ``sockscen`` command);
         returns False where the kernel does not offer it.
         """
-        try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            if libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
-                return False
-        except (OSError, AttributeError):
+        if not become_subreaper():
             return False
         self.adopting = True
         return True
@@ -138,12 +123,7 @@ class ProcessGroups:
         every process we start inherits.  Only processes marked by this run are
         touched.
         """
-        needle = f"{TOKEN_VARIABLE}={token}".encode()
-        killed: list[int] = []
-        for pid in proctable.pids() or ():
-            if needle in proctable.environ(pid) and proctable.kill(pid):
-                killed.append(pid)
-        return killed
+        return _sweep_escaped(token)
 
     def sweep_after(self, token: str | None, gone: bool) -> list[int]:
         """``sweep_escaped`` and ``sweep_adopted`` once a program ended; return the pids killed.
@@ -174,38 +154,12 @@ class ProcessGroups:
         it).  Anything else may be a worker of a running server, even of
         another scenario, and is left for a later sweep.  Returns their pids.
         """
-        killed: list[int] = []
         if not self.adopting or self._spawning:
-            return killed
-        me = os.getpid()
-        running = set(self.tokens)
-        earliest = min((self.starts.get(p, 0) for p in running), default=math.inf)
-        for pid in proctable.pids() or ():
-            if pid in self.spawned:
-                continue
-            stat = proctable.read_stat(pid)
-            if stat is None or stat.ppid != me:
-                continue
-            ended = not stat.dead and self._belongs_to_ended(pid, stat, running, earliest)
-            if ended and proctable.kill(pid):
-                killed.append(pid)
-            if stat.dead or pid in killed:
-                proctable.reap(pid)  # we adopted it: nobody else will
-        if not running:
+            return []
+        killed = kill_ended_orphans(self.spawned, self.tokens, self.starts, self.ended)
+        if not self.tokens:
             self.ended.clear()  # every orphan left from now on started before any new program
         return killed
-
-    def _belongs_to_ended(
-        self, pid: int, stat: proctable.Stat, running: set[int], earliest: float
-    ) -> bool:
-        if stat.pgid in running or stat.sid in running or self._marked_running(pid):
-            return False
-        return stat.pgid in self.ended or stat.sid in self.ended or stat.start < earliest
-
-    def _marked_running(self, pid: int) -> bool:
-        """True when *pid* carries the marker of a program of ours still running."""
-        running = {f"{TOKEN_VARIABLE}={token}".encode() for token in self.tokens.values()}
-        return not running.isdisjoint(proctable.environ(pid))
 
     # -- last resort -------------------------------------------------------------
 
@@ -225,15 +179,6 @@ class ProcessGroups:
             self.starts.pop(leader, None)
         self.sweep_adopted()
         return killed
-
-
-def _runner_of(environ: list[bytes], prefix: bytes) -> int | None:
-    """The runner pid in a process's marker, None when it carries none."""
-    for entry in environ:
-        if entry.startswith(prefix):
-            runner, _, _ = entry[len(prefix) :].partition(b"-")
-            return int(runner) if runner.isdigit() else None
-    return None
 
 
 #: The groups of this interpreter.
