@@ -1,8 +1,8 @@
-"""What ``expect_eof`` and ``expect_reset`` share: a timeout-only builder, the wait for the end."""
+"""What ``expect_eof`` and ``expect_reset`` share: their kind's shape, the wait for the end."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from ..connection import ResetByPeer
@@ -12,7 +12,7 @@ from ..model import Step
 from ..payloads import PathKey
 from ..rendering import plural
 from .building import step_timeout
-from .interface import StepActor
+from .interface import StepActor, StepKind
 
 S = TypeVar("S", bound=Step)
 
@@ -63,3 +63,20 @@ async def wait_for_end(
             if reset_ends:
                 return False
             raise
+
+
+def ending_kind(
+    key: str,
+    model: type[S],
+    run: Callable[[StepActor, S], Awaitable[None]],
+    waiting: str,
+) -> StepKind[S]:
+    """The kind of a stream-only step waiting for the peer to end; it waits for *waiting*."""
+    return StepKind(
+        key,
+        model,
+        timeout_only(key, model),
+        run,
+        waiting_for=lambda step: waiting,
+        stream_only=True,
+    )

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..model import Step
-from .ending import timeout_only, wait_for_end
-from .interface import StepActor, StepKind
+from .ending import ending_kind, wait_for_end
+from .interface import StepActor
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,16 +23,4 @@ async def run(actor: StepActor, step: ExpectEof) -> None:
     )
 
 
-def waiting_for(step: ExpectEof) -> str:
-    """What a timed-out ``expect_eof`` waited for."""
-    return "the peer to close the connection"
-
-
-KIND = StepKind(
-    "expect_eof",
-    ExpectEof,
-    timeout_only("expect_eof", ExpectEof),
-    run,
-    waiting_for=waiting_for,
-    stream_only=True,
-)
+KIND = ending_kind("expect_eof", ExpectEof, run, "the peer to close the connection")

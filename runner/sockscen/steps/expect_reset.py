@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..model import Step
-from .ending import timeout_only, wait_for_end
-from .interface import StepActor, StepKind
+from .ending import ending_kind, wait_for_end
+from .interface import StepActor
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,16 +29,4 @@ async def run(actor: StepActor, step: ExpectReset) -> None:
         )
 
 
-def waiting_for(step: ExpectReset) -> str:
-    """What a timed-out ``expect_reset`` waited for."""
-    return "the peer to reset the connection"
-
-
-KIND = StepKind(
-    "expect_reset",
-    ExpectReset,
-    timeout_only("expect_reset", ExpectReset),
-    run,
-    waiting_for=waiting_for,
-    stream_only=True,
-)
+KIND = ending_kind("expect_reset", ExpectReset, run, "the peer to reset the connection")
