@@ -18,6 +18,7 @@ from .exits import EXIT_USAGE, run_exit_code
 
 if TYPE_CHECKING:
     from ..model import Scenario
+    from ..reporting.console import ConsoleReporter
     from ..results import RunResult
 
 _COLOR = {"auto": None, "yes": True, "no": False}
@@ -29,7 +30,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Run the selected scenarios with the console report, then write the report files."""
     from ..api import raise_open_file_limit
     from ..engine import run
-    from ..reporting.console import ConsoleReporter
     from ..reporting.github import github_enabled
 
     paths = common.paths(args)
@@ -44,14 +44,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     fmt = args.format if args.format is not None else _auto_format(github_enabled(os.environ))
 
     verbosity = common.verbosity(args)
-    reporter = ConsoleReporter(
-        sys.stdout,
-        color=_COLOR[args.color],
-        verbosity=verbosity,
-        transcripts=args.transcript or verbosity >= 2,
-        show_output=args.show_output or verbosity >= 1,
-        progress=False if verbosity < 0 else None,
-        tick=_TICK,
+    reporter = console_reporter(
+        args, verbosity, progress=False if verbosity < 0 else None, tick=_TICK
     )
     options = build_run_options(cli_values(args))
     raise_open_file_limit()
@@ -112,6 +106,23 @@ def _step_summary(result: RunResult) -> None:
     failed = write_step_summary(run_markdown(result))
     if failed:
         print(failed, file=sys.stderr)
+
+
+def console_reporter(
+    args: argparse.Namespace, verbosity: int, *, progress: bool | None, tick: float | None = None
+) -> ConsoleReporter:
+    """The console report on stdout as the shared flags (``--color``, ``-v``...) ask for it."""
+    from ..reporting.console import ConsoleReporter
+
+    return ConsoleReporter(
+        sys.stdout,
+        color=_COLOR[args.color],
+        verbosity=verbosity,
+        transcripts=args.transcript or verbosity >= 2,
+        show_output=args.show_output or verbosity >= 1,
+        progress=progress,
+        tick=tick,
+    )
 
 
 def _auto_format(github: bool) -> str:

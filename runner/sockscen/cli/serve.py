@@ -19,7 +19,7 @@ from ..options import build_run_options, cli_values
 from . import common
 from .common import UsageError
 from .exits import EXIT_USAGE, run_exit_code
-from .run import _COLOR, _report_targets, _write_reports
+from .run import _report_targets, _write_reports, console_reporter
 
 if TYPE_CHECKING:
     from ..engine.scenario import ScenarioRun
@@ -34,7 +34,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import trio
 
     from ..engine.standing import addresses, serve_scenario
-    from ..reporting.console import ConsoleReporter
     from ..results import RunResult
 
     scenario = _chosen(args)
@@ -46,14 +45,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         else None
     )
     verbosity = common.verbosity(args)
-    reporter = ConsoleReporter(
-        sys.stdout,
-        color=_COLOR[args.color],
-        verbosity=verbosity,
-        transcripts=args.transcript or verbosity >= 2,
-        show_output=args.show_output or verbosity >= 1,
-        progress=False,
-    )
+    reporter = console_reporter(args, verbosity, progress=False)
     live = _LiveLine(sys.stderr)
 
     def ready(run: ScenarioRun) -> None:
