@@ -95,24 +95,30 @@ def jobs_arg(text: str) -> int:
     """argparse type of a job count: ``auto`` (0: the engine's ``default_jobs()``) or more."""
     if text.strip().lower() == "auto":
         return 0
-    try:
-        jobs = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number nor 'auto'") from None
-    if jobs < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 (automatic) or more, or auto, got {text!r}")
-    return jobs
+    return _whole_number(
+        text,
+        0,
+        f"{text!r} is not a whole number nor 'auto'",
+        f"must be 0 (automatic) or more, or auto, got {text!r}",
+    )
 
 
 def _count_arg(text: str) -> int:
     """argparse type of a count above 0."""
+    return _whole_number(
+        text, 1, f"{text!r} is not a whole number", f"must be 1 or more, got {text!r}"
+    )
+
+
+def _whole_number(text: str, least: int, not_whole: str, too_small: str) -> int:
+    """*text* as an int of at least *least*; the given argparse message when it is not."""
     try:
-        count = int(text)
+        number = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if count < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, got {text!r}")
-    return count
+        raise argparse.ArgumentTypeError(not_whole) from None
+    if number < least:
+        raise argparse.ArgumentTypeError(too_small)
+    return number
 
 
 def _default_max_buffer() -> int:
