@@ -14,6 +14,7 @@ received so far).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from .framing import Framing
@@ -67,13 +68,21 @@ def applies(rule: Rule, state: str) -> bool:
     return rule.state is None or rule.state == state
 
 
+def _applicable(
+    rules: tuple[Rule, ...], state: str, misses: list[tuple[int, str]]
+) -> Iterator[tuple[int, Rule]]:
+    """The rules that may answer in *state*, with their index; each other one noted in *misses*."""
+    for i, rule in enumerate(rules):
+        if applies(rule, state):
+            yield i, rule
+        else:
+            misses.append((i, f"it applies in state '{rule.state}', the state is '{state}'"))
+
+
 def decide_frame(rules: tuple[Rule, ...], state: str, frame: bytes, lookup: Lookup) -> Decision:
     """The first rule whose ``when`` matches the whole *frame* (a frame or a datagram)."""
     misses: list[tuple[int, str]] = []
-    for i, rule in enumerate(rules):
-        if not applies(rule, state):
-            misses.append((i, f"it applies in state '{rule.state}', the state is '{state}'"))
-            continue
+    for i, rule in _applicable(rules, state, misses):
         assert rule.when is not None
         got = rule.when.check_frame(frame, lookup)
         if isinstance(got, Matched):
@@ -90,10 +99,7 @@ def decide_stream(
     When no rule can match, the request is all the unread data.
     """
     misses: list[tuple[int, str]] = []
-    for i, rule in enumerate(rules):
-        if not applies(rule, state):
-            misses.append((i, f"it applies in state '{rule.state}', the state is '{state}'"))
-            continue
+    for i, rule in _applicable(rules, state, misses):
         assert rule.when is not None
         got = stream_outcome(rule.when, data, eof, lookup)
         if isinstance(got, NeedMore):
