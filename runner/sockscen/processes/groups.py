@@ -114,16 +114,8 @@ class ProcessGroups:
         self.adopting = True
         return True
 
-    @staticmethod
-    def sweep_escaped(token: str) -> list[int]:
-        """SIGKILL processes that carry *token* in their environment; return their pids.
-
-        A program that daemonizes or calls ``setsid`` leaves its process group,
-        so killing the group misses it; its environment still holds the marker
-        every process we start inherits.  Only processes marked by this run are
-        touched.
-        """
-        return _sweep_escaped(token)
+    #: SIGKILL processes that carry a marker token; their pids (``orphans.sweep_escaped``).
+    sweep_escaped = staticmethod(_sweep_escaped)
 
     def sweep_after(self, token: str | None, gone: bool) -> list[int]:
         """``sweep_escaped`` and ``sweep_adopted`` once a program ended; return the pids killed.
