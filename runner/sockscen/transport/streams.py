@@ -89,6 +89,19 @@ class StreamConnection:
         except OSError:
             return None
 
+    def receive_ready(self) -> bytes | None:
+        """Bytes already in the kernel, ``b""`` at end of stream, None when nothing is there yet.
+
+        Unlike ``receive_nowait`` an error (a reset) raises ``TransportError``:
+        the kernel reports it once, so swallowing it here would lose it.
+        """
+        try:
+            return self._sock.recv(RECEIVE_SIZE)
+        except BlockingIOError:
+            return None
+        except OSError as exc:
+            raise transport_error(exc, "receive from", self.peer) from exc
+
     async def shutdown(self) -> None:
         """Half-close: the peer reads EOF, we can still read."""
         try:
