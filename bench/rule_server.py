@@ -1,7 +1,11 @@
 """Benchmark: a rule server answering ``ping\\n`` with ``pong\\n``, against mountebank and raw trio.
 
 Three servers, each in its own process, get the same load from the same
-external load client (worker processes doing lock-step request/reply):
+external load client doing lock-step request/reply: a small C program (one
+process multiplexing every connection with epoll, compiled with ``cc`` into
+a temporary folder) so that on a small machine the client does not take the
+CPU the server needs; without a C compiler (or with ``--python-client``),
+one Python worker process per connection:
 
 * sockscen: ``sockscen serve`` of a mock with one rule (framing ``line``);
 * mountebank 2.9.1: a TCP imposter with the same stub (``equals`` predicate,
@@ -14,7 +18,9 @@ next request when the reply arrived) and ``per-request`` (one new
 connection per request, closed with a reset so the client's ports are not
 used up in TIME_WAIT).  Runs are interleaved (server A, B, C, A, B, C...)
 so a machine-wide slowdown hits all alike; each figure is the median
-[min-max] requests per second over ``--rounds`` rounds.  Then the rule
+[min-max] requests per second over ``--rounds`` rounds, and the server's
+CPU time (user + system, its whole process group) per request, a steadier
+figure on a shared machine.  Then the rule
 server runs alone under persistent load for ``--memory-window`` seconds
 while its resident memory is sampled: it must stay flat.
 

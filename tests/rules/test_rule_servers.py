@@ -167,6 +167,39 @@ def test_a_request_left_incomplete_fails_after_the_server_timeout(run_yaml: RunY
     assert result.failures[0].received == b"PI"
 
 
+def test_a_request_left_incomplete_after_answers_fails_after_the_server_timeout(
+    run_yaml: RunYaml,
+) -> None:
+    """The timeout of a request counts from when it began, whatever was answered before."""
+    result = run_yaml(
+        """
+        name: slow later
+        servers:
+          fake:
+            listen: tcp://127.0.0.1:0
+            timeout: 50ms
+            rules:
+              - {when: "PING", reply: PONG}
+              - {when: "HI", steps: [{send: HO}]}
+        clients:
+          c:
+            connect: ${fake.url}
+            steps:
+              - {send: PING}
+              - {expect: PONG}
+              - {send: HI}
+              - {expect: HO}
+              - {send: PI}
+              - {expect: PONG}
+        """
+    )
+    assert result.outcome is Outcome.FAILED
+    assert (
+        result.failures[0].message == "a request stayed incomplete for 0.05s (the server's timeout)"
+    )
+    assert result.failures[0].received == b"PI"
+
+
 def test_unix_stream_and_unixgram_rule_servers(run_yaml: RunYaml) -> None:
     result = run_yaml(
         """

@@ -91,6 +91,7 @@ class RuleServerRun(ScriptedServerRun):
         if spec.handle:
             await actor.run_steps(spec.handle)
             actor.current = None
+            actor.no_deadline()
         scope = self.server_scope if spec.state_scope == "server" else RuleScope()
         conn = actor.conn
         assert conn is not None
@@ -174,13 +175,12 @@ class RuleServerRun(ScriptedServerRun):
             data = payload.render(actor.lookup)
             if actor.framed:
                 data = actor.framing.encode(data)
-            conn = actor.need_conn()
-            actor.set_timeout(spec.timeout)
-            await conn.send(data)
+            await _send(actor, actor.need_conn(), data, spec.timeout)
             actor.note("sent", data)
         elif rule.steps:
             await actor.run_steps(rule.steps)
             actor.current = None
+            actor.no_deadline()  # what follows is an idle wait or bounds itself
         if rule.goto is not None:
             scope.state = rule.goto
 
@@ -195,6 +195,23 @@ class RuleServerRun(ScriptedServerRun):
         for extra in failures[1:]:
             self.context.failures.append(extra)
         return failures[0] if failures else None
+
+
+async def _send(actor: Actor, conn: Connection, data: bytes, limit: float | None) -> None:
+    """Send a reply within the server's timeout.
+
+    The deadline is only set when the socket cannot take the reply at once:
+    moving it for every reply (and back for the idle wait) cost more than
+    the rest of a request.  Outside a reply the deadline stays lifted.
+    """
+    if isinstance(conn, StreamConnection):
+        sent = conn.send_ready(data)
+        if sent == len(data):
+            return
+        data = data[sent:]
+    actor.set_timeout(limit)
+    await conn.send(data)
+    actor.no_deadline()
 
 
 class ReadyReads:

@@ -89,6 +89,15 @@ class StreamConnection:
         except OSError:
             return None
 
+    def send_ready(self, data: bytes) -> int:
+        """How many bytes of *data* the kernel took at once (0 when it would block)."""
+        try:
+            return self._sock.send(data)
+        except BlockingIOError:
+            return 0
+        except OSError as exc:
+            raise transport_error(exc, "send to", self.peer) from exc
+
     def receive_ready(self) -> bytes | None:
         """Bytes already in the kernel, ``b""`` at end of stream, None when nothing is there yet.
 
