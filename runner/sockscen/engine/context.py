@@ -46,6 +46,10 @@ class ScenarioContext:
     #: Set once teardown begins: a program exiting now is being stopped, not crashing.
     stopping: bool = False
     cancel_scope: trio.CancelScope | None = None
+    #: Copies of each process client that exited meeting expectations (for its ``notify``).
+    passed_copies: dict[str, int] = field(default_factory=dict)
+    #: ``(path, size)`` of every file written from ``files:``, as reports show them.
+    files: list[tuple[str, int]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.state = ScenarioState(
