@@ -287,7 +287,7 @@ def _server_transcripts(result: ScenarioResult) -> list[list[str]]:
 
 def test_lock_step_clients_end_with_eof_or_reset_as_they_closed(run_yaml: RunYaml) -> None:
     """Requests read at once or after waiting alike; the transcript ends with how the peer left."""
-    for last, ending in (("close", "eof b''"), ("abort", "note b'' the connection to")):
+    for last, ending in (("close", "eof b''"), ("abort", "reset b'' the connection to")):
         result = run_yaml(LOCKSTEP.replace("3 * 100", "300").replace("LAST", last))
         assert_passed(result)
         transcripts = _server_transcripts(result)

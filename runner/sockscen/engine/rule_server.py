@@ -15,7 +15,7 @@ from collections import deque
 import trio
 
 from ..addresses import Address
-from ..connection import Connection
+from ..connection import Connection, ResetByPeer
 from ..model import RuleServer
 from ..results import Failure
 from ..rules import Decision, RuleScope, decide_frame, decide_stream, near_miss
@@ -232,6 +232,9 @@ class ReadyReads:
             return await actor.peer_has_more()  # finishing: the idle wait takes what is here
         try:
             data = conn.receive_ready()
+        except ResetByPeer as exc:
+            actor.note("reset", note=str(exc))  # as the idle wait says it
+            return False
         except TransportError as exc:
             actor.note("note", note=str(exc))
             return False
