@@ -34,6 +34,13 @@ class RunOptions:
     step_timeout: float | None = None
     exitfirst: bool = False
     max_buffer: int = DEFAULT_MAX_BUFFER
+    #: Start no new scenario after this many failures and errors (0: no limit).
+    maxfail: int = 0
+
+    @property
+    def stop_after(self) -> int:
+        """Failures after which no new scenario starts (0: never); ``exitfirst`` is 1."""
+        return 1 if self.exitfirst else self.maxfail
 
     @property
     def effective_step_timeout(self) -> float:
@@ -46,6 +53,7 @@ class RunOptions:
             "jobs": self.jobs or "auto",
             "step_timeout": self.effective_step_timeout,
             "exitfirst": self.exitfirst,
+            "maxfail": self.stop_after,
             "max_buffer": self.max_buffer,
         }
 
