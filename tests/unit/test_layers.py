@@ -46,6 +46,8 @@ LAYERS: dict[str, int] = {
     "matchers.*": 1,
     "framing": 1,
     "connection": 1,
+    "faults": 1,
+    "faults.*": 1,
     "buffer": 1,
     "model": 1,
     "kinds": 1,
@@ -107,6 +109,7 @@ BYTE_MODULES = frozenset(
         "suggestions",
         "buffer",
         "connection",
+        "faults",
     }
 )
 #: Besides ``steps.*``: the pure modules step kinds are written against.
