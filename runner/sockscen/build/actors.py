@@ -19,6 +19,7 @@ from ..yamlsource import PathKey
 from .addresses import build_address, build_listen_address
 from .commands import build_command, build_stop
 from .context import Context
+from .faults import build_faults
 from .framings import build_framing
 from .readiness import build_ready
 from .schemes import SCHEMES, transport_of
@@ -33,6 +34,14 @@ def scripted_server(
     transport = transport_of(listen.scheme if listen else None)
     actor = ActorInfo(f"server {name}", transport, framing.is_framed)
     handle = ctx.steps(node["handle"], (*at, "handle"), actor)
+    faults = build_faults(
+        ctx,
+        node.get("faults"),
+        (*at, "faults"),
+        owner=actor.label,
+        transport=transport,
+        accepts=True,
+    )
     if listen is None:
         return None
     return model.ScriptedServer(
@@ -43,6 +52,7 @@ def scripted_server(
         framing,
         connections=node.get("connections"),
         connections_location=ctx.loc_if(node, at, "connections"),
+        faults=faults,
     )
 
 
@@ -107,6 +117,14 @@ def socket_client(ctx: Context, name: str, node: dict[str, Any], at: PathKey) ->
     framing = build_framing(ctx, node.get("framing"), (*at, "framing"))
     actor = ActorInfo(f"client {name}", transport_of(scheme), framing.is_framed)
     steps = ctx.steps(node["steps"], (*at, "steps"), actor)
+    faults = build_faults(
+        ctx,
+        node.get("faults"),
+        (*at, "faults"),
+        owner=actor.label,
+        transport=actor.transport,
+        accepts=False,
+    )
     return model.SocketClient(
         name=name,
         connect=connect,
@@ -115,6 +133,7 @@ def socket_client(ctx: Context, name: str, node: dict[str, Any], at: PathKey) ->
         scheme=scheme,
         count=int(node.get("count", 1)),
         framing=framing,
+        faults=faults,
     )
 
 

@@ -9,15 +9,16 @@ transcript shows what the peer received and when.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import cast
 
 import trio
 
 from ..connection import Connection, ConnectionFaulted, StreamOps
-from ..faults import Action, Close, Hang, Plan, Reset, Wait, Write
+from ..faults import Action, Close, Fault, Plan, Reset, Wait, Write
 from ..results import EventKind
 from ..transport import TransportError
+from .context import ScenarioContext
 
 Note = Callable[[EventKind, bytes, str], None]
 Spawn = Callable[[Callable[[], Awaitable[None]]], None]
@@ -128,3 +129,24 @@ class FaultyConnection:
         self.closed = True
         with contextlib.suppress(TransportError):
             cast(StreamOps, self.inner).abort() if self.is_stream else self.inner.close()
+
+
+def apply_faults(
+    context: ScenarioContext,
+    conn: Connection,
+    faults: Sequence[Fault],
+    identity: tuple[object, ...],
+    note: Note,
+) -> Connection:
+    """*conn* wrapped in *faults* (itself when there are none), noting what applies.
+
+    *identity* (actor, copy or accept index, direction) and the scenario's id
+    and the run's seed decide every random choice of this connection.
+    """
+    if not faults:
+        return conn
+    plan = Plan(faults, context.seed, (context.scenario.id, *identity), stream=conn.is_stream)
+    if conn.is_stream:
+        active = plan.active()
+        note("note", b"", "faults: " + (", ".join(active) if active else "none drawn"))
+    return FaultyConnection(conn, plan, note, context.spawn)

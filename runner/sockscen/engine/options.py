@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass
 
 from ..model import DEFAULT_MAX_BUFFER, DEFAULT_STEP_TIMEOUT
@@ -25,6 +26,8 @@ class RunOptions:
     step_timeout: float | None = None
     exitfirst: bool = False
     max_buffer: int = DEFAULT_MAX_BUFFER
+    #: Where random fault decisions come from; None: a random one, chosen when the run starts.
+    seed: int | None = None
 
     @property
     def effective_step_timeout(self) -> float:
@@ -38,7 +41,13 @@ class RunOptions:
             "step_timeout": self.effective_step_timeout,
             "exitfirst": self.exitfirst,
             "max_buffer": self.max_buffer,
+            "seed": self.seed,
         }
+
+
+def random_seed() -> int:
+    """A fresh seed for a run that was given none."""
+    return secrets.randbelow(2**32)
 
 
 #: The options of a run that was given none.
