@@ -82,9 +82,7 @@ def test_hang_swallows_writes_and_turns_close_into_a_hang() -> None:
 
 
 def test_slow_close_waits_then_closes() -> None:
-    assert [Wait(2.0, "slow_close"), Close("slow_close: closed")] == stream(
-        SlowClose(2.0)
-    ).close()
+    assert [Wait(2.0, "slow_close"), Close("slow_close: closed")] == stream(SlowClose(2.0)).close()
 
 
 def test_refuse_is_decided_per_connection() -> None:
@@ -136,14 +134,19 @@ def test_reorder_holds_datagrams_back_within_the_window_and_flushes_them_on_clos
     ids=lambda f: type(f).__name__,
 )
 def test_the_same_seed_replays_the_same_decisions(fault: object) -> None:
-    """Every random fault (and ``probability`` on any): same seed, same decisions; another differs."""
+    """Each random fault (and ``probability`` on any): same seed, same decisions."""
 
     def decisions(seed: int) -> list[object]:
         seen: list[object] = []
         for connection in range(20):
-            plan = Plan([fault], seed, ("s", "a", connection), stream=not isinstance(  # type: ignore[list-item]
-                fault, (Drop, Duplicate, Corrupt, Reorder)
-            ))
+            plan = Plan(
+                [fault],
+                seed,
+                ("s", "a", connection),
+                stream=not isinstance(  # type: ignore[list-item]
+                    fault, (Drop, Duplicate, Corrupt, Reorder)
+                ),
+            )
             seen.append(plan.refuses())
             for i in range(10):
                 seen.append(plan.write(bytes(range(i, i + 10))))

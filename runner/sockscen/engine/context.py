@@ -64,7 +64,7 @@ class ScenarioContext:
     def spawn(self, work: Callable[[], Awaitable[None]]) -> None:
         """Run *work* in the scenario's nursery; it is cancelled when the scenario ends."""
         if self.nursery is None:
-            raise InternalError("a connection's background work started outside a scenario")
+            raise RuntimeError("no scenario is running")
         self.nursery.start_soon(work)
 
     def record_failure(self, failure: Failure) -> None:

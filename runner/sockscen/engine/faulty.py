@@ -103,8 +103,8 @@ class FaultyConnection:
 
     def close(self) -> None:
         """Close as the faults say; waits and hangs go on in the background."""
-        if self.closed:
-            return
+        if self.closed or self.plan.ended is not None:
+            return  # closed, or a slow close or hang is already under way
         actions = self.plan.close()
         if all(isinstance(a, Close) for a in actions):
             self._close_inner()
@@ -119,7 +119,10 @@ class FaultyConnection:
             finally:
                 self._close_inner()
 
-        self._spawn(finish)
+        try:
+            self._spawn(finish)
+        except RuntimeError:  # the scenario is over (teardown): close now
+            self._close_inner()
 
     def _close_inner(self) -> None:
         self.closed = True

@@ -12,13 +12,14 @@ from typing import Any, Protocol
 
 import trio
 
-from ..model import ProcessClient, ProcessServer, ScriptedServer, SocketClient
+from ..model import ProcessClient, ProcessServer, Proxy, ScriptedServer, SocketClient
 from ..placeholders import Ref
 from ..results import Failure
 from ..steps import Actor
 from .context import ScenarioContext
 from .process_client import run_process_client
 from .process_server import ProcessServerRun
+from .proxy import ProxyRun
 from .scripted_server import ScriptedServerRun
 from .socket_client import run_socket_client
 
@@ -57,6 +58,7 @@ ClientRunner = Callable[[ScenarioContext, Any, int | None], Awaitable[None]]
 SERVERS: dict[type, ServerFactory] = {
     ScriptedServer: ScriptedServerRun,
     ProcessServer: ProcessServerRun,
+    Proxy: ProxyRun,
 }
 
 #: How to run one copy of each kind of client, by its model class.

@@ -50,7 +50,10 @@ class PassThrough:
 class Fault(Protocol):
     """A fault as the scenario wrote it (frozen); ``shaper`` starts it on one connection."""
 
-    probability: float
+    @property
+    def probability(self) -> float:
+        """The chance the fault applies (to a connection, or to a datagram)."""
+        ...
 
     def shaper(self, rng: random.Random) -> Shaper: ...
 

@@ -52,7 +52,7 @@ def build(value: Any, node: dict[str, Any], duration: Duration) -> Slice:
     """``{slice: {size: 3, variation: 1, gap: 1ms}}``."""
     size = int(value["size"])
     variation = int(value.get("variation", 0))
-    if size < 1 or not 0 <= variation:
+    if size < 1 or variation < 0:
         raise FaultError("slice needs size >= 1 and variation >= 0")
     gap = duration(value["gap"]) if "gap" in value else 0.0
     return Slice(size, variation, gap, probability_of(node))

@@ -205,6 +205,7 @@ class ConsoleReporter:
     def run_finished(self, run: RunResult) -> None:
         """Explain every failure, print requested transcripts and outputs, then the summary."""
         out: list[str] = []
+        seed = run.options.get("seed")
         if self._status_shown:
             out.append(CLEAR_LINE)
             self._status_shown = False
@@ -215,6 +216,8 @@ class ConsoleReporter:
             out.append("\n" + self._paint(head, _TAGS[result.outcome][1]) + "\n")
             if body:
                 out.append(body + "\n")
+            if seed is not None:
+                out.append(f"  seed {seed} (--seed {seed} replays the same faults)\n")
         if self.transcripts:
             for result in run.scenarios:
                 out.append(f"\n{self._paint('transcript', _BOLD)} {scenario_title(result)}\n")
