@@ -20,9 +20,12 @@ import trio
 
 from sockscen.errors import Location
 from sockscen.matchers import Exact
-from sockscen.model import Expect, Repeat, Send, Step
+from sockscen.model import Step
 from sockscen.payloads import bytes_payload
 from sockscen.steps import Actor, ScenarioState
+from sockscen.steps.expect import Expect
+from sockscen.steps.repeat import Repeat
+from sockscen.steps.send import Send
 
 MESSAGE = b"0123456789abcde\n"
 HERE = Location("bench", 1)

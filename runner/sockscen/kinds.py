@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from . import model
 from .errors import Location
@@ -52,5 +52,8 @@ class StepContext(MatcherContext, Protocol):
         """Record a wait for *event* (checked against the notifies once all are built)."""
 
 
-#: Builds one step from its list item (a mapping, or a bare string such as ``close``).
-StepBuilder = Callable[[StepContext, Any, PathKey, str, ActorInfo], "model.Step | None"]
+S = TypeVar("S", bound="model.Step")
+
+#: Builds one step from its list item (a mapping, or a bare string such as ``close``),
+#: given the item's path, the step's label and the actor it runs on.
+StepBuilder = Callable[[StepContext, Any, PathKey, str, ActorInfo], "S | None"]

@@ -1,7 +1,8 @@
 """The typed scenario model: what ``build`` makes from a validated file and the engine runs.
 
 Frozen dataclasses only, each with the ``Location`` of the YAML node it came
-from, so any failure can point back at the file.  Nothing here knows YAML,
+from, so any failure can point back at the file.  The step classes are
+declared by their kinds (``steps/<kind>.py``), below ``model.Step``.  Nothing here knows YAML,
 JSON Schema, sockets or trio.
 """
 
@@ -32,113 +33,18 @@ DEFAULT_MAX_BUFFER = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
-class StepBase:
-    """Fields every step has.
+class Step:
+    """What every step is: each kind (``steps/<kind>.py``) declares its own subclass.
 
     ``label`` is the step's number as reports show it: ``"2"``, or ``"3.1"``
-    for the first step inside the ``repeat`` that is step 3.
+    for the first step inside the ``repeat`` that is step 3.  A base class,
+    not a union, so that a new kind needs no edit here (the model sits below
+    the step kinds, which build and run themselves).
     """
 
     label: str
     location: Location
 
-
-@dataclass(frozen=True, slots=True)
-class Send(StepBase):
-    """Write the payload: one frame with framing, one datagram on datagram sockets."""
-
-    payload: Payload
-    chunk: int | None = None
-    gap: float = 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class Expect(StepBase):
-    """Read and check.  ``timeout`` None means the run's default step timeout."""
-
-    matcher: Matcher
-    timeout: float | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ExpectEof(StepBase):
-    """The peer closes its sending side before the timeout (data arriving first is a failure)."""
-
-    timeout: float | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ExpectSilence(StepBase):
-    """Nothing at all arrives for ``duration`` seconds.
-
-    Bytes already waiting unread, or the peer closing its side, break the silence too.
-    """
-
-    duration: float
-
-
-@dataclass(frozen=True, slots=True)
-class Sleep(StepBase):
-    """Wait ``duration`` seconds."""
-
-    duration: float
-
-
-@dataclass(frozen=True, slots=True)
-class Close(StepBase):
-    """Close the connection (a datagram socket: stop using it)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Shutdown(StepBase):
-    """Half-close: send EOF, keep reading."""
-
-
-@dataclass(frozen=True, slots=True)
-class Abort(StepBase):
-    """Reset the connection (TCP RST via SO_LINGER 0)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Notify(StepBase):
-    """Set the scenario-wide event ``event``."""
-
-    event: str
-
-
-@dataclass(frozen=True, slots=True)
-class Wait(StepBase):
-    """Wait until another actor notified ``event`` (at once if one already has).
-
-    ``timeout`` None means the run's default step timeout.
-    """
-
-    event: str
-    timeout: float | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Repeat(StepBase):
-    """Run ``steps`` ``count`` times; with ``count`` None, until the peer closes
-    cleanly at the start of an iteration (the natural loop of an echo server)."""
-
-    steps: tuple[Step, ...]
-    count: int | None = None
-
-
-Step = (
-    Send
-    | Expect
-    | ExpectEof
-    | ExpectSilence
-    | Sleep
-    | Close
-    | Shutdown
-    | Abort
-    | Notify
-    | Wait
-    | Repeat
-)
 
 # --------------------------------------------------------------------------- addresses
 

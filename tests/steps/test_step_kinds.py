@@ -7,7 +7,8 @@ message and evidence, the bytes the peer got, the transcript.
 
 from __future__ import annotations
 
-import typing
+import importlib
+import pkgutil
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -15,29 +16,28 @@ import pytest
 import trio
 import trio.testing
 
+import sockscen.steps
 from sockscen import model
 from sockscen.errors import Location
 from sockscen.framing import LINE
 from sockscen.matchers import Exact, Regex, compile_pattern
-from sockscen.model import (
-    Abort,
-    Close,
-    Expect,
-    ExpectEof,
-    ExpectSilence,
-    Notify,
-    Repeat,
-    Send,
-    Shutdown,
-    Sleep,
-    Step,
-    Wait,
-)
+from sockscen.model import Step
 from sockscen.payloads import TextPart, bytes_payload, make_payload, text_payload
 from sockscen.placeholders import parse_template, static
 from sockscen.results import ActorResult, Failure, Outcome
 from sockscen.state import ScenarioState
 from sockscen.steps import STEP_KINDS, describe_step
+from sockscen.steps.abort import Abort
+from sockscen.steps.close import Close
+from sockscen.steps.expect import Expect
+from sockscen.steps.expect_eof import ExpectEof
+from sockscen.steps.expect_silence import ExpectSilence
+from sockscen.steps.notify import Notify
+from sockscen.steps.repeat import Repeat
+from sockscen.steps.send import Send
+from sockscen.steps.shutdown import Shutdown
+from sockscen.steps.sleep import Sleep
+from sockscen.steps.wait import Wait
 from sockscen.testing import (
     MemoryConnection,
     memory_actor,
@@ -106,8 +106,23 @@ def events(result: ActorResult) -> list[tuple[str, bytes, str]]:
 
 
 def test_every_step_of_the_model_has_a_kind_named_by_its_yaml_key() -> None:
-    classes = set(typing.get_args(model.Step))
-    assert classes == set(STEP_KINDS)
+    """Each module under ``steps/`` declaring step classes declares one, as its registered kind."""
+    declared = {}
+    for info in pkgutil.iter_modules(sockscen.steps.__path__):
+        module = importlib.import_module(f"sockscen.steps.{info.name}")
+        classes = [
+            value
+            for value in vars(module).values()
+            if isinstance(value, type)
+            and issubclass(value, model.Step)
+            and value is not model.Step
+            and value.__module__ == module.__name__
+        ]
+        if classes:
+            assert [module.KIND.model] == classes, info.name
+            assert info.name == module.KIND.key
+            declared[classes[0]] = module.KIND
+    assert declared == STEP_KINDS
     keys = {cls: kind.key for cls, kind in STEP_KINDS.items()}
     assert keys[ExpectSilence] == "expect_silence"
     assert keys[ExpectEof] == "expect_eof"

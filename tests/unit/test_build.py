@@ -19,6 +19,14 @@ from sockscen.loader import load_text
 from sockscen.matchers import AnyData, Contains, Exact, JsonSubset, Length, Regex
 from sockscen.payloads import BytesPart, JsonPart, TextPart
 from sockscen.placeholders import Ref, Template
+from sockscen.steps.expect import Expect
+from sockscen.steps.expect_eof import ExpectEof
+from sockscen.steps.expect_silence import ExpectSilence
+from sockscen.steps.notify import Notify
+from sockscen.steps.repeat import Repeat
+from sockscen.steps.send import Send
+from sockscen.steps.sleep import Sleep
+from sockscen.steps.wait import Wait
 
 # (id, file text, every problem as printed); files are read from /nonexistent
 SEMANTIC_CASES: list[tuple[str, str, list[str]]] = [
@@ -345,7 +353,7 @@ def test_every_payload_form(tmp_path: Path) -> None:
     text = f"name: x\nclients:\n  c:\n    connect: tcp://127.0.0.1:7\n    steps:\n{steps}"
     client = build_one(text, str(tmp_path)).clients[0]
     assert isinstance(client, model.SocketClient)
-    sends = [s for s in client.steps if isinstance(s, model.Send)]
+    sends = [s for s in client.steps if isinstance(s, Send)]
     assert [s.payload.static for s in sends] == [
         b"hi\r\n",
         b"\xe9",
@@ -372,8 +380,8 @@ def test_payload_placeholders_stay_templates() -> None:
     client = build_one(text).clients[0]
     assert isinstance(client, model.SocketClient)
     first, second = client.steps
-    assert isinstance(first, model.Send)
-    assert isinstance(second, model.Send)
+    assert isinstance(first, Send)
+    assert isinstance(second, Send)
     assert first.payload.static is None
     assert first.payload.render(lambda ref: "hello") == b"hello ${literal}"
     part = second.payload.parts[0]
@@ -406,7 +414,7 @@ def test_every_matcher_form(tmp_path: Path) -> None:
     text = f"name: x\nclients:\n  c:\n    connect: tcp://127.0.0.1:7\n    steps:\n{steps}"
     client = build_one(text, str(tmp_path)).clients[0]
     assert isinstance(client, model.SocketClient)
-    matchers = [s.matcher for s in client.steps if isinstance(s, model.Expect)]
+    matchers = [s.matcher for s in client.steps if isinstance(s, Expect)]
     assert [type(m) for m in matchers] == [
         Exact,
         Exact,
@@ -514,27 +522,27 @@ def test_every_step_kind_and_labels() -> None:
     ]
     assert [s.label for s in steps] == [str(i) for i in range(1, 15)]
     send, expect, repeat = steps[0], steps[1], steps[2]
-    assert isinstance(send, model.Send)
+    assert isinstance(send, Send)
     assert (send.chunk, send.gap) == (2, 0.01)
-    assert isinstance(expect, model.Expect)
+    assert isinstance(expect, Expect)
     assert expect.timeout == 2.0
-    assert isinstance(repeat, model.Repeat)
+    assert isinstance(repeat, Repeat)
     assert repeat.count == 2
     assert [s.label for s in repeat.steps] == ["3.1", "3.2"]
     inner = repeat.steps[1]
-    assert isinstance(inner, model.Repeat)
+    assert isinstance(inner, Repeat)
     assert inner.count is None
     assert [s.label for s in inner.steps] == ["3.2.1"]
-    eofs = [s for s in steps if isinstance(s, model.ExpectEof)]
+    eofs = [s for s in steps if isinstance(s, ExpectEof)]
     assert [e.timeout for e in eofs] == [None, 1.0, 3.0]
     silence, sleep, notify, wait = steps[6:10]
-    assert isinstance(silence, model.ExpectSilence)
+    assert isinstance(silence, ExpectSilence)
     assert silence.duration == 0.25
-    assert isinstance(sleep, model.Sleep)
+    assert isinstance(sleep, Sleep)
     assert sleep.duration == 1.5
-    assert isinstance(notify, model.Notify)
+    assert isinstance(notify, Notify)
     assert notify.event == "go"
-    assert isinstance(wait, model.Wait)
+    assert isinstance(wait, Wait)
     assert (wait.event, wait.timeout) == ("go", 4.0)
 
 
@@ -797,7 +805,7 @@ def test_captured_variables_and_env_are_known() -> None:
     (client,) = build_one(text, USER_X="me").clients
     assert isinstance(client, model.SocketClient)
     send = client.steps[1]
-    assert isinstance(send, model.Send)
+    assert isinstance(send, Send)
     assert [r.path for r in send.payload.parts[0].text.refs] == [
         ("id",),
         ("env", "USER_X"),
@@ -811,12 +819,12 @@ def test_contains_on_datagram_needs_no_until() -> None:
         "      - expect: {contains: ok}\n      - expect: {json: {a: 1}}\n",
         connect="udp://127.0.0.1:9",
     )
-    assert [type(s.matcher) for s in steps if isinstance(s, model.Expect)] == [Contains, JsonSubset]
+    assert [type(s.matcher) for s in steps if isinstance(s, Expect)] == [Contains, JsonSubset]
 
 
 def test_contains_with_framing_is_fine() -> None:
     steps = steps_of("      - expect: {contains: ok}\n", framing="line")
-    assert isinstance(steps[0], model.Expect)
+    assert isinstance(steps[0], Expect)
 
 
 def test_many_problems_are_all_reported() -> None:

@@ -408,11 +408,69 @@ def test_step_kinds_and_the_receive_buffer_reach_no_trio_nor_sockets(name: str) 
     assert [] == reached_runtime(name)
 
 
+def _step_kind_modules() -> set[str]:
+    """The modules of ``steps/`` that declare a step kind (a top-level ``KIND = StepKind(...)``)."""
+    found = set()
+    for name in _names(lambda n: n.startswith("steps.")):
+        tree = ast.parse(MODULES[name].read_text(encoding="utf-8"))
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == "KIND" for t in node.targets
+            ):
+                found.add(name)
+    return found
+
+
 def test_the_step_side_is_where_the_test_looks() -> None:
-    """The rule above holds something: every step kind has a module under ``steps/``."""
-    kinds = {"send", "expect", "expect_eof", "expect_silence", "sleep", "close", "shutdown"}
-    kinds |= {"abort", "notify", "wait", "repeat"}
-    assert {f"steps.{kind}" for kind in kinds} | STEP_SIDE_MODULES <= set(_names(_is_step_side))
+    """The rule above holds something: every registered step kind has its module under ``steps/``,
+    and every module there that declares a kind is registered (one registry, keyed by YAML key)."""
+    from sockscen.steps.registry import STEPS
+
+    assert {f"steps.{key}" for key in STEPS} == _step_kind_modules()
+    assert {"send", "expect", "repeat"} <= set(STEPS)
+    assert STEP_SIDE_MODULES <= set(_names(_is_step_side))
+
+
+def _cycles() -> list[list[str]]:
+    """The import cycles among sockscen modules (Tarjan's strongly connected components)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(name: str) -> None:
+        index[name] = low[name] = len(index)
+        stack.append(name)
+        on_stack.add(name)
+        for edge in EDGES[name]:
+            if not edge.internal or edge.target == name:
+                continue
+            if edge.target not in index:
+                visit(edge.target)
+                low[name] = min(low[name], low[edge.target])
+            elif edge.target in on_stack:
+                low[name] = min(low[name], index[edge.target])
+        if low[name] == index[name]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == name:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for name in sorted(MODULES):
+        if name not in index:
+            visit(name)
+    return found
+
+
+def test_no_import_cycles() -> None:
+    """No chain of imports leads a module back to itself (lazy and TYPE_CHECKING ones count)."""
+    assert [] == _cycles()
 
 
 @pytest.mark.parametrize("name", _names(lambda n: n == "reporting" or n.startswith("reporting.")))

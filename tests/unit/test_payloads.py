@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sockscen.loader import load_text
-from sockscen.model import Send, SocketClient
+from sockscen.model import SocketClient
 from sockscen.payloads import (
     BytesPart,
     JsonPart,
@@ -24,6 +24,7 @@ from sockscen.payloads import (
     text_payload,
 )
 from sockscen.placeholders import PlaceholderError, Ref, parse_template, static
+from sockscen.steps.send import Send
 
 VALUES: dict[tuple[str, ...], str] = {
     ("name",): "bob",

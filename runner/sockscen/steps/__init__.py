@@ -1,6 +1,9 @@
 """Step kinds: one small module per kind, registered in ``steps.registry``.
 
-The kind modules import no trio; they run against ``steps.interface.StepActor``.
+Each kind module holds the kind's model class (a ``model.Step``), its
+builder, its run and its describe, gathered in its ``KIND``.  The kind
+modules import no trio: they build against ``kinds.StepContext`` and run
+against ``steps.interface.StepActor``.
 
 For the engine, this package also offers the trio side under its old names
 (``Actor``, ``ScenarioState``), loaded on first use so that importing a kind
@@ -13,13 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 from ..connection import Connection, StreamOps
 from .interface import StepActor, StepFailed, StepKind
-from .registry import STEP_KINDS, describe_step
+from .registry import STEP_KINDS, STEPS, describe_step
 
 if TYPE_CHECKING:
     from ..actor import Actor
     from ..state import ScenarioState
 
 __all__ = [
+    "STEPS",
     "STEP_KINDS",
     "Actor",
     "Connection",

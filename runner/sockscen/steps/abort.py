@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import cast
 
 from ..connection import StreamOps
-from ..model import Abort
+from ..model import Step
+from .building import bare
 from .interface import StepActor, StepKind
+
+
+@dataclass(frozen=True, slots=True)
+class Abort(Step):
+    """Reset the connection (TCP RST via SO_LINGER 0)."""
 
 
 async def run(actor: StepActor, step: Abort) -> None:
@@ -18,4 +25,4 @@ async def run(actor: StepActor, step: Abort) -> None:
     await actor.checkpoint()
 
 
-KIND = StepKind("abort", run)
+KIND = StepKind("abort", Abort, bare(Abort), run, stream_only=True)

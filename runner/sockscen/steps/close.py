@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from ..model import Close
+from dataclasses import dataclass
+
+from ..model import Step
+from .building import bare
 from .interface import StepActor, StepKind
+
+
+@dataclass(frozen=True, slots=True)
+class Close(Step):
+    """Close the connection (a datagram socket: stop using it)."""
 
 
 async def run(actor: StepActor, step: Close) -> None:
@@ -15,4 +23,4 @@ async def run(actor: StepActor, step: Close) -> None:
     await actor.checkpoint()
 
 
-KIND = StepKind("close", run)
+KIND = StepKind("close", Close, bare(Close), run)

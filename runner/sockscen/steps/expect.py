@@ -2,11 +2,31 @@
 
 from __future__ import annotations
 
-from ..matchers import Matched, Mismatch
-from ..model import Expect
-from ..payloads import Payload
+from dataclasses import dataclass
+from typing import Any
+
+from ..kinds import ActorInfo, StepContext
+from ..matchers import Matched, Matcher, Mismatch
+from ..model import Step
+from ..payloads import PathKey, Payload
 from ..placeholders import PlaceholderError
+from .building import step_timeout
 from .interface import StepActor, StepFailed, StepKind, timeout_failure
+
+
+@dataclass(frozen=True, slots=True)
+class Expect(Step):
+    """Read and check.  ``timeout`` None means the run's default step timeout."""
+
+    matcher: Matcher
+    timeout: float | None = None
+
+
+def build(ctx: StepContext, item: Any, at: PathKey, label: str, actor: ActorInfo) -> Expect:
+    """``expect: MATCHER`` with optional ``timeout``."""
+    timeout = step_timeout(ctx, item, at)
+    matcher = ctx.matcher(item["expect"], (*at, "expect"), actor)
+    return Expect(label, ctx.loc(at), matcher, timeout)
 
 
 async def run(actor: StepActor, step: Expect) -> None:
@@ -124,4 +144,4 @@ def timed_out(actor: StepActor, step: Expect, waited: float) -> StepFailed:
     )
 
 
-KIND = StepKind("expect", run, describe, timed_out=timed_out)
+KIND = StepKind("expect", Expect, build, run, describe, timed_out=timed_out)

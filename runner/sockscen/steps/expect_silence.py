@@ -2,9 +2,30 @@
 
 from __future__ import annotations
 
-from ..model import ExpectSilence
+from dataclasses import dataclass
+from typing import Any
+
+from ..kinds import ActorInfo, StepContext
+from ..model import Step
+from ..payloads import PathKey
 from ..rendering import plural
 from .interface import StepActor, StepKind
+
+
+@dataclass(frozen=True, slots=True)
+class ExpectSilence(Step):
+    """Nothing at all arrives for ``duration`` seconds.
+
+    Bytes already waiting unread, or the peer closing its side, break the silence too.
+    """
+
+    duration: float
+
+
+def build(ctx: StepContext, item: Any, at: PathKey, label: str, actor: ActorInfo) -> ExpectSilence:
+    """``expect_silence: DURATION``."""
+    duration = ctx.duration(item["expect_silence"], (*at, "expect_silence"))
+    return ExpectSilence(label, ctx.loc(at), duration)
 
 
 async def run(actor: StepActor, step: ExpectSilence) -> None:
@@ -53,4 +74,4 @@ def describe(step: ExpectSilence) -> str:
     return f"expect_silence {step.duration:g}s"
 
 
-KIND = StepKind("expect_silence", run, describe)
+KIND = StepKind("expect_silence", ExpectSilence, build, run, describe)

@@ -1,4 +1,4 @@
-"""What a step kind sees of the actor running it, and what a step kind is.
+"""What a step kind sees of the actor running it, and what a step kind is (``StepKind``).
 
 Step kinds import no trio: they are written against ``StepActor``, which
 the trio actor (``sockscen.actor.Actor``) implements, and which a test may
@@ -15,6 +15,7 @@ from ..buffer import ReceiveBuffer
 from ..connection import Connection
 from ..errors import Location
 from ..framing import Framing
+from ..kinds import StepBuilder
 from ..model import Step
 from ..payloads import Lookup
 from ..rendering import plural
@@ -119,24 +120,31 @@ class StepActor(Protocol):
         ...
 
 
-S = TypeVar("S")
+S = TypeVar("S", bound=Step)
 
 
 @dataclass(frozen=True, slots=True)
 class StepKind(Generic[S]):
-    """One kind of step: its YAML key, how it runs, how reports show it.
+    """One kind of step: its YAML key, its model class, how it builds, runs and shows itself.
 
-    ``waiting_for`` names what a timed-out step was waiting for (``the step``
-    by default); ``timed_out`` replaces the whole timeout failure where a kind
-    knows more (an expect shows what it expected).  After ``run`` the actor
-    records ``actor.current`` as passed.
+    ``build`` makes the model from the validated list item (a mapping, or a bare
+    string such as ``close``) with the kind's own semantic checks.
+    ``stream_only`` kinds end or break a connection, which a datagram socket
+    does not have (the builder says so).  ``waiting_for`` names what a
+    timed-out step was waiting for (``the step`` by default); ``timed_out``
+    replaces the whole timeout failure where a kind knows more (an expect
+    shows what it expected).  After ``run`` the actor records
+    ``actor.current`` as passed.
     """
 
     key: str
+    model: type[S]
+    build: StepBuilder[S]
     run: Callable[[StepActor, S], Awaitable[None]]
     describe: Callable[[S], str] | None = None
     waiting_for: Callable[[S], str] | None = None
     timed_out: Callable[[StepActor, S, float], StepFailed] | None = None
+    stream_only: bool = False
 
     def describe_step(self, step: S) -> str:
         """One line for reports (the key alone unless the kind says more)."""

@@ -2,8 +2,26 @@
 
 from __future__ import annotations
 
-from ..model import Notify
+from dataclasses import dataclass
+from typing import Any
+
+from ..kinds import ActorInfo, StepContext
+from ..model import Step
+from ..payloads import PathKey
 from .interface import StepActor, StepKind
+
+
+@dataclass(frozen=True, slots=True)
+class Notify(Step):
+    """Set the scenario-wide event ``event``."""
+
+    event: str
+
+
+def build(ctx: StepContext, item: Any, at: PathKey, label: str, actor: ActorInfo) -> Notify:
+    """``notify: EVENT``."""
+    ctx.notify(item["notify"])
+    return Notify(label, ctx.loc(at), item["notify"])
 
 
 async def run(actor: StepActor, step: Notify) -> None:
@@ -19,4 +37,4 @@ def describe(step: Notify) -> str:
     return f"notify {step.event}"
 
 
-KIND = StepKind("notify", run, describe)
+KIND = StepKind("notify", Notify, build, run, describe)

@@ -1,27 +1,16 @@
-"""The step kinds, keyed by model class: one line per kind.
+"""The step kinds, keyed by their YAML key: one line per kind.
 
-A new step kind is one module (its ``run``, ``describe``, later its
-``build``) plus one line here, its schema ``$def`` and its doc section.
+A new step kind is one module (its model class, ``build``, ``run``,
+``describe``, gathered in its ``KIND``) plus one line here, its schema
+``$def`` and its doc section.  The builder looks kinds up here by key, in
+this order; the actor by model class, in ``STEP_KINDS`` derived from it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..model import (
-    Abort,
-    Close,
-    Expect,
-    ExpectEof,
-    ExpectSilence,
-    Notify,
-    Repeat,
-    Send,
-    Shutdown,
-    Sleep,
-    Step,
-    Wait,
-)
+from ..model import Step
 from . import (
     abort,
     close,
@@ -37,19 +26,25 @@ from . import (
 )
 from .interface import StepKind
 
-STEP_KINDS: dict[type, StepKind[Any]] = {
-    Send: send.KIND,
-    Expect: expect.KIND,
-    ExpectEof: expect_eof.KIND,
-    ExpectSilence: expect_silence.KIND,
-    Sleep: sleep.KIND,
-    Close: close.KIND,
-    Shutdown: shutdown.KIND,
-    Abort: abort.KIND,
-    Notify: notify.KIND,
-    Wait: wait.KIND,
-    Repeat: repeat.KIND,
+STEPS: dict[str, StepKind[Any]] = {
+    kind.key: kind
+    for kind in (
+        send.KIND,
+        expect.KIND,
+        expect_eof.KIND,
+        expect_silence.KIND,
+        sleep.KIND,
+        close.KIND,
+        shutdown.KIND,
+        abort.KIND,
+        notify.KIND,
+        wait.KIND,
+        repeat.KIND,
+    )
 }
+
+#: The same kinds by model class: what the actor dispatches a step on.
+STEP_KINDS: dict[type[Step], StepKind[Any]] = {kind.model: kind for kind in STEPS.values()}
 
 
 def describe_step(step: Step) -> str:

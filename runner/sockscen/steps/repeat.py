@@ -2,11 +2,32 @@
 
 from __future__ import annotations
 
-from ..model import Repeat
+from dataclasses import dataclass
+from typing import Any
+
+from ..kinds import ActorInfo, StepContext
+from ..model import Step
+from ..payloads import PathKey
 from .interface import StepActor, StepKind
 
 #: A ``repeat`` yields to the scheduler at least once per this many iterations.
 REPEAT_YIELD_EVERY = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Repeat(Step):
+    """Run ``steps`` ``count`` times; with ``count`` None, until the peer closes
+    cleanly at the start of an iteration (the natural loop of an echo server)."""
+
+    steps: tuple[Step, ...]
+    count: int | None = None
+
+
+def build(ctx: StepContext, item: Any, at: PathKey, label: str, actor: ActorInfo) -> Repeat:
+    """``repeat: {steps: [...], count: N}``; inner steps are labelled ``LABEL.1``..."""
+    value = item["repeat"]
+    inner = ctx.steps(value["steps"], (*at, "repeat", "steps"), actor, f"{label}.")
+    return Repeat(label, ctx.loc(at), inner, value.get("count"))
 
 
 async def run(actor: StepActor, step: Repeat) -> None:
@@ -46,4 +67,4 @@ def describe(step: Repeat) -> str:
     return f"repeat {len(step.steps)} steps {times}"
 
 
-KIND = StepKind("repeat", run, describe)
+KIND = StepKind("repeat", Repeat, build, run, describe)

@@ -2,9 +2,30 @@
 
 from __future__ import annotations
 
-from ..model import Send
+from dataclasses import dataclass
+from typing import Any
+
+from ..kinds import ActorInfo, StepContext
+from ..model import Step
+from ..payloads import PathKey, Payload
 from ..rendering import quote_bytes
 from .interface import StepActor, StepKind
+
+
+@dataclass(frozen=True, slots=True)
+class Send(Step):
+    """Write the payload: one frame with framing, one datagram on datagram sockets."""
+
+    payload: Payload
+    chunk: int | None = None
+    gap: float = 0.0
+
+
+def build(ctx: StepContext, item: Any, at: PathKey, label: str, actor: ActorInfo) -> Send:
+    """``send: PAYLOAD`` with optional ``chunk`` and ``gap``."""
+    gap = ctx.duration(item["gap"], (*at, "gap")) if "gap" in item else 0.0
+    payload = ctx.payload(item["send"], (*at, "send"))
+    return Send(label, ctx.loc(at), payload, item.get("chunk"), gap)
 
 
 async def run(actor: StepActor, step: Send) -> None:
@@ -45,4 +66,4 @@ def waiting_for(step: Send) -> str:
     return "the peer to read what we send"
 
 
-KIND = StepKind("send", run, describe, waiting_for)
+KIND = StepKind("send", Send, build, run, describe, waiting_for)

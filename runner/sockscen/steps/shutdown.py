@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import cast
 
 from ..connection import StreamOps
-from ..model import Shutdown
+from ..model import Step
+from .building import bare
 from .interface import StepActor, StepKind
+
+
+@dataclass(frozen=True, slots=True)
+class Shutdown(Step):
+    """Half-close: send EOF, keep reading."""
 
 
 async def run(actor: StepActor, step: Shutdown) -> None:
@@ -17,4 +24,4 @@ async def run(actor: StepActor, step: Shutdown) -> None:
     actor.note("shutdown")
 
 
-KIND = StepKind("shutdown", run)
+KIND = StepKind("shutdown", Shutdown, bare(Shutdown), run, stream_only=True)

@@ -2,8 +2,25 @@
 
 from __future__ import annotations
 
-from ..model import Sleep
+from dataclasses import dataclass
+from typing import Any
+
+from ..kinds import ActorInfo, StepContext
+from ..model import Step
+from ..payloads import PathKey
 from .interface import StepActor, StepKind
+
+
+@dataclass(frozen=True, slots=True)
+class Sleep(Step):
+    """Wait ``duration`` seconds."""
+
+    duration: float
+
+
+def build(ctx: StepContext, item: Any, at: PathKey, label: str, actor: ActorInfo) -> Sleep:
+    """``sleep: DURATION``."""
+    return Sleep(label, ctx.loc(at), ctx.duration(item["sleep"], (*at, "sleep")))
 
 
 async def run(actor: StepActor, step: Sleep) -> None:
@@ -17,4 +34,4 @@ def describe(step: Sleep) -> str:
     return f"sleep {step.duration:g}s"
 
 
-KIND = StepKind("sleep", run, describe)
+KIND = StepKind("sleep", Sleep, build, run, describe)

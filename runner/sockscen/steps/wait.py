@@ -2,8 +2,32 @@
 
 from __future__ import annotations
 
-from ..model import Wait
+from dataclasses import dataclass
+from typing import Any
+
+from ..kinds import ActorInfo, StepContext
+from ..model import Step
+from ..payloads import PathKey
+from .building import step_timeout
 from .interface import StepActor, StepKind
+
+
+@dataclass(frozen=True, slots=True)
+class Wait(Step):
+    """Wait until another actor notified ``event`` (at once if one already has).
+
+    ``timeout`` None means the run's default step timeout.
+    """
+
+    event: str
+    timeout: float | None = None
+
+
+def build(ctx: StepContext, item: Any, at: PathKey, label: str, actor: ActorInfo) -> Wait:
+    """``wait: EVENT`` with optional ``timeout``; some actor must notify EVENT."""
+    timeout = step_timeout(ctx, item, at)
+    ctx.wait(item["wait"], (*at, "wait"))
+    return Wait(label, ctx.loc(at), item["wait"], timeout)
 
 
 async def run(actor: StepActor, step: Wait) -> None:
@@ -23,4 +47,4 @@ def waiting_for(step: Wait) -> str:
     return f"event '{step.event}' (did an actor notify it?)"
 
 
-KIND = StepKind("wait", run, describe, waiting_for)
+KIND = StepKind("wait", Wait, build, run, describe, waiting_for)
