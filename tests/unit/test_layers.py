@@ -48,6 +48,7 @@ LAYERS: dict[str, int] = {
     "connection": 1,
     "faults": 1,
     "faults.*": 1,
+    "recording": 1,
     "buffer": 1,
     "model": 1,
     "kinds": 1,
@@ -110,6 +111,7 @@ BYTE_MODULES = frozenset(
         "buffer",
         "connection",
         "faults",
+        "recording",
     }
 )
 #: Besides ``steps.*``: the pure modules step kinds are written against.

@@ -39,7 +39,10 @@ class ProxyRun:
         self.actors: list[Actor] = []
         self.endpoint: StreamListener | DatagramSocket | None = None
         self.upstream: Address | None = None
+        #: Sees every relayed read (``sockscen record``).
         self.observer: Observer | None = None
+        #: Called when a relay has ended both ways.
+        self.relay_done: Callable[[], None] | None = None
         self._nursery: trio.Nursery | None = None
         self._accept_scope = trio.CancelScope()
 
@@ -111,9 +114,11 @@ class ProxyRun:
 
     async def _relay(self, down: StreamConnection | DatagramPeer, actor: Actor) -> None:
         assert self.upstream is not None
-        relay = Relay(self.context, self.spec, self.upstream, actor, len(self.actors))
+        relay = Relay(self.context, self.spec, self.upstream, actor, actor.result.copy or 0)
         relay.observer = self.observer
         await relay.run(down)
+        if self.relay_done is not None:
+            self.relay_done()
 
     def _new_sender(self, link: DatagramPeer) -> None:
         assert self._nursery is not None
