@@ -6,6 +6,7 @@ interleaved runs so machine noise spreads evenly:
 - direct:   client -> server
 - sockscen: client -> sockscen proxy (no faults; a `sockscen run` subprocess) -> server
 - socat:    client -> `socat TCP-LISTEN:P,fork,reuseaddr TCP:upstream` -> server
+- raw trio: client -> a 15-line trio relay -> server (TCP only: the floor for any trio relay)
 
 For TCP and UDP: round-trip latency (64-byte echo, mean per run) and
 throughput (TCP: 32 MiB one way, acknowledged at end of stream; UDP: 1 KiB
@@ -65,6 +66,21 @@ def serve(c):
 while True:
     c, _ = srv.accept()
     threading.Thread(target=serve, args=(c,), daemon=True).start()
+"""
+
+#: A minimal raw trio relay (TCP only): what any trio relay costs, next to sockscen's own.
+TRIO_RELAY = r"""
+import sys, trio
+listen, up = int(sys.argv[1]), int(sys.argv[2])
+async def pump(a, b):
+    while data := await a.receive_some(65536):
+        await b.send_all(data)
+async def handle(client):
+    upstream = await trio.open_tcp_stream("127.0.0.1", up)
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(pump, client, upstream)
+        nursery.start_soon(pump, upstream, client)
+trio.run(trio.serve_tcp, handle, listen)
 """
 
 PROXY_SCENARIO = """\
@@ -208,11 +224,13 @@ def measure(
     kind: str, runs: int, round_trips: int, have_socat: bool
 ) -> dict[str, dict[str, list[float]]]:
     sock_kind = socket.SOCK_STREAM if kind == "tcp" else socket.SOCK_DGRAM
-    upstream, via_sockscen, via_socat = (free_port(sock_kind) for _ in range(3))
+    upstream, via_sockscen, via_socat, via_trio = (free_port(sock_kind) for _ in range(4))
     wait = wait_tcp if kind == "tcp" else wait_udp
     latency: Callable[[int, int], float] = tcp_latency if kind == "tcp" else udp_latency
     throughput: Callable[[int], float] = tcp_throughput if kind == "tcp" else udp_throughput
     paths = {"direct": upstream, "sockscen": via_sockscen}
+    if kind == "tcp":
+        paths["raw trio"] = via_trio
     if have_socat:
         paths["socat"] = via_socat
     results: dict[str, dict[str, list[float]]] = {p: {"lat": [], "tput": []} for p in paths}
@@ -227,6 +245,11 @@ def measure(
         proxy_cmd = [sys.executable, "-m", "sockscen", "run", "-q", str(scenario)]
         stack.enter_context(_env_process(proxy_cmd, env))
         wait(via_sockscen)
+        if kind == "tcp":
+            stack.enter_context(
+                process([sys.executable, "-c", TRIO_RELAY, str(via_trio), str(upstream)])
+            )
+            wait(via_trio)
         if have_socat:
             u = kind.upper()
             stack.enter_context(
