@@ -107,6 +107,44 @@ class Proxy:
 
 
 @dataclass(frozen=True, slots=True)
+class Rule:
+    """One rule of a rule server: when a request matches ``when``, answer it.
+
+    ``when`` None is the server's ``default`` (any request no rule took).  The
+    answer is ``replies`` (used in order, the last repeats) or ``steps``.  A
+    rule with ``state`` applies only in that state; ``goto`` moves to another.
+    ``expect_count`` is (min, max), either None for no bound.
+    """
+
+    name: str
+    location: Location
+    when: Matcher | None
+    replies: tuple[Payload, ...] = ()
+    steps: tuple[Step, ...] = ()
+    state: str | None = None
+    goto: str | None = None
+    expect_count: tuple[int | None, int | None] | None = None
+    expect_count_location: Location | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RuleServer(ScriptedServer):
+    """A scripted server answering requests by ``rules`` (after its ``handle`` steps, if any).
+
+    ``state_scope`` is ``connection`` (each connection or datagram sender has its
+    own state and ``replies`` counters) or ``server`` (one for all).  ``timeout``
+    None means the run's step timeout: how long a request may stay incomplete.
+    """
+
+    rules: tuple[Rule, ...] = ()
+    default: Rule | None = None
+    state_scope: Literal["connection", "server"] = "connection"
+    expect_unmatched: int | None = None
+    expect_unmatched_location: Location | None = None
+    timeout: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Ready:
     """How to tell a process server is ready.
 
@@ -161,7 +199,7 @@ class ProcessServer:
     expect_exit_location: Location | None = None
 
 
-Server = ScriptedServer | ProcessServer
+Server = ScriptedServer | RuleServer | ProcessServer
 
 # --------------------------------------------------------------------------- clients
 
@@ -231,6 +269,8 @@ class Scenario:
     vars: tuple[tuple[str, Template], ...] = ()
     #: ``proxies:``, started after the servers (an upstream may be one of them).
     proxies: tuple[Proxy, ...] = ()
+    #: ``mock: true``: meant for ``sockscen serve`` and the fixture; may have no clients.
+    mock: bool = False
 
     @property
     def id(self) -> str:

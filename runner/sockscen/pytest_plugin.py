@@ -39,6 +39,7 @@ import pytest
 
 from .options import add_plugin_options, build_run_options, plugin_values
 from .plugin_reports import REPORTS_KEY, add_report_options, configure_reports
+from .servers_fixture import sockscen_servers
 
 if TYPE_CHECKING:
     from .model import Scenario
@@ -52,6 +53,7 @@ __all__ = [
     "glob_match",
     "is_scenario_file",
     "sockscen_run",
+    "sockscen_servers",
 ]
 
 INI_FILES = "sockscen_files"
@@ -224,6 +226,8 @@ class ScenarioFile(pytest.File):
             ) from None
         _register_markers(self.config, {tag for s in scenarios for tag in s.tags})
         for scenario in scenarios:
+            if scenario.mock and not scenario.clients:
+                continue  # for ``sockscen serve`` and the ``sockscen_servers`` fixture
             yield ScenarioItem.from_parent(self, name=scenario.name, scenario=scenario)
 
 

@@ -130,6 +130,24 @@ class UserRegex(Generic[AnyStr]):
             return GaveUp(limit)
         return found
 
+    def partial_match(
+        self, data: AnyStr | bytearray | memoryview, *, timeout: float | None = None
+    ) -> tuple[Found[AnyStr] | None, bool] | GaveUp:
+        """Match at the start, telling a match from data that is only a prefix of one.
+
+        Returns ``(match, partial)``: ``partial`` True when *data* ends while a
+        match is still possible (more data may decide), ``match`` None when no
+        data added later could make it match.
+        """
+        limit = DEFAULT_TIMEOUT if timeout is None else timeout
+        try:
+            found = self._run.match(data, partial=True, timeout=limit)  # type: ignore[arg-type]
+        except TimeoutError:
+            return GaveUp(limit)
+        if found is None:
+            return None, False
+        return found, bool(found.partial)
+
     def search(
         self, data: AnyStr | bytearray | memoryview, pos: int = 0, *, timeout: float | None = None
     ) -> Found[AnyStr] | GaveUp | None:

@@ -118,9 +118,13 @@ def _fast_schema() -> dict[str, Any]:
         return rewritten
 
     fast: dict[str, Any] = {k: rewrite(v) for k, v in root.items() if k != "$defs"}
-    # The only reference left is to the step list; "#/$defs/steps" stays in
-    # `expanding`, so the repeat step inside it refers back to it.
-    fast["$defs"] = {"steps": rewrite(root["$defs"]["steps"])}
+    # The only references left are to the step list and to matchers (``all`` and
+    # ``not`` hold matchers): "#/$defs/steps" stays in `expanding`, so the repeat
+    # step inside it refers back to it; a matcher inside a matcher refers to "matcher".
+    fast["$defs"] = {
+        "steps": rewrite(root["$defs"]["steps"]),
+        "matcher": rewrite(root["$defs"]["matcher"]),
+    }
     return fast
 
 

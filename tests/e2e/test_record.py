@@ -121,7 +121,7 @@ def test_the_recorded_client_passes_against_the_real_upstream(
 
 
 @pytest.mark.skipif(
-    "rules" not in schema()["$defs"]["scriptedServer"]["properties"],
+    "ruleServer" not in schema()["$defs"],
     reason="rule servers (rules:) are not in this build: record -> validate -> run waits for them",
 )
 def test_the_recorded_file_validates_and_runs(tmp_path: Path, upper_server: int) -> None:

@@ -194,7 +194,7 @@ CASES: list[tuple[str, str, list[str]]] = [
         "matcher_number",
         "name: x\nclients:\n  a:\n    connect: tcp://127.0.0.1:7\n    steps:\n      - expect: 42\n",
         [
-            "s.yaml:6:17: error: expected a string, a list or a mapping with one of the keys 'text', 'hex', 'base64', 'file', 'json', 'regex', 'length', 'contains', 'any' or 'until', got the number 42 (quote it if you mean text)",
+            "s.yaml:6:17: error: expected a string, a list or a mapping with one of the keys 'text', 'hex', 'base64', 'file', 'json', 'regex', 'length', 'contains', 'any', 'until', 'all' or 'not', got the number 42 (quote it if you mean text)",
         ],
     ),
     (
@@ -271,7 +271,7 @@ CASES: list[tuple[str, str, list[str]]] = [
         "server_neither_kind",
         'name: x\nservers:\n  s: {listen: "tcp://127.0.0.1:0"}\nclients: {a: {connect: "${s.url}", steps: []}}\n',
         [
-            "s.yaml:3:6: error: server needs one of the keys 'handle' or 'command'",
+            "s.yaml:3:6: error: server needs one of the keys 'handle', 'rules' or 'command'",
         ],
     ),
     (
@@ -299,7 +299,7 @@ CASES: list[tuple[str, str, list[str]]] = [
         "empty_value",
         "name: x\nclients:\n  a:\n    connect: tcp://127.0.0.1:7\n    steps:\n      - expect:\n",
         [
-            "s.yaml:6:16: error: expected a string, a list or a mapping with one of the keys 'text', 'hex', 'base64', 'file', 'json', 'regex', 'length', 'contains', 'any' or 'until', got an empty value (nothing follows the colon; write a value or remove the key)",
+            "s.yaml:6:16: error: expected a string, a list or a mapping with one of the keys 'text', 'hex', 'base64', 'file', 'json', 'regex', 'length', 'contains', 'any', 'until', 'all' or 'not', got an empty value (nothing follows the colon; write a value or remove the key)",
         ],
     ),
     (

@@ -22,6 +22,7 @@ from .context import Context
 from .faults import build_faults
 from .framings import build_framing
 from .readiness import build_ready
+from .rules import rule_server
 from .schemes import SCHEMES, transport_of
 
 
@@ -167,6 +168,7 @@ ClientBuilder = Callable[[Context, str, dict[str, Any], PathKey], "model.Client 
 
 #: Server kinds by the YAML key that tells them apart, in the order they are looked for.
 SERVERS: dict[str, ServerBuilder] = {
+    "rules": rule_server,
     "handle": scripted_server,
     "command": process_server,
 }

@@ -20,7 +20,7 @@ from ..matchers import Matcher
 from ..payloads import Payload
 from ..placeholders import PlaceholderError, Template, parse_template, static
 from ..yamlsource import Marks, PathKey
-from .matching import build_matcher
+from .matching import build_frame_matcher, build_matcher
 from .payloads import build_payload
 from .refs import References
 from .steps import build_steps
@@ -95,6 +95,10 @@ class Context:
     def matcher(self, value: Any, at: PathKey, actor: ActorInfo | None) -> Matcher:
         """The matcher written at *at*, checked against *actor*'s connection."""
         return build_matcher(self, value, at, actor)
+
+    def frame_matcher(self, value: Any, at: PathKey) -> Matcher:
+        """The matcher written at *at* inside ``all`` / ``not`` (it checks a frame already cut)."""
+        return build_frame_matcher(self, value, at)
 
     def steps(
         self, items: Sequence[Any], at: PathKey, actor: ActorInfo, prefix: str = ""

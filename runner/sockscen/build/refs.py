@@ -19,6 +19,7 @@ from ..yamlsource import PathKey
 from .schemes import ADDRESS_ATTRIBUTES, SCHEMES
 
 _GROUP_NAME = re.compile(r"\(\?P<([A-Za-z_][A-Za-z0-9_]*)>")
+_HEX_CAPTURE = re.compile(r"\(([A-Za-z_][A-Za-z0-9_\-]*):[0-9]+\)")
 
 
 class Report(Protocol):
@@ -249,7 +250,7 @@ def _literal_prefix(text: str) -> str:
 
 
 def _capture_names(value: Any) -> set[str]:
-    """Every named group of every regex in the document: the variables a run may capture."""
+    """Every regex named group and hex pattern capture: the variables a run may capture."""
     names: set[str] = set()
     stack = [value]
     while stack:
@@ -258,6 +259,9 @@ def _capture_names(value: Any) -> set[str]:
             regex = item.get("regex")
             if isinstance(regex, str):
                 names.update(_GROUP_NAME.findall(regex))
+            hex_text = item.get("hex")
+            if isinstance(hex_text, str):  # hex patterns capture with (NAME:N)
+                names.update(_HEX_CAPTURE.findall(hex_text))
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)

@@ -24,7 +24,7 @@ def build(ctx: Context) -> model.Scenario | None:
         if server is not None:
             servers.append(server)
     clients: list[model.Client] = []
-    for name, node in doc["clients"].items():
+    for name, node in (doc.get("clients") or {}).items():
         at = ("clients", name)
         client = next(build for key, build in CLIENTS.items() if key in node)(ctx, name, node, at)
         if client is not None:
@@ -64,4 +64,5 @@ def build(ctx: Context) -> model.Scenario | None:
         timeout=timeout,
         vars=variables,
         proxies=tuple(proxies),
+        mock=bool(doc.get("mock", False)),
     )

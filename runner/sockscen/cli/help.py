@@ -141,3 +141,20 @@ SHOW_OUTPUT_HELP = (
     "print the output of processes of passing scenarios too (failing ones always; "
     "-v does it as well)"
 )
+
+SERVE_DESCRIPTION = """\
+Start the servers of one scenario (scripted, rule and process servers) and keep
+them up for other programs until Ctrl-C, SIGTERM or --duration; its clients, if
+any, run as usual.  Then check every expect_count, connections and
+expect_unmatched, and report like 'run' (exit 0 or 1)."""
+
+SERVE_EPILOG = """\
+examples:
+  sockscen serve mocks/redis.yaml
+  sockscen serve mocks.yaml -k fake_dns --duration 60s --addresses-json addr.json
+"""
+
+DURATION_HELP = "stop serving after this long (30s, 5m); default: until Ctrl-C or SIGTERM"
+ADDRESSES_JSON_HELP = (
+    'write each server\'s address to PATH as JSON: {"NAME": {"url", "host", "port", "path"}}'
+)

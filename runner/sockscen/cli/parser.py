@@ -49,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
          texts.VALIDATE_EPILOG),
         ("list", [selection, output], "list scenarios with their file:line and tags",
          "List the scenarios of the given files and directories.", texts.LIST_EPILOG),
+        ("serve", [selection, output], "keep one scenario's servers up for other programs",
+         texts.SERVE_DESCRIPTION, texts.SERVE_EPILOG),
         ("schema", [output], "print the JSON Schema of scenario files",
          "Print the JSON Schema of scenario files on stdout.", texts.SCHEMA_EPILOG),
         ("record", [output], "record a client/server conversation as a scenario",
@@ -70,8 +72,10 @@ def build_parser() -> argparse.ArgumentParser:
             add_record_options(command)
         elif name != "schema":
             command.add_argument("paths", nargs="*", metavar="PATH", help=texts.PATHS_HELP)
-        if name == "run":
+        if name in ("run", "serve"):
             _add_run_options(command)
+        if name == "serve":
+            _add_serve_options(command)
         command.set_defaults(handler=_handler(name))
     return parser
 
@@ -125,6 +129,12 @@ def _add_run_options(run: argparse.ArgumentParser) -> None:
     report.add_argument("--show-output", action="store_true", help=texts.SHOW_OUTPUT_HELP)
     for spec in files:
         report.add_argument(spec.flag, dest=spec.attribute, metavar=spec.metavar, help=spec.help)
+
+
+def _add_serve_options(serve: argparse.ArgumentParser) -> None:
+    group = serve.add_argument_group("serving")
+    group.add_argument("--duration", metavar="D", help=texts.DURATION_HELP)
+    group.add_argument("--addresses-json", metavar="PATH", help=texts.ADDRESSES_JSON_HELP)
 
 
 def subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:

@@ -32,6 +32,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     paths = common.paths(args)
     file_count, scenarios = common.load(paths)
     selected = common.select(args, scenarios, file_count)
+    # Mocks without clients are for ``serve`` and the fixture: counted, not run.
+    mocks = sum(1 for s in selected if s.mock and not s.clients)
+    selected = [s for s in selected if not (s.mock and not s.clients)]
 
     # Checked before running so a long run is never lost to a typo in a report path.
     targets = _report_targets(args)
@@ -60,6 +63,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         adopt_orphans()
     reporter.run_started(len(selected))
     result = run(selected, options, on_result=reporter.scenario_finished, handle_signals=True)
+    if mocks:
+        result.options["mock_not_run"] = mocks
     reporter.run_finished(result)
     sys.stdout.flush()
     # The selection belongs in the reports' run metadata next to the engine's options.

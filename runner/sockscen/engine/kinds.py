@@ -12,7 +12,14 @@ from typing import Any, Protocol
 
 import trio
 
-from ..model import ProcessClient, ProcessServer, Proxy, ScriptedServer, SocketClient
+from ..model import (
+    ProcessClient,
+    ProcessServer,
+    Proxy,
+    RuleServer,
+    ScriptedServer,
+    SocketClient,
+)
 from ..placeholders import Ref
 from ..results import Failure
 from ..steps import Actor
@@ -20,6 +27,7 @@ from .context import ScenarioContext
 from .process_client import run_process_client
 from .process_server import ProcessServerRun
 from .proxy import ProxyRun
+from .rule_server import RuleServerRun
 from .scripted_server import ScriptedServerRun
 from .socket_client import run_socket_client
 
@@ -58,6 +66,7 @@ ClientRunner = Callable[[ScenarioContext, Any, int | None], Awaitable[None]]
 SERVERS: dict[type, ServerFactory] = {
     ScriptedServer: ScriptedServerRun,
     ProcessServer: ProcessServerRun,
+    RuleServer: RuleServerRun,
     Proxy: ProxyRun,
 }
 

@@ -14,6 +14,7 @@ failure is the cause, and what follows it would only be noise.
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from time import perf_counter
 
 import trio
@@ -40,13 +41,18 @@ class ScenarioRun:
         self.started_at = 0.0
         self.timed_out = False
         self.completed = False
+        #: The scenario's time limit (a standing server lifts it).
+        self.timeout = scenario.timeout
+        #: Run beside the clients once the servers are up; the scenario ends when
+        #: both are done (``standing``: keep the servers up until told to stop).
+        self.hold: Callable[[ScenarioRun], Awaitable[None]] | None = None
 
     async def execute(self) -> None:
         """Run the scenario to its end (or its timeout); teardown is the caller's ``teardown``."""
         context = self.context
         self.started_at = time.time()
         context.clock0 = context.state.started = perf_counter()
-        with trio.move_on_after(self.scenario.timeout) as timeout_scope:
+        with trio.move_on_after(self.timeout) as timeout_scope:
             async with trio.open_nursery() as nursery:
                 context.cancel_scope = nursery.cancel_scope
                 context.nursery = nursery
@@ -101,6 +107,8 @@ class ScenarioRun:
         """Clients run; then servers finish their handlers and connection counts are checked."""
         context = self.context
         async with trio.open_nursery() as nursery:
+            if self.hold is not None:
+                nursery.start_soon(self.hold, self)
             for spec in self.scenario.clients:
                 run_client = CLIENTS[type(spec)]
                 copies = [None] if spec.count == 1 else list(range(1, spec.count + 1))

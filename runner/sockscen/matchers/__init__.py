@@ -12,6 +12,9 @@ Two entry points on every matcher, both pure:
 
 Every matcher may carry ``until``: on an unframed stream the engine then
 cuts a frame at that delimiter and calls ``check_frame`` on the part before it.
+``length`` beside another form (``Sized``) and ``until: {regex: R}``
+(``UntilRegex``) cut their frame themselves in ``match_stream`` and hand it
+to the other form's ``check_frame``; ``all`` and ``not`` judge frames only.
 
 One module per form; ``MATCHERS`` maps the YAML key that tells a form apart
 to the function that builds it.  A new form is one module plus one line here
@@ -24,17 +27,34 @@ from collections.abc import Callable
 from typing import Any
 
 from ..payloads import PathKey, Payload
-from . import anydata, contains, exact, jsonsubset, length, regex
+from . import allof, anydata, contains, exact, jsonsubset, length, negation, pattern, regex
+from .allof import AllOf
 from .anydata import AnyData
-from .base import MatcherBase, MatcherContext
+from .base import FrameChecker, MatcherBase, MatcherContext
 from .contains import Contains
 from .exact import Exact
 from .jsonsubset import JsonSubset, json_subset_difference
 from .length import Length
+from .negation import Not
 from .outcomes import NEED_MORE, Matched, MatchOutcome, Mismatch, NeedMore
+from .pattern import Pattern
 from .regex import Regex, compile_pattern
+from .sized import Sized
+from .untilregex import UntilRegex
 
-Matcher = Exact | Regex | Length | Contains | JsonSubset | AnyData
+Matcher = (
+    Exact
+    | Regex
+    | Length
+    | Contains
+    | JsonSubset
+    | AnyData
+    | Pattern
+    | AllOf
+    | Not
+    | Sized
+    | UntilRegex
+)
 
 #: Builds one matcher from its mapping, given its already built ``until`` (or None).
 MatcherBuilder = Callable[[MatcherContext, dict[str, Any], PathKey, "Payload | None"], Matcher]
@@ -47,8 +67,10 @@ MATCHERS: dict[str, MatcherBuilder] = {
     "contains": contains.build,
     "json": jsonsubset.build,
     "any": anydata.build,
+    "all": allof.build,
+    "not": negation.build,
     "text": exact.build,
-    "hex": exact.build,
+    "hex": pattern.build_hex,
     "base64": exact.build,
     "file": exact.build,
 }
@@ -56,9 +78,11 @@ MATCHERS: dict[str, MatcherBuilder] = {
 __all__ = [
     "MATCHERS",
     "NEED_MORE",
+    "AllOf",
     "AnyData",
     "Contains",
     "Exact",
+    "FrameChecker",
     "JsonSubset",
     "Length",
     "MatchOutcome",
@@ -69,7 +93,11 @@ __all__ = [
     "MatcherContext",
     "Mismatch",
     "NeedMore",
+    "Not",
+    "Pattern",
     "Regex",
+    "Sized",
+    "UntilRegex",
     "compile_pattern",
     "json_subset_difference",
 ]

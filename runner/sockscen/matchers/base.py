@@ -7,7 +7,17 @@ from typing import Any, ClassVar, Protocol
 
 from ..payloads import Lookup, PartContext, PathKey, Payload
 from ..rendering import quote_bytes
-from .outcomes import MatchOutcome, Mismatch
+from .outcomes import Matched, MatchOutcome, Mismatch
+
+
+class FrameChecker(Protocol):
+    """What a matcher that checks another's frame (``all``, ``not``, ``length``) needs of it."""
+
+    def check_frame(self, frame: bytes, lookup: Lookup) -> Matched | Mismatch:
+        """Judge one whole message."""
+
+    def describe(self) -> str:
+        """The matcher as reports show it."""
 
 
 class MatcherContext(PartContext, Protocol):
@@ -15,6 +25,9 @@ class MatcherContext(PartContext, Protocol):
 
     def payload(self, value: Any, at: PathKey) -> Payload:
         """The payload written at *at* (a string, a part or a list of them)."""
+
+    def frame_matcher(self, value: Any, at: PathKey) -> FrameChecker:
+        """The matcher written at *at*, to check a frame another matcher cuts (no ``until``)."""
 
 
 @dataclass(frozen=True, slots=True)

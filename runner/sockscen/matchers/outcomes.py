@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
+
+from ..regexes import Found
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +40,7 @@ NEED_MORE = NeedMore()
 MatchOutcome = Matched | NeedMore | Mismatch
 
 
-def captures(m: re.Match[bytes]) -> dict[str, str]:
+def captures(m: Found[bytes]) -> dict[str, str]:
     """The named groups of *m* that took part in the match, as text."""
     return {
         k: v.decode("utf-8", "surrogateescape") for k, v in m.groupdict().items() if v is not None

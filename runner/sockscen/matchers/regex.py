@@ -9,6 +9,7 @@ from typing import Any
 
 from ..payloads import Lookup, PathKey, Payload
 from ..placeholders import Template
+from ..regexes import GaveUp, UserRegex, compile_regex
 from .base import MatcherBase, MatcherContext
 from .outcomes import NEED_MORE, Matched, MatchOutcome, Mismatch, captures
 
@@ -20,18 +21,29 @@ class Regex(MatcherBase):
     On a stream it must match at the start of the unread data (the match is
     consumed); on a frame or datagram it must match the whole message.
     ``compiled`` is set at build time when the pattern has no placeholders.
-    Placeholder values are inserted escaped, i.e. matched literally.
+    Placeholder values are inserted escaped, i.e. matched literally.  Every
+    match runs under ``regexes``' time limit: a pattern that backtracks
+    catastrophically fails the step instead of freezing the runner.
     """
 
     pattern: Template = field(default_factory=lambda: Template("", ("",)))
-    compiled: re.Pattern[bytes] | None = None
+    compiled: UserRegex[bytes] | None = None
 
-    def regex(self, lookup: Lookup) -> re.Pattern[bytes]:
-        """The compiled pattern, placeholder values inserted escaped."""
+    def run(self, lookup: Lookup) -> UserRegex[bytes]:
+        """The pattern compiled for bounded matching, placeholder values inserted escaped."""
         if self.compiled is not None:
             return self.compiled
-        text = self.pattern.expand(lambda ref: re.escape(lookup(ref)))
-        return compile_pattern(text)
+        return compile_regex(_pattern_bytes(self.expanded(lookup)))
+
+    def expanded(self, lookup: Lookup) -> str:
+        """The pattern's text, placeholder values inserted escaped."""
+        if self.pattern.is_static:
+            return self.pattern.static_value
+        return self.pattern.expand(lambda ref: re.escape(lookup(ref)))
+
+    def regex(self, lookup: Lookup) -> re.Pattern[bytes]:
+        """The pattern compiled by ``re`` (unbounded: for callers that bound it themselves)."""
+        return compile_pattern(self.expanded(lookup))
 
     def describe(self) -> str:
         """``regex /PATTERN/`` as reports show it."""
@@ -43,7 +55,9 @@ class Regex(MatcherBase):
         """Must match at the start of the unread data."""
         if not buffer and not eof:
             return NEED_MORE
-        m = self.regex(lookup).match(buffer)
+        m = self.run(lookup).match(buffer)
+        if isinstance(m, GaveUp):
+            return Mismatch(m.reason, len(buffer))
         if m is not None:
             return Matched(m.end(), captures(m))
         if eof:
@@ -54,12 +68,19 @@ class Regex(MatcherBase):
 
     def check_frame(self, frame: bytes, lookup: Lookup) -> Matched | Mismatch:
         """Must match the whole message."""
-        m = self.regex(lookup).fullmatch(frame)
+        m = self.run(lookup).fullmatch(frame)
+        if isinstance(m, GaveUp):
+            return Mismatch(m.reason, len(frame))
         if m is None:
             return Mismatch(
                 "the message does not match the regex (it must match the whole message)", len(frame)
             )
         return Matched(len(frame), captures(m))
+
+
+def compile_user_pattern(text: str) -> UserRegex[bytes]:
+    """Compile a scenario regex for bounded matching of bytes (``re.error`` when not valid)."""
+    return compile_regex(_pattern_bytes(text))
 
 
 def compile_pattern(text: str) -> re.Pattern[bytes]:
@@ -135,5 +156,5 @@ def build(ctx: MatcherContext, value: dict[str, Any], at: PathKey, until: Payloa
     compiled = None
     if pattern.is_static:
         with contextlib.suppress(re.error):  # reported by check_regex
-            compiled = compile_pattern(pattern.static_value)
+            compiled = compile_user_pattern(pattern.static_value)
     return Regex(until=until, pattern=pattern, compiled=compiled)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import b64, file, hexdigits, jsonvalue, text
+from .b64 import Base64Part
 from .base import (
     BytesPart,
     Lookup,
@@ -21,10 +22,11 @@ from .base import (
     make_payload,
     render_part,
 )
+from .hexdigits import HexPart
 from .jsonvalue import JsonPart
 from .text import TextPart
 
-Part = TextPart | BytesPart | JsonPart
+Part = TextPart | BytesPart | JsonPart | HexPart | Base64Part
 
 #: Builds one part from its mapping; None after recording a problem.
 PartBuilder = Callable[[PartContext, dict[str, Any], PathKey], PartLike | None]
@@ -53,7 +55,9 @@ def text_payload(text: str, encoding: str = "utf-8") -> Payload:
 
 __all__ = [
     "PARTS",
+    "Base64Part",
     "BytesPart",
+    "HexPart",
     "JsonPart",
     "Lookup",
     "Part",

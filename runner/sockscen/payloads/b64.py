@@ -1,24 +1,59 @@
-"""``base64:`` parts: fixed bytes written in base64 (whitespace ignored)."""
+"""``base64:`` parts: bytes written in base64 (whitespace ignored), placeholders allowed."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from .base import BytesPart, PartContext, PathKey, fixed_text
+from ..placeholders import PlaceholderError, Ref, Template
+from .base import BytesPart, Lookup, PartContext, PathKey
 
 
-def build(ctx: PartContext, value: dict[str, Any], at: PathKey) -> BytesPart | None:
-    """The bytes of ``{base64: ...}``, strictly decoded."""
+def decode(text: str) -> bytes:
+    """Strictly decoded base64; raises ``ValueError`` (``binascii.Error``) when it is not."""
     import base64  # only when a scenario is built: keeps it off the start-up path
-    import binascii
 
+    return base64.b64decode("".join(text.split()), validate=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Base64Part:
+    """Base64 text with placeholders, decoded when the step runs."""
+
+    text: Template
+
+    @property
+    def is_static(self) -> bool:
+        """Never: the text has placeholders."""
+        return False
+
+    def render(self, lookup: Lookup) -> bytes:
+        """The decoded bytes; ``PlaceholderError`` names the values when the text is not base64."""
+        values: dict[Ref, str] = {}
+
+        def remember(ref: Ref) -> str:
+            values[ref] = lookup(ref)
+            return values[ref]
+
+        expanded = self.text.expand(remember)
+        try:
+            return decode(expanded)
+        except ValueError as exc:
+            named = ", ".join(f"{ref.text} = {value!r}" for ref, value in values.items())
+            raise PlaceholderError(
+                f"base64 with {named} expands to {expanded!r}, which is not base64: {exc}"
+            ) from None
+
+
+def build(ctx: PartContext, value: dict[str, Any], at: PathKey) -> BytesPart | Base64Part | None:
+    """The bytes of ``{base64: ...}``, strictly decoded (with placeholders: when the step runs)."""
     at = (*at, "base64")
-    text: str = value["base64"]
-    if not fixed_text(ctx, text, at, "base64"):
-        return None
+    tpl = ctx.template(value["base64"], at)
+    if not tpl.is_static:
+        return Base64Part(tpl)
     try:
-        data = base64.b64decode("".join(text.split()), validate=True)
-    except (binascii.Error, ValueError) as exc:
+        data = decode(tpl.static_value)
+    except ValueError as exc:
         ctx.problem(at, f"invalid base64: {exc}")
         return None
     return BytesPart(data, "base64")

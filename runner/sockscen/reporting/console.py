@@ -72,6 +72,9 @@ def summary_line(run: RunResult) -> str:
         parts.append(plural(run.errors, "error"))
     if run.skipped:
         parts.append(f"{run.skipped} skipped")
+    mocks = run.options.get("mock_not_run")
+    if isinstance(mocks, int) and mocks:
+        parts.append(f"{mocks} mock not run" if mocks == 1 else f"{mocks} mocks not run")
     text = f"{', '.join(parts)} in {run.duration:.2f}s"
     if run.interrupted:
         text += " (interrupted)"

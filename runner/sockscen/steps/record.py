@@ -56,6 +56,8 @@ class ActorRecord:
         self.home: Location | None = None
         self.dropped_events = 0
         self.dropped_steps = 0
+        #: Entries kept (see the module docstring); long-lived servers may keep fewer.
+        self.history_limit = HISTORY_LIMIT
 
     def now(self) -> float:
         """Seconds since the scenario started."""
@@ -69,9 +71,10 @@ class ActorRecord:
                 self.now(), self.label, kind, data[:TRANSCRIPT_DATA_LIMIT], len(data), note
             )
         )
-        if len(transcript) > 2 * HISTORY_LIMIT:
-            del transcript[:HISTORY_LIMIT]
-            self.dropped_events += HISTORY_LIMIT
+        limit = self.history_limit
+        if len(transcript) > 2 * limit:
+            del transcript[:limit]
+            self.dropped_events += limit
 
     def fail(
         self,
@@ -111,9 +114,10 @@ class ActorRecord:
         """Record a finished step."""
         now = perf_counter()
         steps = self.result.steps
-        if len(steps) >= 2 * HISTORY_LIMIT:
-            del steps[:HISTORY_LIMIT]
-            self.dropped_steps += HISTORY_LIMIT
+        limit = self.history_limit
+        if len(steps) >= 2 * limit:
+            del steps[:limit]
+            self.dropped_steps += limit
         steps.append(
             StepResult(
                 step.label,

@@ -1,0 +1,154 @@
+"""``sockscen serve FILE [-k NAME]``: keep one scenario's servers up for other programs.
+
+Until Ctrl-C, SIGTERM or ``--duration``; then the counts are checked and
+the report is the one of ``run`` (exit 0 when everything held, 1 if not).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import signal
+import sys
+import time
+from typing import TYPE_CHECKING, TextIO
+
+from ..durations import parse_duration
+from ..options import build_run_options, cli_values
+from . import common
+from .common import UsageError
+from .exits import EXIT_USAGE, run_exit_code
+from .run import _COLOR, _report_targets, _write_reports
+
+if TYPE_CHECKING:
+    from ..engine.scenario import ScenarioRun
+    from ..model import Scenario
+
+#: Hosts that listen on every interface: reachable from other machines, always said.
+_ANY_HOST = {"0.0.0.0", "::", "[::]"}
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the chosen scenario's servers, then check and report like ``run``."""
+    import trio
+
+    from ..engine.standing import addresses, serve_scenario
+    from ..reporting.console import ConsoleReporter
+    from ..results import RunResult
+
+    scenario = _chosen(args)
+    duration = _duration(args.duration)
+    targets = _report_targets(args)
+    json_target = (
+        common.prepare_output("--addresses-json", args.addresses_json, folder=False)
+        if args.addresses_json
+        else None
+    )
+    verbosity = common.verbosity(args)
+    reporter = ConsoleReporter(
+        sys.stdout,
+        color=_COLOR[args.color],
+        verbosity=verbosity,
+        transcripts=args.transcript or verbosity >= 2,
+        show_output=args.show_output or verbosity >= 1,
+        progress=False,
+    )
+    live = _LiveLine(sys.stderr)
+
+    def ready(run: ScenarioRun) -> None:
+        found = addresses(run)
+        for line in _address_lines(found):
+            print(line, flush=True)
+        if json_target is not None:
+            json_target.write_text(json.dumps(found, indent=2) + "\n", encoding="utf-8")
+        print(_until_text(duration), flush=True)
+
+    async def stopped() -> None:
+        with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+            with trio.move_on_after(duration):
+                async for _ in signals:
+                    return
+
+    started = time.time()
+    result = trio.run(
+        lambda: serve_scenario(
+            scenario,
+            stopped,
+            options=build_run_options(cli_values(args)),
+            ready=ready,
+            progress=live.show if live.enabled else None,
+        )
+    )
+    live.end()
+    run = RunResult([result], started, time.time() - started)
+    run.options["paths"] = list(args.paths)
+    reporter.scenario_finished(result)
+    reporter.run_finished(run)
+    sys.stdout.flush()
+    if _write_reports(run, targets):
+        return EXIT_USAGE
+    return run_exit_code(run)
+
+
+def _chosen(args: argparse.Namespace) -> Scenario:
+    if len(args.paths) != 1:
+        raise UsageError("serve takes one scenario file: sockscen serve FILE [-k NAME]")
+    file_count, scenarios = common.load(args.paths)
+    selected = common.select(args, scenarios, file_count)
+    if len(selected) > 1:
+        names = ", ".join(s.name for s in selected)
+        raise UsageError(
+            f"{args.paths[0]} holds several scenarios ({names}): choose one with -k NAME"
+        )
+    return selected[0]
+
+
+def _duration(text: str | None) -> float:
+    if text is None:
+        return math.inf
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise UsageError(f"--duration {text}: {exc}") from None
+
+
+def _address_lines(found: dict[str, dict[str, object]]) -> list[str]:
+    lines = []
+    for name, where in found.items():
+        places = {None: where} if "url" in where else {k: v for k, v in where.items()}
+        for key, place in places.items():
+            assert isinstance(place, dict)
+            label = name if key is None else f"{name}.{key}"
+            lines.append(f"{label}  {place['url']}")
+            if place.get("host") in _ANY_HOST:
+                lines.append(
+                    f"  note: {label} listens on every interface ({place['host']}): "
+                    "other machines can reach it"
+                )
+    return lines
+
+
+def _until_text(duration: float) -> str:
+    if math.isinf(duration):
+        return "serving until Ctrl-C or SIGTERM"
+    return f"serving for {duration:g}s (Ctrl-C or SIGTERM stops earlier)"
+
+
+class _LiveLine:
+    """``N requests served, M unmatched``, rewritten in place on a terminal."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.enabled = stream.isatty()
+        self.shown = False
+
+    def show(self, served: int, unmatched: int) -> None:
+        self.stream.write(f"\r{served} requests served, {unmatched} unmatched")
+        self.stream.flush()
+        self.shown = True
+
+    def end(self) -> None:
+        if self.shown:
+            self.stream.write("\n")
+            self.stream.flush()

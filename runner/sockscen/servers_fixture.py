@@ -1,0 +1,145 @@
+"""The ``sockscen_servers`` fixture: a scenario's servers in the background of a Python test.
+
+``with sockscen_servers("mocks/redis.yaml") as servers:`` starts the servers
+of the file's scenario in a thread running trio (so the code under test may
+be synchronous or use any event loop), gives their addresses
+(``servers["fake_redis"].port``), and when the block ends stops them and
+fails the test with the report ``sockscen run`` would print when an
+``expect_count``, ``connections`` or ``expect_unmatched`` is not met, or a
+request matched no rule.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import pytest
+
+from .model import Scenario
+from .results import Outcome, ScenarioResult
+
+#: How long starting the servers may take before the test fails.
+START_TIMEOUT = 30.0
+#: How long stopping them may take (handlers finish, programs stop).
+STOP_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class ServerAddress:
+    """Where a server listens: ``url``; ``host`` and ``port`` (TCP, UDP) or ``path`` (Unix)."""
+
+    url: str
+    host: str | None
+    port: int | None
+    path: str | None
+
+
+#: A server's address, or for a ``listen`` mapping its addresses by key.
+Served = ServerAddress | dict[str, ServerAddress]
+
+
+class StandingServers:
+    """The context manager ``sockscen_servers(...)`` returns (see the module docstring)."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self.servers: dict[str, Served] = {}
+        self.result: ScenarioResult | None = None
+        self._ready = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._token: Any = None
+        self._stop: Any = None
+        self._error: BaseException | None = None
+
+    def __enter__(self) -> dict[str, Served]:
+        self._thread = threading.Thread(target=self._serve, name="sockscen-servers", daemon=True)
+        self._thread.start()
+        self._ready.wait(START_TIMEOUT)
+        if not self._ready.is_set() or self._token is None:
+            self._thread.join(STOP_TIMEOUT)
+            self._fail("the servers did not start")
+        return self.servers
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        import trio
+
+        assert self._thread is not None
+        if self._thread.is_alive():
+            trio.from_thread.run_sync(self._stop.set, trio_token=self._token)
+        self._thread.join(STOP_TIMEOUT)
+        if exc_type is None:
+            self._fail("the servers' expectations were not met")
+
+    def _serve(self) -> None:
+        import trio
+
+        from .engine.standing import addresses, serve_scenario
+
+        def ready(run: Any) -> None:
+            self._token = trio.lowlevel.current_trio_token()
+            self.servers.update(_addresses(addresses(run)))
+            self._ready.set()
+
+        async def main() -> ScenarioResult:
+            self._stop = trio.Event()
+            return await serve_scenario(self.scenario, self._stop.wait, ready=ready)
+
+        try:
+            self.result = trio.run(main)
+        except BaseException as exc:  # reported by the test's thread
+            self._error = exc
+        finally:
+            self._ready.set()
+
+    def _fail(self, why: str) -> None:
+        from .reporting.failure import format_failure
+
+        if self._error is not None:
+            raise self._error
+        result = self.result
+        if result is None:
+            pytest.fail(f"sockscen_servers: {why} (still running after {STOP_TIMEOUT:g}s)")
+        if result.outcome is not Outcome.PASSED:
+            pytest.fail(f"sockscen_servers: {format_failure(result)}", pytrace=False)
+
+
+def _addresses(found: dict[str, dict[str, Any]]) -> dict[str, Served]:
+    out: dict[str, Served] = {}
+    for name, where in found.items():
+        if "url" in where:
+            out[name] = ServerAddress(**where)
+        else:
+            out[name] = {key: ServerAddress(**place) for key, place in where.items()}
+    return out
+
+
+def servers_factory(base: Path) -> Callable[..., StandingServers]:
+    """``sockscen_servers(path, name=None)``: *path* relative to *base* (the test's folder)."""
+    from .loader import load_file
+
+    def start(path: str | Path, name: str | None = None) -> StandingServers:
+        file = Path(path) if Path(path).is_absolute() else base / path
+        scenarios = load_file(file)
+        chosen = [s for s in scenarios if name is None or s.name == name]
+        if len(chosen) != 1:
+            names = ", ".join(s.name for s in scenarios)
+            pytest.fail(f"sockscen_servers: choose one scenario of {file} by name= ({names})")
+        return StandingServers(chosen[0])
+
+    return start
+
+
+@pytest.fixture
+def sockscen_servers(request: pytest.FixtureRequest) -> Callable[..., StandingServers]:
+    """Start a scenario file's servers in the background: ``with sockscen_servers(path) as s:``."""
+    return servers_factory(Path(request.path).parent)
