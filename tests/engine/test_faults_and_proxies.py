@@ -413,3 +413,28 @@ def test_a_wrong_proxy_connection_count_fails_at_its_line(run_yaml: RunYaml) -> 
     assert result.outcome is Outcome.FAILED
     assert "expected 2 connections through proxy 'p', 1 arrived" in explain(result)
     assert 11 == result.failures[0].location.line
+
+
+def test_a_rule_servers_replies_go_through_its_faults(run_yaml: RunYaml) -> None:
+    result = run_yaml(
+        """
+        name: sliced rules
+        servers:
+          r:
+            listen: tcp://127.0.0.1:0
+            framing: line
+            faults: [{slice: {size: 2}}]
+            rules:
+              - when: "PING"
+                reply: "PONG"
+        clients:
+          c:
+            connect: ${r.url}
+            framing: line
+            steps:
+              - send: "PING"
+              - expect: "PONG"
+        """
+    )
+    assert_passed(result)
+    assert [b"PO", b"NG", b"\n"] == sent_by(result, "r#1")

@@ -19,7 +19,7 @@ from ..rules import Decision, RuleScope, decide_frame, decide_stream, near_miss
 from ..steps import Actor
 from ..transport import StreamConnection, StreamListener
 from .context import ScenarioContext
-from .faulty import apply_faults
+from .faulty import FaultyConnection, apply_faults
 from .rule_counts import count_failures
 from .scripted_server import DatagramPeer, ScriptedServerRun
 
@@ -174,7 +174,8 @@ class RuleServerRun(ScriptedServerRun):
             conn = actor.need_conn()
             actor.set_timeout(spec.timeout)
             await conn.send(data)
-            actor.note("sent", data)
+            if not isinstance(conn, FaultyConnection):  # which notes each piece it sends
+                actor.note("sent", data)
         elif rule.steps:
             await actor.run_steps(rule.steps)
             actor.current = None
