@@ -75,6 +75,7 @@ listen, up = int(sys.argv[1]), int(sys.argv[2])
 async def pump(a, b):
     while data := await a.receive_some(65536):
         await b.send_all(data)
+    await b.send_eof()
 async def handle(client):
     upstream = await trio.open_tcp_stream("127.0.0.1", up)
     async with trio.open_nursery() as nursery:
