@@ -11,6 +11,14 @@ from __future__ import annotations
 from typing import Protocol
 
 
+class ResetByPeer(Exception):
+    """Mixed into the error a ``receive`` raises when the peer reset the connection (TCP RST).
+
+    ``expect_reset`` tells a reset from an orderly close by it, without
+    knowing the transport's exception classes.
+    """
+
+
 class Connection(Protocol):
     """A connection steps talk over: a stream socket or one datagram peer.
 

@@ -46,10 +46,12 @@ class Problem:
     location: Location | None
     message: str
     hint: str | None = None
+    #: ``error`` (the file is refused) or ``warning`` (shown, never changes the exit code).
+    severity: str = "error"
 
     def __str__(self) -> str:
         where = f"{self.location}: " if self.location is not None else ""
-        text = f"{where}error: {self.message}"
+        text = f"{where}{self.severity}: {self.message}"
         if self.hint:
             text += f" ({self.hint})"
         return text

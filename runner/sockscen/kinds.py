@@ -24,7 +24,8 @@ class ActorInfo:
     """What a step list runs on: its name for messages, its transport and whether it is framed."""
 
     label: str
-    transport: str | None  # "stream", "datagram", or None when unknown until run time
+    #: "stream", "datagram", "none" (a client without connect), or None when unknown until run
+    transport: str | None
     framed: bool
 
 

@@ -8,6 +8,7 @@ of every document of every file, so one run shows them all.
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import os
 import stat
 from collections.abc import Mapping, Sequence
@@ -62,6 +63,7 @@ def _printable(problems: list[Problem]) -> list[Problem]:
             p.location,
             clip_text(p.message, MAX_MESSAGE),
             None if p.hint is None else clip_text(p.hint, MAX_MESSAGE),
+            p.severity,
         )
         for p in problems
     ]
@@ -138,6 +140,8 @@ def _check_and_build(
         scenario, built = build.build_scenario(doc.value, doc.marks, path, directory, environ)
         problems.extend(built)
         if scenario is not None:
+            if doc.warnings:
+                scenario = dataclasses.replace(scenario, warnings=tuple(_printable(doc.warnings)))
             scenarios.append(scenario)
     return scenarios, problems
 

@@ -12,7 +12,7 @@ import signal
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from .errors import Location
+from .errors import Location, Problem
 from .framing import NONE, Framing
 from .placeholders import Template
 
@@ -197,6 +197,11 @@ class ProcessServer:
     stop: Stop = field(default_factory=Stop)
     expect_exit: int | None = None
     expect_exit_location: Location | None = None
+    #: Judged on the whole output once the server has been stopped.
+    expect_stdout: Matcher | None = None
+    expect_stderr: Matcher | None = None
+    expect_stdout_location: Location | None = None
+    expect_stderr_location: Location | None = None
 
 
 Server = ScriptedServer | RuleServer | ProcessServer
@@ -208,13 +213,16 @@ Server = ScriptedServer | RuleServer | ProcessServer
 class SocketClient:
     """A scripted client: connects to ``connect`` and runs ``steps``, ``count`` copies at once.
 
+    ``connect`` None: a client that runs only steps needing no connection
+    (``sleep``, ``notify``, ``wait``, ``expect_file``).
+
     ``scheme`` is the literal scheme of ``connect`` when it is known at build
     time (``None`` when the address is a placeholder such as ``${app.url}``
     whose server is only known later).
     """
 
     name: str
-    connect: Template
+    connect: Template | None
     steps: tuple[Step, ...]
     location: Location
     scheme: str | None = None
@@ -222,6 +230,8 @@ class SocketClient:
     framing: Framing = NONE
     #: ``faults:`` on what the client sends.
     faults: tuple[Fault, ...] = ()
+    #: ``any``: a datagram client takes replies from any port of the host it sends to.
+    reply_from: Literal["connect", "any"] = "connect"
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,9 +250,29 @@ class ProcessClient:
     expect_stdout_location: Location | None = None
     expect_stderr_location: Location | None = None
     expect_exit_location: Location | None = None
+    #: Start only once this event is notified; notify that one once every copy passed.
+    wait: str | None = None
+    notify: str | None = None
 
 
 Client = SocketClient | ProcessClient
+
+# --------------------------------------------------------------------------- files
+
+
+@dataclass(frozen=True, slots=True)
+class FileSpec:
+    """A file written into the scenario's ``${tmp}`` before any server starts.
+
+    ``path`` is relative to ``${tmp}`` (checked when built: no ``..``, not
+    absolute); ``mode`` is the permission bits (default 0644).
+    """
+
+    path: str
+    content: Payload
+    location: Location
+    mode: int = 0o644
+
 
 # --------------------------------------------------------------------------- scenario
 
@@ -269,6 +299,9 @@ class Scenario:
     vars: tuple[tuple[str, Template], ...] = ()
     #: ``proxies:``, started after the servers (an upstream may be one of them).
     proxies: tuple[Proxy, ...] = ()
+    files: tuple[FileSpec, ...] = ()
+    #: Located warnings about the file (``Problem`` with severity ``warning``).
+    warnings: tuple[Problem, ...] = ()
     #: ``mock: true``: meant for ``sockscen serve`` and the fixture; may have no clients.
     mock: bool = False
 

@@ -31,6 +31,7 @@ import functools
 import os
 import re
 import textwrap
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -226,9 +227,22 @@ class ScenarioFile(pytest.File):
             ) from None
         _register_markers(self.config, {tag for s in scenarios for tag in s.tags})
         for scenario in scenarios:
+            for warning in scenario.warnings:
+                # Shown in pytest's warnings summary, at the scenario's line; never a failure.
+                where = warning.location
+                warnings.warn_explicit(
+                    ScenarioWarning(str(warning)),
+                    ScenarioWarning,
+                    where.path if where is not None else str(self.path),
+                    where.line if where is not None else 1,
+                )
             if scenario.mock and not scenario.clients:
                 continue  # for ``sockscen serve`` and the ``sockscen_servers`` fixture
             yield ScenarioItem.from_parent(self, name=scenario.name, scenario=scenario)
+
+
+class ScenarioWarning(UserWarning):
+    """A located warning about a scenario file (``file:line:col: warning: ...``)."""
 
 
 def _register_markers(config: pytest.Config, tags: set[str]) -> None:

@@ -38,6 +38,7 @@ EventKind = Literal[
     "closed",
     "shutdown",
     "abort",
+    "reset",
     "notify",
     "wait",
     "started",
@@ -161,6 +162,8 @@ class ScenarioResult:
     error_location: Location | None = None
     #: The OS error behind a setup error (``OSError: [Errno 98] Address already in use``).
     error_cause: str | None = None
+    #: ``(path, size)`` of each file written from ``files:`` (reports show no contents).
+    files: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def location(self) -> Location:

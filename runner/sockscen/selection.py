@@ -11,6 +11,11 @@ Because scenario names usually contain spaces, a word may also be quoted:
 ``--tag TAG`` (repeatable) keeps a scenario that has *any* of the given tags
 (exact, case-sensitive match, the way pytest markers behave).  ``-k`` and
 ``--tag`` together keep the scenarios that satisfy both.
+
+``--shard K/N`` keeps the K-th of N parts of the files, for CI matrices: the
+files sorted by the path reports show, every N-th one from the K-th.  Each
+job of a matrix finds the same files, so the parts are disjoint and together
+hold every file; a file stays whole, so its scenarios run (and fail) together.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from dataclasses import dataclass
 from .errors import SockscenError
 from .model import Scenario
 
-__all__ = ["KeywordError", "compile_keyword", "select"]
+__all__ = ["KeywordError", "compile_keyword", "parse_shard", "select", "shard"]
 
 
 class KeywordError(SockscenError):
@@ -195,3 +200,24 @@ def select(
         for s in scenarios
         if (predicate is None or predicate(s.id)) and (not wanted or wanted.intersection(s.tags))
     ]
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``K/N`` as (K, N), 1 <= K <= N; ``ValueError`` with a message for a user otherwise."""
+    index, slash, count = text.partition("/")
+    if not slash or not index.strip().isdigit() or not count.strip().isdigit():
+        raise ValueError(f"{text!r} is not a shard: write K/N, e.g. 1/4 (the first of four)")
+    k, n = int(index), int(count)
+    if n < 1 or not 1 <= k <= n:
+        raise ValueError(f"shard {text!r}: K must be from 1 to N, and N at least 1")
+    return k, n
+
+
+def shard(files: Sequence[str], index: int, count: int) -> list[str]:
+    """The *index*-th (from 1) of *count* parts of *files*, in their given order.
+
+    Every *count*-th file of *files* sorted, from the *index*-th on: parts
+    differ by one file at most, and adding a file moves only those after it.
+    """
+    part = set(sorted(files)[index - 1 :: count])
+    return [f for f in files if f in part]

@@ -26,6 +26,7 @@ from .framing import NONE, Framing
 from .results import Role
 from .state import ScenarioState
 from .transport import TransportError
+from .transport.boundary import ConnectionReset
 
 #: Chunks (or datagrams) a memory connection holds before its sender waits.
 QUEUE_SIZE = 64
@@ -92,7 +93,7 @@ class MemoryConnection:
 
     def _unwrap(self, item: _Item) -> bytes:
         if isinstance(item, _Reset):
-            raise TransportError(f"the connection to {self.name} was reset by the peer")
+            raise ConnectionReset(f"the connection to {self.name} was reset by the peer")
         return item
 
     async def shutdown(self) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 import trio
 
 from .buffer import ReceiveBuffer
-from .connection import Connection
+from .connection import Connection, ResetByPeer
 from .steps.record import ActorRecord
 from .transport import TransportError
 
@@ -31,7 +31,11 @@ class PeerWaits(ActorRecord):
         """Receive more stream data into the buffer; returns it (``b""`` at end of stream)."""
         conn = self.conn
         assert conn is not None
-        data = await conn.receive()
+        try:
+            data = await conn.receive()
+        except ResetByPeer as exc:
+            self.note("reset", note=str(exc))  # the transcript shows a reset, not an end
+            raise
         self.buffer.feed(data)
         if data:
             self.note("received", data)
@@ -77,6 +81,8 @@ class PeerWaits(ActorRecord):
                     await self.fill()
                 else:
                     self.pending_datagram = await self.next_datagram()
+            except ResetByPeer:
+                return False  # fill() has put the reset in the transcript
             except TransportError as exc:
                 self.note("note", note=str(exc))
                 return False

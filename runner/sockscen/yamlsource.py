@@ -12,6 +12,7 @@ Nothing here raises for bad input: every YAML error becomes a ``Problem``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -92,6 +93,8 @@ class Document:
     marks: Marks
     index: int
     problems: list[Problem] = field(default_factory=list)
+    #: Located warnings (``severity="warning"``): shown, never a reason to refuse the file.
+    warnings: list[Problem] = field(default_factory=list)
 
 
 def location(path: str, mark: Any) -> Location:
@@ -113,6 +116,7 @@ class _Builder:
         self.path = path
         self.marks = marks
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
         self.budget = budget
         self.active: set[int] = set()
         self.too_deep = False
@@ -184,6 +188,8 @@ class _Builder:
 
     def scalar(self, node: ScalarNode) -> Any:
         if node.tag in _TEXT_TAGS:
+            if node.style == "'" and _ESCAPE_LOOKALIKE.search(node.value):
+                self.warnings.append(_single_quoted_warning(self.loc(node), node.value))
             return node.value
         if node.tag in _SCALAR_TAGS:
             try:
@@ -312,7 +318,7 @@ def parse(text: str, path: str) -> tuple[list[Document], list[Problem]]:
                     )
                 )
                 break
-            doc = Document(value, marks, index, builder.problems)
+            doc = Document(value, marks, index, builder.problems, builder.warnings)
             if not isinstance(value, dict) and not doc.problems:
                 doc.problems.append(
                     Problem(
@@ -403,12 +409,48 @@ def _syntax_problem(exc: yaml.YAMLError, path: str, text: str) -> Problem:
     if "'\\t'" in problem or (mark is not None and _char_at(text, mark.line, mark.column) == "\t"):
         message = "invalid YAML: a tab character where YAML expects indentation or a value"
         hint = "indent with spaces; YAML does not allow tabs there"
+    elif context and "flow" in context and _unquoted_placeholder(text, context_mark, mark):
+        # `[prog, --port=${x.port}]`: the `{` opens a flow mapping inside the sequence.
+        message = f"invalid YAML: an unquoted ${{...}} inside [...] or {{...}} ({context})"
+        hint = 'quote it: ["--port=${app.port}"] -- in flow [ ] and { }, YAML reads { as a mapping'
     elif context:
         if context_mark is not None and mark is not None and context_mark.line != mark.line:
             message += f" ({context} on line {context_mark.line + 1})"
         else:
             message += f" ({context})"
     return Problem(where, message, hint)
+
+
+_ESCAPE_LOOKALIKE = re.compile(r"\\[rnt]")
+
+
+def _single_quoted_warning(where: Location, value: str) -> Problem:
+    """A single-quoted ``'PING\r\n'`` is a backslash and a letter, not a line end."""
+    found = list(dict.fromkeys(m.group() for m in _ESCAPE_LOOKALIKE.finditer(value)))
+    shown = ", ".join(found)
+    return Problem(
+        where,
+        f"this single-quoted string holds {shown} as a backslash and a letter: "
+        "YAML reads escapes only in double quotes",
+        f'write it in double quotes ("...{found[0]}") if you mean the control character',
+        severity="warning",
+    )
+
+
+def _unquoted_placeholder(text: str, start: Any, end: Any) -> bool:
+    """True when a ``${`` outside quotes lies between two PyYAML marks."""
+    if start is None or end is None:
+        return False
+    span = text[start.index : end.index + 1]
+    quote = ""
+    for i, ch in enumerate(span):
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif span.startswith("${", i):
+            return True
+    return False
 
 
 def _char_at(text: str, line: int, column: int) -> str:

@@ -124,7 +124,7 @@ def test_stdout_mismatch_shows_expected_and_received_bytes() -> None:
 
     failure = result.failure
     assert failure is not None
-    assert failure.message == "client 'cli': stdout does not match: different bytes"
+    assert failure.message == "client 'cli': stdout does not match: different bytes at offset 1"
     assert failure.expected == b"hello\n"
     assert failure.received == b"hallo\n"
     assert failure.expected_text == 'stdout: "hello\\n"'
@@ -172,7 +172,9 @@ def test_every_unmet_expectation_is_reported() -> None:
     failure = result.failure
     assert failure is not None
     assert failure.message.startswith("client 'cli' exited with exit status 1")
-    assert "also: client 'cli': stdout does not match: different bytes" in failure.details
+    assert (
+        "also: client 'cli': stdout does not match: different bytes at offset 0" in failure.details
+    )
 
 
 def test_stdin_is_fed_then_closed() -> None:

@@ -89,10 +89,10 @@ def test_all_problems_of_all_files_at_once_sorted(
     assert [str(p) for p in info.value.problems] == [
         "error: missing.yaml: no such file or directory",
         "s/a.yaml:2:24: error: 'tcp://localhost' needs a host and a port: tcp://127.0.0.1:8080",
-        's/b.yaml:2:53: error: expected one of "close", "shutdown", "abort" or "expect_eof", '
-        "got the string 'sned' (did you mean 'send: ...'?)",
+        's/b.yaml:2:53: error: expected one of "close", "shutdown", "abort", "expect_eof" or '
+        "\"expect_reset\", got the string 'sned' (did you mean 'send: ...'?)",
         "s/b.yaml:3:1: error: unknown key 'extra' in scenario (valid keys: name, description, tags, "
-        "timeout, mock, vars, servers, clients, proxies)",
+        "timeout, mock, vars, files, servers, clients, proxies)",
         "s/d.yaml:2:1: error: invalid YAML: did not find expected ',' or ']' (while parsing a flow sequence on line 1)",
     ]
 

@@ -145,7 +145,7 @@ CASES: list[tuple[str, str, list[str]]] = [
         "bare_step_typo",
         "name: x\nclients:\n  a:\n    connect: tcp://127.0.0.1:7\n    steps:\n      - clsoe\n",
         [
-            's.yaml:6:9: error: expected one of "close", "shutdown", "abort" or "expect_eof", got the string \'clsoe\' (did you mean \'close\'?)',
+            's.yaml:6:9: error: expected one of "close", "shutdown", "abort", "expect_eof" or "expect_reset", got the string \'clsoe\' (did you mean \'close\'?)',
         ],
     ),
     (
@@ -166,7 +166,7 @@ CASES: list[tuple[str, str, list[str]]] = [
         "empty_step",
         "name: x\nclients:\n  a:\n    connect: tcp://127.0.0.1:7\n    steps:\n      - {}\n",
         [
-            "s.yaml:6:9: error: step needs one of the keys 'send', 'expect', 'expect_eof', 'expect_silence', 'sleep', 'close', 'shutdown', 'abort', 'notify', 'wait' or 'repeat'",
+            "s.yaml:6:9: error: step needs one of the keys 'send', 'expect', 'expect_eof', 'expect_reset', 'expect_file', 'expect_silence', 'sleep', 'close', 'shutdown', 'abort', 'notify', 'wait' or 'repeat'",
         ],
     ),
     (
@@ -250,21 +250,21 @@ CASES: list[tuple[str, str, list[str]]] = [
         "client_both_kinds",
         'name: x\nclients:\n  a: {connect: "tcp://127.0.0.1:7", command: [echo], steps: []}\n',
         [
-            "s.yaml:3:37: error: client has both 'connect' and 'command' (use only one of them)",
+            "s.yaml:3:37: error: client has both 'steps' and 'command' (use only one of them)",
         ],
     ),
     (
         "client_neither_kind",
         "name: x\nclients:\n  a: {count: 2}\n",
         [
-            "s.yaml:3:6: error: client needs one of the keys 'connect' or 'command'",
+            "s.yaml:3:6: error: client needs one of the keys 'steps' or 'command'",
         ],
     ),
     (
         "socket_client_missing_steps",
         'name: x\nclients:\n  a: {connect: "tcp://127.0.0.1:7"}\n',
         [
-            "s.yaml:3:6: error: missing required key 'steps' in socket client (or use 'command' for a process client)",
+            "s.yaml:3:6: error: client needs one of the keys 'steps' or 'command'",
         ],
     ),
     (
@@ -363,6 +363,6 @@ def test_error_render_is_one_line_per_problem() -> None:
     lines = info.value.render().splitlines()
     assert lines == [
         "s.yaml:2:1: error: unknown key 'servrs' in scenario (did you mean 'servers'?)",
-        's.yaml:4:45: error: expected one of "close", "shutdown", "abort" or '
-        "\"expect_eof\", got the string 'sned' (did you mean 'send: ...'?)",
+        's.yaml:4:45: error: expected one of "close", "shutdown", "abort", "expect_eof" or '
+        "\"expect_reset\", got the string 'sned' (did you mean 'send: ...'?)",
     ]

@@ -58,7 +58,33 @@ def _path(
     ctx: Context, name: str, spec: dict[str, Any], at: PathKey, timeout: float, _: bool
 ) -> model.Ready | None:
     path = ctx.template(spec["path"], (*at, "path"))
+    listen = ctx.doc["servers"][name].get("listen")
+    listens = listen.items() if isinstance(listen, dict) else [(None, listen)]
+    for key, address in listens:
+        # A relative unix: listen path lives in ${tmp}; ready: path is relative to the file.
+        if isinstance(address, str) and address.split(":", 1)[-1] == spec["path"]:
+            attr = f"{name}.path" if key is None else f"{name}.{key}.path"
+            ctx.problem(
+                (*at, "path"),
+                f"ready: path {spec['path']!r} is read relative to the scenario's folder, "
+                f"but listen {address} puts that socket in the scenario's ${{tmp}}",
+                f"write path: ${{{attr}}}",
+            )
     return model.Ready("path", timeout, path=path, location=ctx.loc(at))
+
+
+def announced_names(spec: Any) -> frozenset[str]:
+    """Named groups of a ``ready: {stdout|stderr: REGEX}``: variables the program announces."""
+    if not isinstance(spec, dict):
+        return frozenset()
+    for stream in ("stdout", "stderr"):
+        pattern = spec.get(stream)
+        if isinstance(pattern, str):
+            try:
+                return frozenset(re.compile(pattern).groupindex)
+            except re.error:
+                return frozenset()  # reported where the probe is built
+    return frozenset()
 
 
 #: Readiness probes by their YAML key, in the order they are looked for.

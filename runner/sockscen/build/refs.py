@@ -37,6 +37,9 @@ class References:
         self.vars: dict[str, Any] = dict(doc.get("vars") or {})
         self.captures = _capture_names(doc)
         self.servers = ServerAddresses(doc, report)
+        #: Named groups of the ready regex of the process server being built: its listen
+        #: may use them (the program announces its own port).
+        self.announced: frozenset[str] = frozenset()
 
     def check(self, ref: Ref, at: PathKey, *, listen: bool = False) -> None:
         """Report *ref* at *at* when it names nothing, or something not known yet."""
@@ -90,9 +93,11 @@ class References:
         if head in self.vars:
             return
         if head in self.captures:
-            if listen:
+            if listen and head not in self.announced:
                 self.report(
-                    at, f"{ref.text}: a listen address cannot use a value captured by a regex"
+                    at,
+                    f"{ref.text}: a listen address cannot use a value captured by a regex",
+                    "only the named groups of the server's own ready: {stdout|stderr} regex",
                 )
             return
         hint = suggest(head, [*self.vars, *self.captures, "tmp"]) or (
@@ -256,9 +261,11 @@ def _capture_names(value: Any) -> set[str]:
     while stack:
         item = stack.pop()
         if isinstance(item, dict):
-            regex = item.get("regex")
-            if isinstance(regex, str):
-                names.update(_GROUP_NAME.findall(regex))
+            # A ready: {stdout|stderr} regex announces variables too (a program's own port).
+            for key in ("regex", "stdout", "stderr"):
+                regex = item.get(key)
+                if isinstance(regex, str):
+                    names.update(_GROUP_NAME.findall(regex))
             hex_text = item.get("hex")
             if isinstance(hex_text, str):  # hex patterns capture with (NAME:N)
                 names.update(_HEX_CAPTURE.findall(hex_text))

@@ -8,6 +8,7 @@ from ..yamlsource import PathKey
 from .actors import CLIENTS, SERVERS
 from .commands import text_of
 from .context import Context
+from .files import build_files
 from .proxies import proxy
 from .refs import check_var_cycles
 
@@ -17,6 +18,7 @@ def build(ctx: Context) -> model.Scenario | None:
     doc = ctx.doc
     variables = tuple((k, ctx.template(text_of(v), ("vars", k))) for k, v in ctx.refs.vars.items())
     check_var_cycles(dict(variables), ctx.problem)
+    files = build_files(ctx)
     servers: list[model.Server] = []
     for name, node in (doc.get("servers") or {}).items():
         at: PathKey = ("servers", name)
@@ -64,5 +66,6 @@ def build(ctx: Context) -> model.Scenario | None:
         timeout=timeout,
         vars=variables,
         proxies=tuple(proxies),
+        files=files,
         mock=bool(doc.get("mock", False)),
     )

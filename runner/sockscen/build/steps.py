@@ -42,4 +42,11 @@ def build_step(
             f"'{key}' has no meaning on a datagram socket ({actor.label})",
             "datagram sockets have no connection to end; remove the step",
         )
+    if kind.needs_connection and actor.transport == "none":
+        free = ", ".join(k for k, other in STEPS.items() if not other.needs_connection)
+        ctx.problem(
+            at,
+            f"'{key}' needs a connection, and {actor.label} has no connect:",
+            f"a client without connect: runs only {free}; add connect: ADDRESS",
+        )
     return kind.build(ctx, item, at, label, actor)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -21,6 +22,13 @@ class UsageError(Exception):
 
 class NothingSelected(Exception):
     """No scenario to run or list: exit 5 with the reason."""
+
+
+class EmptyShard(Exception):
+    """``--shard K/N`` with more shards than files left this one none: nothing to do, exit 0.
+
+    A CI matrix keeps its N while the suite shrinks; its spare jobs must not fail.
+    """
 
 
 def verbosity(args: argparse.Namespace) -> int:
@@ -47,9 +55,14 @@ def paths(args: argparse.Namespace) -> list[str]:
     return [DEFAULT_PATH]
 
 
-def load(paths: Sequence[str]) -> tuple[int, list[Scenario]]:
-    """(number of files, scenarios); raises ConfigError (missing path included)."""
-    from ..loader import discover, load_paths
+def load(paths: Sequence[str], shard: tuple[int, int] | None = None) -> tuple[int, list[Scenario]]:
+    """(number of files, scenarios) of the files (of the *shard*, ``--shard K/N``) under *paths*.
+
+    Raises ConfigError (missing path included).  A shard reads only its own
+    files: the others are another job's to check.
+    """
+    from ..loader import discover, display_path, load_paths
+    from ..selection import shard as shard_of
 
     try:
         files = discover(paths)
@@ -62,7 +75,16 @@ def load(paths: Sequence[str]) -> tuple[int, list[Scenario]]:
         raise NothingSelected(
             "no scenario files (*.yaml, *.yml) found in " + ", ".join(repr(p) for p in paths)
         )
-    return len(files), load_paths(files)
+    if shard is not None:
+        shown = {display_path(f): f for f in files}
+        files = [shown[name] for name in shard_of(list(shown), *shard)]
+        if not files:
+            raise EmptyShard(f"shard {shard[0]}/{shard[1]}: no file of the {len(shown)} found")
+    scenarios = load_paths(files)
+    for scenario in scenarios:
+        for warning in scenario.warnings:
+            print(warning, file=sys.stderr)
+    return len(files), scenarios
 
 
 def select(args: argparse.Namespace, scenarios: list[Scenario], file_count: int) -> list[Scenario]:

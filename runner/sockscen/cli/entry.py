@@ -8,8 +8,15 @@ import traceback
 from collections.abc import Sequence
 
 from ..errors import ConfigError
-from .common import NothingSelected, UsageError, report_problems
-from .exits import EXIT_FAILED, EXIT_INTERNAL, EXIT_NO_SCENARIO, EXIT_SIGINT, EXIT_USAGE
+from .common import EmptyShard, NothingSelected, UsageError, report_problems
+from .exits import (
+    EXIT_FAILED,
+    EXIT_INTERNAL,
+    EXIT_NO_SCENARIO,
+    EXIT_OK,
+    EXIT_SIGINT,
+    EXIT_USAGE,
+)
 from .parser import build_parser, subcommands
 
 #: An internal error's message is cut to this many characters unless -v asks for everything.
@@ -59,6 +66,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         report_problems(exc, sys.stderr, ran_nothing=args.command == "run")
         return EXIT_USAGE
+    except EmptyShard as exc:
+        print(f"sockscen: {exc}; nothing to do", file=sys.stderr)
+        return EXIT_OK
     except NothingSelected as exc:
         print(f"sockscen: no scenario selected: {exc}", file=sys.stderr)
         return EXIT_NO_SCENARIO

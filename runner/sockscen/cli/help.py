@@ -125,6 +125,10 @@ KEYWORD_HELP = (
     "parentheses; case-insensitive)"
 )
 TAG_HELP = "only scenarios having this tag; repeat for several (ANY of them matches)"
+SHARD_HELP = (
+    "only the K-th of N parts of the files (e.g. 2/4), for CI matrices: a stable split by "
+    "file, each file in exactly one part"
+)
 VERBOSE_HELP = (
     "more detail: -v the reason under each failing scenario and the output of "
     "passing scenarios' processes, -vv every step and every transcript; also shows the "

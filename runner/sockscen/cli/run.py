@@ -30,7 +30,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from ..reporting.github import github_enabled
 
     paths = common.paths(args)
-    file_count, scenarios = common.load(paths)
+    file_count, scenarios = common.load(paths, args.shard)
     selected = common.select(args, scenarios, file_count)
     # Mocks without clients are for ``serve`` and the fixture: counted, not run.
     mocks = sum(1 for s in selected if s.mock and not s.clients)

@@ -51,6 +51,10 @@ class ScenarioContext:
     nursery: trio.Nursery | None = None
     #: Where every random fault decision of the run comes from (``--seed``).
     seed: int = field(init=False)
+    #: Copies of each process client that exited meeting expectations (for its ``notify``).
+    passed_copies: dict[str, int] = field(default_factory=dict)
+    #: ``(path, size)`` of every file written from ``files:``, as reports show them.
+    files: list[tuple[str, int]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.seed = self.options.seed if self.options.seed is not None else random_seed()

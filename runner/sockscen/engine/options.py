@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 from dataclasses import dataclass
@@ -13,16 +14,24 @@ from ..model import DEFAULT_MAX_BUFFER, DEFAULT_STEP_TIMEOUT
 MAX_CONNECTS_IN_FLIGHT = 512
 
 
+@functools.cache
+def cores() -> int:
+    """The machine's CPUs (looked up once: os.cpu_count() reads /sys each time)."""
+    return os.cpu_count() or 1
+
+
 def default_jobs() -> int:
-    """How many scenarios run at once by default: network waits dominate, so several per core."""
-    return max(4, 4 * (os.cpu_count() or 1))
+    """How many scenarios ``auto`` starts at once before it looks at the CPU (several per core:
+    network waits dominate)."""
+    return max(4, 4 * cores())
 
 
 @dataclass(frozen=True)
 class RunOptions:
     """How to run: capacity, default step timeout, fail-fast, read-buffer limit."""
 
-    jobs: int = 0
+    #: Scenarios at once: N, or None (or 0) for ``auto`` (engine/capacity.py: follows the CPU).
+    jobs: int | None = None
     step_timeout: float | None = None
     exitfirst: bool = False
     max_buffer: int = DEFAULT_MAX_BUFFER
@@ -35,9 +44,9 @@ class RunOptions:
         return self.step_timeout if self.step_timeout is not None else DEFAULT_STEP_TIMEOUT
 
     def as_dict(self) -> dict[str, object]:
-        """The options as reports record them (``jobs`` resolved to its default)."""
+        """The options as reports record them (``jobs``: a number, or ``"auto"``)."""
         return {
-            "jobs": self.jobs or default_jobs(),
+            "jobs": self.jobs or "auto",
             "step_timeout": self.effective_step_timeout,
             "exitfirst": self.exitfirst,
             "max_buffer": self.max_buffer,

@@ -18,6 +18,9 @@ async def run_process_client(
         directory=context.scenario.directory,
         started=context.clock0,
     )
+    if spec.wait is not None:
+        # Bounded by the scenario's timeout, which then names what was still waiting.
+        await context.state.event(spec.wait).wait()
     try:
         result = await processes.run_client(
             spec, copy, process_context, context.interrupted_clients
@@ -30,3 +33,7 @@ async def run_process_client(
     context.actor_results.append(result)
     if result.failure is not None:
         context.record_failure(result.failure)
+    elif spec.notify is not None:
+        done = context.passed_copies[spec.name] = context.passed_copies.get(spec.name, 0) + 1
+        if done == spec.count:
+            context.state.event(spec.notify).set()

@@ -15,8 +15,9 @@ import trio
 
 from ..addresses import Address
 from ..errors import SetupError
-from ..model import ProcessServer
+from ..model import ListenAddress, ProcessServer
 from ..placeholders import Ref
+from ..regexes import compile_regex
 from ..results import Failure
 from ..steps import Actor
 from ..transport import check_free
@@ -38,10 +39,24 @@ class ProcessServerRun:
         self.actors: list[Actor] = []  # a program's result comes from processes, not steps
         self.proc: processes.ServerProcess | None = None
 
+    def _announced(self, listen: ListenAddress) -> bool:
+        """True when *listen* names a group of the ready regex: known only once it is ready."""
+        pattern = self.spec.ready.pattern
+        if pattern is None:
+            return False
+        groups = compile_regex(pattern).groupindex
+        return any(len(ref.path) == 1 and ref.path[0] in groups for ref in listen.template.refs)
+
     def bind(self, lookup: Callable[[Ref], str]) -> None:
-        """Reserve (port 0) or check (fixed) every ``listen`` address and publish its values."""
+        """Reserve (port 0) or check (fixed) every ``listen`` address and publish its values.
+
+        An address the program announces (``listen: tcp://127.0.0.1:${port}``
+        with ``port`` a group of its ready regex) is settled once it is ready.
+        """
         spec, bindings = self.spec, self.context.bindings
         for listen in spec.listen:
+            if self._announced(listen):
+                continue
             address = bindings.expand_address(listen.template, lookup, listen.location)
             if not address.is_unix and address.port == 0:
                 address = bindings.reserve_port(address)
@@ -61,7 +76,8 @@ class ProcessServerRun:
         values = context.state.values
         for listen in spec.listen:
             key = (spec.name, "url") if listen.key is None else (spec.name, listen.key, "url")
-            addresses.append(context.bindings.resolve(values[key], listen.location))
+            if key in values:
+                addresses.append(context.bindings.resolve(values[key], listen.location))
         process_context = processes.ProcessContext(
             lookup=context.state.lookup_for({}),
             directory=context.scenario.directory,
@@ -75,6 +91,18 @@ class ProcessServerRun:
         self.proc = proc
         context.programs.append(proc)
         nursery.start_soon(self._watch, proc)
+        self._publish_announced(proc.announced)
+
+    def _publish_announced(self, announced: dict[str, str]) -> None:
+        """The ready line's named groups become variables; announced addresses settle now."""
+        values, bindings = self.context.state.values, self.context.bindings
+        for group, value in announced.items():
+            values[(group,)] = value
+        lookup = self.context.state.lookup_for({})
+        for listen in self.spec.listen:
+            if self._announced(listen):
+                address = bindings.expand_address(listen.template, lookup, listen.location)
+                bindings.add_address_values(self.spec.name, listen.key, address)
 
     async def _watch(self, proc: processes.ServerProcess) -> None:
         await proc.wait_exit()

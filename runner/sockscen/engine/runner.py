@@ -12,6 +12,7 @@ import trio
 
 from ..model import Scenario
 from ..results import Outcome, RunResult, ScenarioResult
+from .capacity import AutoLimiter
 from .options import (
     DEFAULT_OPTIONS,
     MAX_CONNECTS_IN_FLIGHT,
@@ -34,7 +35,7 @@ async def run_async(
     on_result: Callable[[ScenarioResult], None] | None = None,
     sink: list[RunResult] | None = None,
 ) -> RunResult:
-    """Run *scenarios* concurrently, at most ``options.jobs`` at once.
+    """Run *scenarios* concurrently, at most ``options.jobs`` at once (``auto``: see capacity).
 
     Results come back in input order; *on_result* is called as each finishes.
     When cancelled from outside, running scenarios clean up and are reported
@@ -46,7 +47,9 @@ async def run_async(
         options = dataclasses.replace(options, seed=random_seed())
     started_at = time.time()
     clock0 = trio.current_time()
-    limiter = trio.CapacityLimiter(options.jobs or default_jobs())
+    limiter: trio.CapacityLimiter | AutoLimiter = (
+        trio.CapacityLimiter(options.jobs) if options.jobs else AutoLimiter(default_jobs())
+    )
     connect_limiter = trio.CapacityLimiter(MAX_CONNECTS_IN_FLIGHT)
     results: list[ScenarioResult | None] = [None] * len(scenarios)
     stop_starting = False

@@ -24,6 +24,7 @@ from ..model import Scenario
 from ..results import Failure, Outcome, ScenarioResult
 from ..steps import Actor
 from .context import ScenarioContext
+from .files import write_files
 from .kinds import CLIENTS, SERVERS, ServerRun
 from .options import DEFAULT_OPTIONS, MAX_CONNECTS_IN_FLIGHT, RunOptions
 from .verdict import Evidence, internal_error, timeout_message, verdict
@@ -84,6 +85,8 @@ class ScenarioRun:
             self.servers.append(server)
             # In order: a server's listen address may name an earlier server's port.
             server.bind(lookup)
+        # After binding: a file may name any server's address (ports are chosen by now).
+        context.files = write_files(self.scenario.files, context.bindings, lookup)
         for phase in sorted({server.start_phase for server in self.servers}):
             async with trio.open_nursery() as starting:
                 for server in self.servers:
@@ -171,7 +174,9 @@ class ScenarioRun:
             evidence.actors.append(actor)
             if actor.failure is not None and not seen:
                 evidence.failures.append(actor.failure)
-        return verdict(self.scenario, evidence)
+        result = verdict(self.scenario, evidence)
+        result.files = list(context.files)
+        return result
 
 
 def _timeout_failures(context: ScenarioContext, everyone: list[Actor]) -> None:

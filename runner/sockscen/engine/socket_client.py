@@ -25,12 +25,13 @@ async def run_socket_client(context: ScenarioContext, spec: SocketClient, copy: 
     async def connect() -> None:
         await _connect(context, spec, actor)
 
-    result = await actor.run(spec.steps, before=connect)
+    result = await actor.run(spec.steps, before=connect if spec.connect is not None else None)
     if result.failure is not None:
         context.record_failure(result.failure)
 
 
 async def _connect(context: ScenarioContext, spec: SocketClient, actor: Actor) -> None:
+    assert spec.connect is not None
     try:
         text = spec.connect.expand(actor.lookup)
     except PlaceholderError as exc:
@@ -49,7 +50,8 @@ async def _connect(context: ScenarioContext, spec: SocketClient, actor: Actor) -
                 actor.conn = await open_stream(address)
             else:
                 local = context.bindings.client_socket_path() if address.is_unix else None
-                actor.conn = await open_datagram(address, local)
+                any_port = spec.reply_from == "any"
+                actor.conn = await open_datagram(address, local, any_port=any_port)
         except TransportError as exc:
             raise actor.fail(str(exc), location=spec.location) from exc
     actor.connecting_to = None

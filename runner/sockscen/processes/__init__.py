@@ -21,6 +21,7 @@ Modules: ``commands`` (from a ``Command`` to argv/env/cwd), ``groups`` (the
 
 from __future__ import annotations
 
+from ..wholecheck import CHECKED_OUTPUT_LIMIT, check_output
 from .capture import (
     DRAIN_TIMEOUT,
     OUTPUT_TAIL_LIMIT,
@@ -31,7 +32,7 @@ from .capture import (
     LineWatch,
     OutputTail,
 )
-from .client import CHECKED_OUTPUT_LIMIT, check_output, run_client
+from .client import run_client
 from .commands import PreparedCommand, ProcessContext, describe_status, expand_command
 from .groups import GROUPS, TOKEN_VARIABLE, ProcessGroups
 from .lifecycle import KILL_GRACE, kill_remaining

@@ -14,6 +14,7 @@ from typing import Literal, Protocol
 
 import trio
 
+from ..regexes import GaveUp, UserRegex, compile_regex
 from ..rendering import escape_bytes
 from ..results import TRANSCRIPT_DATA_LIMIT, EventKind, ProcessOutput, TranscriptEntry
 
@@ -66,6 +67,12 @@ class OutputTail:
         return data, self.dropped + len(self._buffer) - len(data)
 
 
+#: Seconds a readiness regex may spend on one line: lines are short, and an exploding
+#: pattern must not hold up the event loop (``regex`` notices its limit late, measured
+#: at about ten times the limit, so the limit is kept small).
+READY_MATCH_TIMEOUT = 0.1
+
+
 class LineWatch:
     """Finds the first output line matching a readiness regex, across arbitrary chunk boundaries.
 
@@ -74,9 +81,13 @@ class LineWatch:
     ``READY_LINE_LIMIT`` is tested and dropped, so memory stays bounded.
     """
 
-    def __init__(self, pattern: re.Pattern[str]) -> None:
-        self.pattern = pattern
+    def __init__(self, pattern: re.Pattern[str] | UserRegex[str]) -> None:
+        self.pattern = pattern if isinstance(pattern, UserRegex) else compile_regex(pattern.pattern)
         self.matched: str | None = None
+        #: The named groups of the matching line: variables once the server is ready.
+        self.groups: dict[str, str] = {}
+        #: Set when the regex gave up on a line; the watch then stops, as if it matched.
+        self.gave_up: GaveUp | None = None
         self._pending = bytearray()
 
     def feed(self, data: bytes) -> bool:
@@ -104,8 +115,13 @@ class LineWatch:
 
     def _test(self, line: bytes) -> None:
         text = line.rstrip(b"\r").decode("utf-8", "replace")
-        if self.pattern.search(text):
+        found = self.pattern.search(text, timeout=READY_MATCH_TIMEOUT)
+        if isinstance(found, GaveUp):
+            self.gave_up = found
             self.matched = text
+        elif found is not None:
+            self.matched = text
+            self.groups = {k: v for k, v in found.groupdict().items() if v is not None}
 
 
 class Capture:
@@ -119,7 +135,7 @@ class Capture:
         actor: str,
         started: float,
         *,
-        watch: tuple[str, re.Pattern[str]] | None = None,
+        watch: tuple[str, re.Pattern[str] | UserRegex[str]] | None = None,
         limits: dict[str, int] | None = None,
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:

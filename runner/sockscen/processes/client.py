@@ -12,34 +12,16 @@ import trio
 
 from ..durations import format_duration
 from ..errors import SetupError
-from ..matchers import Exact, Matcher, Mismatch, Regex
+from ..matchers import Exact
 from ..model import ProcessClient
 from ..placeholders import PlaceholderError, Ref
 from ..results import ActorResult, Failure, Outcome, Role
+from ..wholecheck import CHECKED_OUTPUT_LIMIT, check_output
 from . import proctable
 from .capture import OUTPUT_TAIL_LIMIT, Capture, OutputTail
 from .child import Child
 from .commands import ProcessContext, describe_status, expand_command
 from .lifecycle import end_group, spawn
-
-#: Bytes of a client's output kept when ``expect_stdout``/``expect_stderr`` must see all of it.
-CHECKED_OUTPUT_LIMIT = 16 * 1024 * 1024
-
-
-def check_output(matcher: Matcher, data: bytes, lookup: Callable[[Ref], str]) -> str | None:
-    """None when *data* (a whole output stream) meets *matcher*, else the reason it does not.
-
-    A regex is searched anywhere in the output (``{regex: PONG}`` accepts
-    ``PONG\\n``); other matchers judge the whole output as one message.
-    """
-    if isinstance(matcher, Regex):
-        if matcher.regex(lookup).search(data) is None:
-            return "no part of the output matches the regex"
-        return None
-    verdict = matcher.check_frame(data, lookup)
-    if isinstance(verdict, Mismatch):
-        return verdict.reason
-    return None
 
 
 async def run_client(

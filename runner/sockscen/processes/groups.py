@@ -145,6 +145,24 @@ class ProcessGroups:
                 killed.append(pid)
         return killed
 
+    def sweep_after(self, token: str | None, gone: bool) -> list[int]:
+        """``sweep_escaped`` and ``sweep_adopted`` once a program ended; return the pids killed.
+
+        As a subreaper, every process that left the program's group (and
+        outlived it) became our child when its parent died: with the group
+        gone and no child of ours we did not start, nothing escaped, and the
+        machine's process table need not be read (~2 ms per program with a
+        hundred processes on the machine).
+        """
+        if self.adopting and gone and not self._spawning:
+            children = proctable.own_children()
+            if children is not None and children <= self.spawned:
+                if not self.tokens:
+                    self.ended.clear()  # as sweep_adopted does when nothing runs
+                return []
+        escaped = self.sweep_escaped(token) if token is not None else []
+        return escaped + self.sweep_adopted()
+
     def sweep_adopted(self) -> list[int]:
         """SIGKILL (and reap) adopted orphans that provably came from an ended program.
 

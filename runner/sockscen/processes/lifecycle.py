@@ -106,8 +106,7 @@ async def end_group(
             left = format_duration(KILL_GRACE)
             note(f"process group {pgid} still has members {left} after SIGKILL")
         token = GROUPS.ended_program(pgid, gone)
-        escaped = GROUPS.sweep_escaped(token) if token is not None else []
-        escaped += GROUPS.sweep_adopted()
+        escaped = GROUPS.sweep_after(token, gone)
         if escaped:
             pids = ", ".join(map(str, escaped))
             note(f"killed {len(escaped)} process(es) that had left the group: {pids}")

@@ -19,6 +19,7 @@ from ..addresses import Address
 from ..durations import format_duration
 from ..errors import Location, SetupError
 from ..model import Ready
+from ..regexes import UserRegex, compile_regex
 from ..transport import probe_connect
 from .capture import DRAIN_TIMEOUT, Capture
 from .child import Child
@@ -27,11 +28,12 @@ from .proctable import POLL_FIRST, POLL_GROWTH, POLL_MAX
 
 def compile_ready(
     ready: Ready, label: str, location: Location
-) -> tuple[str, re.Pattern[str]] | None:
+) -> tuple[str, UserRegex[str]] | None:
+    """The stream and the bounded regex a ``ready: {stdout|stderr}`` watches, else None."""
     if ready.kind not in ("stdout", "stderr"):
         return None
     try:
-        return ready.kind, re.compile(ready.pattern or "")
+        return ready.kind, compile_regex(ready.pattern or "")
     except re.error as exc:
         raise SetupError(
             f"{label}: ready: {ready.kind} is not a valid regex: {exc}", location

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import trio
 
@@ -13,8 +13,10 @@ from ..addresses import Address
 from ..durations import format_duration
 from ..errors import Location, SetupError
 from ..model import ProcessServer
+from ..placeholders import PlaceholderError, Ref
 from ..results import ActorResult, Failure, Outcome, ProcessOutput
-from .capture import DRAIN_TIMEOUT, Capture
+from ..wholecheck import CHECKED_OUTPUT_LIMIT, check_output
+from .capture import DRAIN_TIMEOUT, OUTPUT_TAIL_LIMIT, Capture
 from .child import Child
 from .commands import (
     PreparedCommand,
@@ -25,6 +27,16 @@ from .commands import (
 )
 from .lifecycle import KILL_GRACE, end_group, spawn
 from .readiness import READY_HINTS, Probe, compile_ready, describe_ready, wait_ready
+
+#: Said when a server exits with status 0 on its own, before or after it was ready.
+DAEMON_HINT = (
+    " — did it daemonize or fork into the background? Run it in the "
+    "foreground (e.g. --daemonize no, daemon off;)"
+)
+
+
+def _no_values(ref: Ref) -> str:
+    raise PlaceholderError(f"unknown placeholder {ref.text}")
 
 
 class ServerProcess:
@@ -55,6 +67,14 @@ class ServerProcess:
         self._stop_started = False
         self._stopped = trio.Event()
         self._stopped_by_runner = False
+        #: Expands placeholders of expect_stdout/expect_stderr (set by ``start_server``).
+        self.lookup: Callable[[Ref], str] = _no_values
+
+    @property
+    def announced(self) -> dict[str, str]:
+        """Named groups of the ``ready`` line (``{"port": "40123"}``); empty for other probes."""
+        watch = self._capture.watch
+        return dict(watch.groups) if watch is not None else {}
 
     @property
     def returncode(self) -> int | None:
@@ -148,13 +168,19 @@ class ServerProcess:
         failure: Failure | None = None
         if exited_early:
             status = describe_status(code) if code is not None else "an unknown status"
+            # Exit status 0 early is how a daemonizing program looks whether it forked
+            # before or after the readiness probe succeeded: the same hint either way.
+            ended = f"exited before the scenario ended, with {status}"
+            hint = DAEMON_HINT if code == 0 else ""
             failure = Failure(
                 actor=self.name,
                 role="process-server",
-                message=f"server {self.name!r} exited before the scenario ended, with {status}",
+                message=f"server {self.name!r} {ended}{hint}",
                 location=spec.location,
                 expected_text="the server keeps running until the scenario ends",
             )
+        elif (mismatch := output_failure(spec, self._capture, self.lookup)) is not None:
+            failure = mismatch
         elif spec.expect_exit is not None and code != spec.expect_exit:
             status = describe_status(code) if code is not None else "no exit status (not reaped)"
             failure = Failure(
@@ -171,6 +197,38 @@ class ServerProcess:
 
     async def _pump(self) -> None:
         await self._capture.pump(self._proc, self._io_scope)
+
+
+def output_failure(
+    spec: ProcessServer, capture: Capture, lookup: Callable[[Ref], str]
+) -> Failure | None:
+    """The first of ``expect_stdout``/``expect_stderr`` the whole output does not meet."""
+    checks = (
+        ("stdout", spec.expect_stdout, spec.expect_stdout_location),
+        ("stderr", spec.expect_stderr, spec.expect_stderr_location),
+    )
+    for name, matcher, location in checks:
+        if matcher is None:
+            continue
+        tail = capture.tails[name]
+        if tail.dropped:
+            limit = CHECKED_OUTPUT_LIMIT // (1024 * 1024)
+            reason: str | None = f"the {name} was larger than {limit} MiB, too large to check"
+        else:
+            try:
+                reason = check_output(matcher, tail.data, lookup)
+            except PlaceholderError as exc:
+                reason = f"cannot expand the expectation: {exc}"
+        if reason is not None:
+            return Failure(
+                actor=spec.name,
+                role="process-server",
+                message=f"server {spec.name!r}: {name} does not match: {reason}",
+                location=location or spec.location,
+                expected_text=f"{name}: {matcher.describe()}",
+                received=tail.data[-4096:],
+            )
+    return None
 
 
 async def start_server(
@@ -205,15 +263,26 @@ async def start_server(
         expanded = expand_template(ready.path, ctx.lookup, "ready path", label, ready_location)
         path = os.path.join(ctx.directory, expanded)
     prepared = expand_command(spec.command, ctx.lookup, ctx.directory, label)
-    capture = Capture(spec.name, ctx.started, watch=watch)
+    limits = {
+        "stdout": CHECKED_OUTPUT_LIMIT if spec.expect_stdout is not None else OUTPUT_TAIL_LIMIT,
+        "stderr": CHECKED_OUTPUT_LIMIT if spec.expect_stderr is not None else OUTPUT_TAIL_LIMIT,
+    }
+    capture = Capture(spec.name, ctx.started, watch=watch, limits=limits)
     proc = await spawn(prepared, label, spec.command.location, stdin=subprocess.DEVNULL)
     server = ServerProcess(spec, prepared, proc, capture)
+    server.lookup = ctx.lookup
     ok = False
     try:
         capture.note("started", f"pid {proc.pid}: {prepared.display}")
         nursery.start_soon(server._pump)
         probe = Probe(ready, capture, addresses, path)
         outcome = await wait_ready(proc, probe)
+        line_watch = capture.watch
+        if line_watch is not None and line_watch.gave_up is not None:
+            result = server.result(exited_early=False)
+            result.outcome = Outcome.ERROR
+            message = f"{label}: ready: {ready.kind}: {line_watch.gave_up.reason}"
+            raise ProcessStartError(message, ready_location, result)
         if outcome == "ready":
             ok = True
             return server
@@ -226,10 +295,7 @@ async def start_server(
                 f"(ready: {describe_ready(ready, addresses, path)})"
             )
             if code == 0:
-                message += (
-                    " — did it daemonize or fork into the background? Run it in the "
-                    "foreground (e.g. --daemonize no, daemon off;)"
-                )
+                message += DAEMON_HINT
             result = server.result(exited_early=True)
             result.outcome = Outcome.ERROR
             raise ProcessStartError(message, spec.command.location, result)

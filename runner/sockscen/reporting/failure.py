@@ -70,7 +70,8 @@ def actor_label(result: ScenarioResult, failure: Failure) -> str:
         return "the scenario"
     name = failure.actor
     found = _actor_result(result, name)
-    if found is not None and found.copy is not None and "[" not in name:
+    # A handler's label already says which connection it was (``mta#1``).
+    if found is not None and found.copy is not None and "[" not in name and "#" not in name:
         name = f"{name}[{found.copy}]"
     return f"{_ROLE_WORDS.get(failure.role, failure.role)} {escape_text(name)}"
 
@@ -237,6 +238,9 @@ def failure_lines(result: ScenarioResult) -> list[str]:
             lines.extend(_indent(transcript, "    "))
     for actor, output in result.outputs:
         lines.extend(_indent(format_output(actor, output), "  "))
+    if result.files:
+        shown = ", ".join(f"{escape_text(p)} ({plural(n, 'byte')})" for p, n in result.files)
+        lines.append(f"  files written: {shown}")
     return lines
 
 

@@ -184,6 +184,8 @@ def scenario_dict(result: ScenarioResult) -> dict[str, Any]:
         "failures": [_failure_dict(f) for f in result.failures],
         "actors": [_actor_dict(a) for a in result.actors],
         "transcript": [_entry_dict(e) for e in result.transcript],
+        # Only scenarios with files: have it (the report of others is unchanged).
+        **({"files": [{"path": p, "size": n} for p, n in result.files]} if result.files else {}),
     }
 
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from ..kinds import ActorInfo, StepContext
-from ..matchers import Matched, Matcher, Mismatch
+from ..matchers import Exact, Matched, Matcher, Mismatch, Regex
 from ..model import Step
 from ..payloads import PathKey, Payload
+from ..payloads.source import describe_source
 from ..placeholders import PlaceholderError
+from ..regexes import GaveUp, compile_regex
 from .building import step_timeout
 from .interface import StepActor, StepFailed, StepKind, timeout_failure
 
@@ -133,15 +137,50 @@ def mismatch(actor: StepActor, step: Expect, outcome: Mismatch, received: bytes)
 
 
 def describe(step: Expect) -> str:
-    """``expect "hello\\n"``, ``expect regex ...``."""
-    return f"expect {step.matcher.describe()}"
+    """``expect "hello\\n"``, ``expect regex ...``; a list payload as written, not expanded."""
+    matcher = step.matcher
+    if isinstance(matcher, Exact) and len(matcher.payload.parts) > 1:
+        return f"expect {describe_source(matcher.payload)}"
+    return f"expect {matcher.describe()}"
 
 
 def timed_out(actor: StepActor, step: Expect, waited: float) -> StepFailed:
-    """Timed out: say whether anything arrived, and show what was expected."""
-    return timeout_failure(
+    """Timed out: say whether anything arrived, and show what was expected.
+
+    A stream ``regex`` must match at the start of the unread data; when it
+    would match further on, the message says where, and how to search.
+    """
+    failed = timeout_failure(
         actor, waited, "the expected data", expected=expected_bytes(actor, step), quiet=True
     )
+    offset = _later_match(actor, step)
+    if offset is None:
+        return failed
+    hint = (
+        f"; the regex would match at offset {offset} of the unread data, but on a stream it "
+        "must match at the start: consume what comes first (start the regex with (?s).*?), "
+        "or cut a frame with until: and search it with contains:"
+    )
+    failure = failed.failure
+    return StepFailed(dataclasses.replace(failure, message=failure.message + hint))
+
+
+def _later_match(actor: StepActor, step: Expect) -> int | None:
+    """Where a stream regex would match past the start of the unread data, or None."""
+    matcher = step.matcher
+    if not isinstance(matcher, Regex) or actor.framed or matcher.until is not None:
+        return None
+    data = actor.buffer.peek()
+    if not data:
+        return None
+    try:
+        pattern = matcher.regex(actor.lookup).pattern
+    except (PlaceholderError, re.error):
+        return None
+    found = compile_regex(pattern).search(data, 1)
+    if found is None or isinstance(found, GaveUp):
+        return None
+    return found.start()
 
 
 KIND = StepKind("expect", Expect, build, run, describe, timed_out=timed_out)

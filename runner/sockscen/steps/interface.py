@@ -130,7 +130,8 @@ class StepKind(Generic[S]):
     ``build`` makes the model from the validated list item (a mapping, or a bare
     string such as ``close``) with the kind's own semantic checks.
     ``stream_only`` kinds end or break a connection, which a datagram socket
-    does not have (the builder says so).  ``waiting_for`` names what a
+    does not have (the builder says so); kinds without ``needs_connection``
+    also run in a client that has no ``connect``.  ``waiting_for`` names what a
     timed-out step was waiting for (``the step`` by default); ``timed_out``
     replaces the whole timeout failure where a kind knows more (an expect
     shows what it expected).  After ``run`` the actor records
@@ -145,6 +146,8 @@ class StepKind(Generic[S]):
     waiting_for: Callable[[S], str] | None = None
     timed_out: Callable[[StepActor, S, float], StepFailed] | None = None
     stream_only: bool = False
+    #: False for the kinds a client without ``connect`` may run (sleep, notify, wait, expect_file).
+    needs_connection: bool = True
 
     def describe_step(self, step: S) -> str:
         """One line for reports (the key alone unless the kind says more)."""
@@ -166,7 +169,23 @@ def timeout_failure(
     message = f"timed out after {waited:.3g}s waiting for {what}"
     received = actor.buffer.peek()
     if quiet and not received:
-        message += "; nothing arrived"
+        message += "; nothing arrived" + _datagram_hint(actor.conn)
     elif received:
         message += f"; {plural(len(received), 'unconsumed byte')} arrived"
     return actor.fail(message, expected=expected, received=received if received else None)
+
+
+def _datagram_hint(conn: Connection | None) -> str:
+    """Why a datagram client may have heard nothing although its server answered."""
+    if conn is None or conn.is_stream or getattr(conn, "local", None) is None:
+        return ""
+    if getattr(conn, "any_port", False):
+        strays = int(getattr(conn, "strays", 0))
+        return f" ({strays} datagram(s) from other hosts were dropped)" if strays else ""
+    if getattr(conn.local, "is_unix", True):  # type: ignore[attr-defined]
+        return ""
+    # A connected UDP socket never sees replies from another port: the kernel drops them.
+    return (
+        " (this socket takes replies only from the address it connected to; if the "
+        "server answers from another port, as TFTP does, write reply_from: any)"
+    )

@@ -37,4 +37,4 @@ def describe(step: Notify) -> str:
     return f"notify {step.event}"
 
 
-KIND = StepKind("notify", Notify, build, run, describe)
+KIND = StepKind("notify", Notify, build, run, describe, needs_connection=False)

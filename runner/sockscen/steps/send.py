@@ -8,6 +8,7 @@ from typing import Any
 from ..kinds import ActorInfo, StepContext
 from ..model import Step
 from ..payloads import PathKey, Payload
+from ..payloads.source import describe_source
 from ..rendering import quote_bytes
 from .interface import StepActor, StepKind
 
@@ -56,7 +57,10 @@ async def run(actor: StepActor, step: Send) -> None:
 def describe(step: Send) -> str:
     """``send "hello\\n"``, ``send <payload> in 2-byte chunks``."""
     static = step.payload.static
-    body = quote_bytes(static, 80) if static is not None else "<payload>"
+    if len(step.payload.parts) > 1:
+        body = describe_source(step.payload)  # as written: the bytes are in the transcript
+    else:
+        body = quote_bytes(static, 80) if static is not None else "<payload>"
     extra = f" in {step.chunk}-byte chunks" if step.chunk else ""
     return f"send {body}{extra}"
 

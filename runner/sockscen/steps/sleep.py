@@ -34,4 +34,4 @@ def describe(step: Sleep) -> str:
     return f"sleep {step.duration:g}s"
 
 
-KIND = StepKind("sleep", Sleep, build, run, describe)
+KIND = StepKind("sleep", Sleep, build, run, describe, needs_connection=False)

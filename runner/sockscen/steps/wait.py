@@ -47,4 +47,4 @@ def waiting_for(step: Wait) -> str:
     return f"event '{step.event}' (did an actor notify it?)"
 
 
-KIND = StepKind("wait", Wait, build, run, describe, waiting_for)
+KIND = StepKind("wait", Wait, build, run, describe, waiting_for, needs_connection=False)

@@ -12,6 +12,7 @@ import os
 from collections.abc import Callable
 
 from ..addresses import Address
+from ..connection import ResetByPeer
 from ..errors import SockscenError
 
 
@@ -62,8 +63,14 @@ def describe_os_error(exc: OSError, action: str, address: Address) -> str:
     return f"cannot {action} {address}: {reason}"
 
 
+class ConnectionReset(TransportError, ResetByPeer):
+    """The peer reset the connection (TCP RST): a failure, unless a step expects it."""
+
+
 def transport_error(exc: OSError, action: str, address: Address) -> TransportError:
     """*exc* as the ``TransportError`` a user reads; raise it ``from exc`` to keep the cause."""
+    if exc.errno == errno.ECONNRESET:
+        return ConnectionReset(describe_os_error(exc, action, address))
     return TransportError(describe_os_error(exc, action, address))
 
 

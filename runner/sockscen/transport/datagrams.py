@@ -24,13 +24,25 @@ class DatagramSocket:
 
     is_stream = False
 
-    def __init__(self, sock: stdsocket.socket, local: Address, peer: Address | None) -> None:
+    def __init__(
+        self,
+        sock: stdsocket.socket,
+        local: Address,
+        peer: Address | None,
+        *,
+        any_port: bool = False,
+    ) -> None:
         sock.setblocking(False)
         self._sock = sock
         self.local = local
         self.peer = peer
         self.closed = False
         self._unyielded = 0
+        #: ``reply_from: any``: the socket is not connected; replies from any port of the
+        #: peer's host are taken, and later sends go where the last reply came from.
+        self.any_port = any_port
+        #: Datagrams dropped because they came from another host (``any_port`` only).
+        self.strays = 0
 
     async def send_to(self, data: bytes, peer: Address) -> None:
         try:
@@ -39,25 +51,36 @@ class DatagramSocket:
                     self._sock.sendto(data, peer.sockaddr())
                     break
                 except BlockingIOError:
+                    self._unyielded = 0
                     await trio.lowlevel.wait_writable(self._sock)
         except OSError as exc:
             raise transport_error(exc, "send a datagram to", peer) from exc
-        await trio.lowlevel.checkpoint()
+        # As for streams: a yield per call would double the cost of a round trip.
+        await self._maybe_yield()
 
     async def send(self, data: bytes) -> None:
         assert self.peer is not None
+        if self.any_port:
+            await self.send_to(data, self.peer)
+            return
         try:
             while True:
                 try:
                     self._sock.send(data)
                     break
                 except BlockingIOError:
+                    self._unyielded = 0
                     await trio.lowlevel.wait_writable(self._sock)
         except OSError as exc:
             raise transport_error(exc, "send a datagram to", self.peer) from exc
-        await trio.lowlevel.checkpoint()
+        await self._maybe_yield()
 
     async def receive(self) -> bytes:
+        if self.any_port:
+            while True:
+                data, sender = await self.receive_from()
+                if self._take(sender):
+                    return data
         try:
             while True:
                 try:
@@ -78,8 +101,22 @@ class DatagramSocket:
             self._unyielded = 0
             await trio.lowlevel.checkpoint()
 
+    def _take(self, sender: Address) -> bool:
+        """``any_port``: a reply from the peer's host is taken, and answered from now on."""
+        assert self.peer is not None
+        if sender.host != self.peer.host:
+            self.strays += 1
+            return False
+        self.peer = sender
+        return True
+
     def receive_nowait(self) -> bytes | None:
         """A datagram already waiting, or None."""
+        if self.any_port:
+            while (got := self.receive_from_nowait()) is not None:
+                if self._take(got[1]):
+                    return got[0]
+            return None
         try:
             return self._sock.recv(DATAGRAM_SIZE)
         except OSError:
@@ -139,12 +176,18 @@ def _datagram_peer(local: Address, raw: object) -> Address:
     return Address(local.scheme, host=raw[0], port=raw[1])
 
 
-async def open_datagram(address: Address, local_path: str | None = None) -> DatagramSocket:
+async def open_datagram(
+    address: Address, local_path: str | None = None, *, any_port: bool = False
+) -> DatagramSocket:
     """A datagram socket connected to *address*.
 
     For ``unixgram`` the client binds *local_path* first, because an unbound
-    Unix datagram socket cannot receive replies.
+    Unix datagram socket cannot receive replies.  With *any_port* (UDP only)
+    the socket is bound but not connected, so replies from another port of
+    the same host reach it (TFTP answers from a fresh port).
     """
+    if any_port and not address.is_unix:
+        return await _open_unconnected(address)
     sock = new_socket(address, stdsocket.SOCK_DGRAM)
     local: Address
     with connecting(sock, address):
@@ -160,3 +203,12 @@ async def open_datagram(address: Address, local_path: str | None = None) -> Data
             host, port = sock.getsockname()[:2]
             local = Address(address.scheme, host=host, port=port)
     return DatagramSocket(stdsocket.socket(fileno=sock.detach()), local, address)
+
+
+async def _open_unconnected(address: Address) -> DatagramSocket:
+    sock = new_socket(address, stdsocket.SOCK_DGRAM)
+    with connecting(sock, address):
+        await sock.bind(("::" if sock.family == stdsocket.AF_INET6 else "0.0.0.0", 0))
+        host, port = sock.getsockname()[:2]
+    local = Address(address.scheme, host=host, port=port)
+    return DatagramSocket(stdsocket.socket(fileno=sock.detach()), local, address, any_port=True)

@@ -1,0 +1,121 @@
+"""Scenarios at once: ``-j N`` is a hard limit, ``auto`` grows while the CPU has room."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import trio
+import trio.testing
+
+from sockscen.engine import RunOptions, run
+from sockscen.engine.capacity import AutoLimiter, CpuRoom
+from sockscen.loader import load_text
+from sockscen.model import Scenario
+from sockscen.results import Outcome, ScenarioResult
+
+WAITING = """\
+name: waits {i}
+servers:
+  s:
+    listen: tcp://127.0.0.1:0
+    handle:
+      - expect: "x"
+clients:
+  c:
+    connect: ${{s.url}}
+    steps:
+      - sleep: 50ms
+      - send: "x"
+"""
+
+
+def waiting_scenarios(count: int, tmp_path: Path) -> list[Scenario]:
+    out: list[Scenario] = []
+    for i in range(count):
+        out.extend(load_text(WAITING.format(i=i), f"w{i}.yaml", str(tmp_path)))
+    return out
+
+
+def most_at_once(scenarios: list[Scenario], options: RunOptions) -> tuple[int, list[Outcome]]:
+    """The largest number of scenarios that were running at the same time, and the outcomes."""
+    running = 0
+    most = 0
+
+    def started(_: Scenario) -> None:
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+
+    def finished(_: ScenarioResult) -> None:
+        nonlocal running
+        running -= 1
+
+    result = run(scenarios, options, on_start=started, on_result=finished, handle_signals=False)
+    return most, [s.outcome for s in result.scenarios]
+
+
+def test_jobs_n_is_a_hard_limit(tmp_path: Path) -> None:
+    most, outcomes = most_at_once(waiting_scenarios(12, tmp_path), RunOptions(jobs=3))
+    assert most == 3
+    assert outcomes == [Outcome.PASSED] * 12
+
+
+def test_auto_is_the_default_and_runs_every_scenario(tmp_path: Path) -> None:
+    assert RunOptions().jobs is None
+    assert RunOptions().as_dict()["jobs"] == "auto"
+    most, outcomes = most_at_once(waiting_scenarios(12, tmp_path), RunOptions())
+    # At least the floor (default_jobs(), 4 or more) start at once, whatever the CPU says.
+    assert most >= 4
+    assert outcomes == [Outcome.PASSED] * 12
+
+
+async def admitted(limiter: AutoLimiter, wanted: int) -> int:
+    """How many of *wanted* acquisitions succeed without any release (within 0.2 s)."""
+    got = 0
+    with trio.move_on_after(0.2):
+        for token in range(wanted):
+            await limiter.acquire_on_behalf_of(token)
+            got += 1
+    return got
+
+
+def test_auto_grows_past_the_floor_while_there_is_room_up_to_its_cap() -> None:
+    limiter = AutoLimiter(4, cap=30, room=lambda: True)
+    assert trio.run(admitted, limiter, 100) == 30
+
+
+def test_auto_keeps_to_the_floor_while_the_cpu_is_busy() -> None:
+    limiter = AutoLimiter(4, cap=30, room=lambda: False)
+    assert trio.run(admitted, limiter, 100) == 4
+
+
+def test_auto_starts_a_waiting_scenario_when_one_finishes() -> None:
+    limiter = AutoLimiter(2, cap=30, room=lambda: False)
+
+    async def main() -> list[str]:
+        events: list[str] = []
+        await limiter.acquire_on_behalf_of(0)
+        await limiter.acquire_on_behalf_of(1)
+
+        async def third() -> None:
+            await limiter.acquire_on_behalf_of(2)
+            events.append("third started")
+
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(third)
+            await trio.testing.wait_all_tasks_blocked()
+            events.append("one finished")
+            limiter.release_on_behalf_of(0)
+        return events
+
+    assert trio.run(main) == ["one finished", "third started"]
+
+
+def test_cpu_room_sees_a_busy_loop() -> None:
+    room = CpuRoom()
+    # Burn this thread's CPU for a few ticks: the loop is busy, so no room.
+    end = time.monotonic() + 0.05
+    while time.monotonic() < end:
+        pass
+    assert room.has_room() is False

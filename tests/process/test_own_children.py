@@ -1,0 +1,45 @@
+"""``proctable.own_children``: the kernel's list of this process's children, read cheaply."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from sockscen.processes import proctable
+from sockscen.processes.groups import ProcessGroups
+
+
+@pytest.mark.skipif(proctable.own_children() is None, reason="kernel without children lists")
+def test_a_child_started_here_is_listed_until_it_is_reaped() -> None:
+    child = subprocess.Popen(
+        [sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE
+    )
+    try:
+        assert child.pid in (proctable.own_children() or set())
+    finally:
+        assert child.stdin is not None
+        child.stdin.close()
+        child.wait(10)
+    assert child.pid not in (proctable.own_children() or set())
+
+
+@pytest.mark.skipif(proctable.own_children() is None, reason="kernel without children lists")
+def test_a_subreaper_with_no_stranger_child_skips_the_process_table(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every escapee of an ended program would be our child: none, so no /proc scan."""
+    groups = ProcessGroups()
+    groups.adopting = True
+    groups.spawned = set(proctable.own_children() or ())
+
+    def scan() -> list[int]:
+        raise AssertionError("the whole process table was read")
+
+    monkeypatch.setattr(proctable, "pids", scan)
+    assert groups.sweep_after("token", gone=True) == []
+    # Not a subreaper, or the group not yet gone: the scan is the only way to know.
+    groups.adopting = False
+    with pytest.raises(AssertionError, match="process table"):
+        groups.sweep_after("token", gone=True)
