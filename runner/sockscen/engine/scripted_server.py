@@ -28,6 +28,7 @@ class DatagramPeer:
     """One sender of a datagram server, seen as a connection by its handler."""
 
     is_stream = False
+    notes_sends = False
 
     def __init__(self, sock: DatagramSocket, peer: Address) -> None:
         self.sock = sock

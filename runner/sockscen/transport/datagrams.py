@@ -23,6 +23,7 @@ class DatagramSocket:
     """
 
     is_stream = False
+    notes_sends = False
 
     def __init__(
         self,
