@@ -94,13 +94,14 @@ def raise_open_file_limit() -> None:
 class RunKeywords(TypedDict, total=False):
     """The keyword options of every ``run_*`` function; each may be left out.
 
-    ``keyword`` is a ``-k`` expression and ``tags`` keeps scenarios having any
-    of them (see ``sockscen.selection``); ``jobs`` bounds how many scenarios
-    run at once (0: the engine's default); ``step_timeout`` replaces the 5 s
-    default of steps that have no ``timeout`` of their own; ``exitfirst``
-    stops starting scenarios after the first failure (the rest are SKIPPED);
-    ``max_buffer`` bounds unread stream data per connection, in bytes.  The
-    defaults of the last four are those of ``sockscen.RunOptions``.
+    ``keyword`` is a ``-k`` expression and ``tags`` keeps scenarios matching
+    any of these tag expressions (``"tcp and not slow"``, see
+    ``sockscen.selection``); ``jobs`` bounds how many scenarios run at once
+    (0: the engine's default); ``step_timeout`` replaces the 5 s default of
+    steps that have no ``timeout`` of their own; ``exitfirst`` stops starting
+    scenarios after the first failure, ``maxfail`` after that many (the rest
+    are SKIPPED); ``max_buffer`` bounds unread stream data per connection, in
+    bytes.  The defaults of the last five are those of ``sockscen.RunOptions``.
     """
 
     keyword: str | None
@@ -108,6 +109,7 @@ class RunKeywords(TypedDict, total=False):
     jobs: int
     step_timeout: float | None
     exitfirst: bool
+    maxfail: int
     max_buffer: int
 
 

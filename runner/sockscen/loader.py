@@ -137,6 +137,10 @@ def _check_and_build(
         problems.extend(p for p in found if p.location not in refused)
         if found or doc.problems:
             continue
+        unselectable = _separator_in_name(doc.value, doc.marks)
+        if unselectable is not None:
+            problems.append(unselectable)
+            continue
         scenario, built = build.build_scenario(doc.value, doc.marks, path, directory, environ)
         problems.extend(built)
         if scenario is not None:
@@ -144,6 +148,20 @@ def _check_and_build(
                 scenario = dataclasses.replace(scenario, warnings=tuple(_printable(doc.warnings)))
             scenarios.append(scenario)
     return scenarios, problems
+
+
+def _separator_in_name(document: dict[str, object], marks: yamlsource.Marks) -> Problem | None:
+    # ``path::name`` is the scenario's id for -k, reports and pytest node ids: a name
+    # holding ``::`` would make an id that cannot be taken apart, nor selected in pytest.
+    name = document.get("name")
+    if not isinstance(name, str) or "::" not in name:
+        return None
+    return Problem(
+        marks.value(("name",)),
+        f"the scenario name {name!r} contains '::', which separates the file from the "
+        "name in scenario ids (path::name) and pytest node ids",
+        "write it another way, e.g. with ': ' or ' / '",
+    )
 
 
 #: The largest scenario file read (a YAML scenario is a few kilobytes).

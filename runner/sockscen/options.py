@@ -103,14 +103,27 @@ def seed_arg(text: str) -> int:
 
 
 def jobs_arg(text: str) -> int:
-    """argparse type of a job count: 0 (automatic) or more."""
+    """argparse type of a job count: ``auto`` (0: the engine's ``default_jobs()``) or more."""
+    if text.strip().lower() == "auto":
+        return 0
     try:
         jobs = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number nor 'auto'") from None
     if jobs < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 (automatic) or more, got {text!r}")
+        raise argparse.ArgumentTypeError(f"must be 0 (automatic) or more, or auto, got {text!r}")
     return jobs
+
+
+def _count_arg(text: str) -> int:
+    """argparse type of a count above 0."""
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {text!r}")
+    return count
 
 
 def _default_max_buffer() -> int:
@@ -160,7 +173,7 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
         "jobs",
         ("-j", "--jobs"),
         None,
-        "run at most N scenarios at once (default 0: an automatic limit)",
+        "run at most N scenarios at once (default auto: a limit from the CPU count; 0 is auto too)",
         parse=jobs_arg,
         metavar="N",
         cli_default=lambda: 0,
@@ -170,6 +183,16 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
         ("-x", "--exitfirst"),
         None,
         "start no new scenario after the first failure or error (the rest are skipped)",
+    ),
+    RunOption(
+        "maxfail",
+        ("--maxfail",),
+        None,
+        "start no new scenario after N failures or errors (the rest are skipped; "
+        "-x is --maxfail 1)",
+        parse=lambda text: _count_arg(text),
+        metavar="N",
+        cli_default=lambda: 0,
     ),
     RunOption(
         "step_timeout",

@@ -40,12 +40,19 @@ def add_report_options(group: _AddOption) -> None:
             metavar=spec.metavar,
             help=f"{spec.help}, of the sockscen scenarios (not with pytest-xdist -n)",
         )
+        if spec.switch:
+            group.addoption(
+                spec.plugin_switch,
+                dest=spec.plugin_switch_dest,
+                action="store_true",
+                help=f"{spec.switch_help} ({spec.plugin_option})",
+            )
 
 
 class SessionReports:
     """The results of a session's scenario items, and the report files to write at its end."""
 
-    def __init__(self, targets: list[tuple[ReportFile, Path]]) -> None:
+    def __init__(self, targets: list[tuple[ReportFile, Path, bool]]) -> None:
         self.targets = targets
         self.results: list[ScenarioResult] = []
         self.started_at = time.time()
@@ -66,9 +73,9 @@ class SessionReports:
             options=options,
         )
         terminal = session.config.pluginmanager.get_plugin("terminalreporter")
-        for spec, target in self.targets:
+        for spec, target, switched in self.targets:
             try:
-                spec.load_writer()(run, target)
+                spec.load_writer(switched)(run, target)
             except OSError as exc:
                 message = (
                     f"sockscen: {spec.plugin_option} {target}: could not write the report: "
@@ -88,6 +95,10 @@ def _distributed(config: pytest.Config) -> bool:
     return bool(config.getoption("numprocesses", None)) or config.getoption("dist", "no") != "no"
 
 
+def _switched(config: pytest.Config, spec: ReportFile) -> bool:
+    return bool(spec.switch and config.getoption(spec.plugin_switch_dest, False))
+
+
 def configure_reports(config: pytest.Config) -> None:
     """Register a ``SessionReports`` when a report flag is given, its targets checked writable."""
     asked = [
@@ -105,7 +116,10 @@ def configure_reports(config: pytest.Config) -> None:
     from .cli.common import UsageError, prepare_output
 
     try:
-        targets = [(s, prepare_output(s.plugin_option, v, folder=s.folder)) for s, v in asked]
+        targets = [
+            (s, prepare_output(s.plugin_option, v, folder=s.folder), _switched(config, s))
+            for s, v in asked
+        ]
     except UsageError as exc:
         raise pytest.UsageError(str(exc)) from None
     reports = SessionReports(targets)

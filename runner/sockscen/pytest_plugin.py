@@ -39,7 +39,23 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from .options import add_plugin_options, build_run_options, plugin_values
+from .plugin_failures import (
+    JunitClassnames,
+    add_result_sections,
+    diagnosis,
+    scenario_repr,
+    timeout_note,
+)
+from .plugin_hints import uncollected_hint
+from .plugin_markers import marker_clashes, register_tags
 from .plugin_reports import REPORTS_KEY, add_report_options, configure_reports
+from .plugin_timeout import (
+    capped,
+    item_timeout,
+    paused_timer,
+    pytest_timeout_cancel_timer,
+    pytest_timeout_set_timer,
+)
 from .servers_fixture import sockscen_servers
 
 if TYPE_CHECKING:
@@ -53,6 +69,8 @@ __all__ = [
     "diagnosis",
     "glob_match",
     "is_scenario_file",
+    "pytest_timeout_cancel_timer",
+    "pytest_timeout_set_timer",
     "sockscen_run",
     "sockscen_servers",
 ]
@@ -63,7 +81,7 @@ YAML_SUFFIXES = (".yaml", ".yml")
 SCN_SUFFIXES = (".scn.yaml", ".scn.yml")
 
 _explicit_key = pytest.StashKey[tuple[frozenset[Path], frozenset[Path]]]()
-_markers_key = pytest.StashKey[set[str]]()
+_collected_key = pytest.StashKey[set[Path]]()
 
 
 # --------------------------------------------------------------------------- options
@@ -86,6 +104,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(JunitClassnames(config), "sockscen-junit-classnames")
     config.addinivalue_line("markers", "sockscen: a scenario collected from a sockscen YAML file")
     configure_reports(config)
 
@@ -202,9 +221,17 @@ def is_scenario_file(path: Path, config: pytest.Config) -> bool:
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> ScenarioFile | None:
     if is_scenario_file(file_path, parent.config):
+        parent.config.stash.setdefault(_collected_key, set()).add(file_path)
         file: ScenarioFile = ScenarioFile.from_parent(parent, path=file_path)
         return file
     return None
+
+
+def pytest_report_collectionfinish(config: pytest.Config) -> list[str]:
+    """Say, once, when a folder named on the command line holds scenarios left uncollected."""
+    collected = config.stash.get(_collected_key, set())
+    hint = uncollected_hint(config, collected, config.getini(INI_FILES))
+    return [hint] if hint else []
 
 
 # --------------------------------------------------------------------------- nodes
@@ -219,13 +246,16 @@ class ScenarioFile(pytest.File):
 
         try:
             scenarios = load_file(self.path)
+            clashes = marker_clashes(self.config, self.path, scenarios)
+            if clashes:
+                raise ConfigError(clashes)
         except ConfigError as exc:
             # CollectError's text is shown as is, without a traceback.
             count = len(exc.problems)
             raise self.CollectError(
                 f"{exc.render()}\n{count} problem{'s' if count != 1 else ''} in this scenario file"
             ) from None
-        _register_markers(self.config, {tag for s in scenarios for tag in s.tags})
+        register_tags(self.config, {tag for s in scenarios for tag in s.tags})
         for scenario in scenarios:
             for warning in scenario.warnings:
                 # Shown in pytest's warnings summary, at the scenario's line; never a failure.
@@ -245,28 +275,6 @@ class ScenarioWarning(UserWarning):
     """A located warning about a scenario file (``file:line:col: warning: ...``)."""
 
 
-def _register_markers(config: pytest.Config, tags: set[str]) -> None:
-    # Tags become markers; registering them keeps ``--strict-markers`` happy.
-    known = config.stash.setdefault(_markers_key, set())
-    for tag in sorted(tags - known):
-        config.addinivalue_line("markers", f"{tag}: sockscen scenario tag")
-        known.add(tag)
-
-
-def diagnosis(result: ScenarioResult) -> str:
-    """The console report's diagnosis of *result*, without its ``FAILED path::name`` headline.
-
-    pytest already titles the section with the node id, and uses the first
-    line in its short summary: that line is then the failing actor and step
-    with its ``file:line``, or the setup error.
-    """
-    from .reporting.failure import format_failure
-
-    text = format_failure(result)
-    _headline, _, body = text.partition("\n")
-    return textwrap.dedent(body) if body.strip() else text
-
-
 class ScenarioFailed(Exception):
     """Raised by ``ScenarioItem.runtest`` when the scenario failed; carries the result."""
 
@@ -278,10 +286,14 @@ class ScenarioFailed(Exception):
 class ScenarioItem(pytest.Item):
     """One scenario of a file, run by the sockscen engine."""
 
+    #: pytest-timeout's timer becomes the scenario's deadline (see ``plugin_timeout``).
+    sockscen_owns_timer = True
+
     def __init__(self, *, scenario: Scenario, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.scenario = scenario
         self.result: ScenarioResult | None = None
+        self.note = ""
         self.add_marker("sockscen")
         for tag in scenario.tags:
             self.add_marker(tag)
@@ -293,12 +305,15 @@ class ScenarioItem(pytest.Item):
             return
         from .results import Outcome
 
-        self.result = _run_scenarios([self.scenario], self.config)[0]
+        deadline = item_timeout(self)
+        self.result = _run_scenarios(capped([self.scenario], deadline), self.config)[0]
         reports = self.config.stash.get(REPORTS_KEY, None)
         if reports is not None:
             reports.add(self.result)
+        add_result_sections(self, self.result)
+        self.note = timeout_note(self.result, deadline, self.scenario.timeout)
         if self.result.outcome is Outcome.ERROR:
-            pytest.fail(diagnosis(self.result), pytrace=False)
+            pytest.fail(diagnosis(self.result) + self.note, pytrace=False)
         if self.result.outcome is Outcome.SKIPPED:
             pytest.skip(self.result.error or "the scenario was not run")
 
@@ -320,7 +335,8 @@ class ScenarioItem(pytest.Item):
         style: Any = None,
     ) -> Any:
         if isinstance(excinfo.value, ScenarioFailed):
-            return diagnosis(excinfo.value.result)
+            tbstyle = str(self.config.getoption("tbstyle", "auto"))
+            return scenario_repr(excinfo.value.result, self.note, style=tbstyle)
         return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self) -> tuple[Path, int, str]:
@@ -354,22 +370,29 @@ def sockscen_run(request: pytest.FixtureRequest) -> Callable[..., RunResult]:
     existing file is loaded as a file; any other string is scenario YAML,
     dedented (relative ``file:`` payloads are then resolved against the test
     file's folder).  ``options`` are those of ``sockscen.run_paths`` (``keyword``,
-    ``tags``, ``jobs``, ``step_timeout``, ``exitfirst``, ``max_buffer``);
+    ``tags``, ``jobs``, ``step_timeout``, ``exitfirst``, ``maxfail``, ``max_buffer``);
     ``--sockscen-timeout`` and ``--sockscen-max-buffer`` give the defaults.
     A failing scenario is a result to inspect, not an exception; an invalid
-    file raises ``ConfigError``.
+    file raises ``ConfigError``.  Under pytest-timeout the test's timer is
+    paused while the scenarios run and its time left is their deadline.
     """
     config = request.config
     test_dir = request.path.parent
 
     def run(source: str | os.PathLike[str], **options: Any) -> RunResult:
-        from .api import run_paths, run_text
+        from .api import load, run_scenarios
+        from .loader import load_text
 
         merged = _run_options(config, options)
         if isinstance(source, os.PathLike) or ("\n" not in source and Path(source).exists()):
-            return run_paths([source], **merged)
-        # Text in a triple-quoted string is usually indented like the test around it.
-        text = textwrap.dedent(source)
-        return run_text(text, path=f"<{request.node.name}>", directory=test_dir, **merged)
+            scenarios = load([source])
+        else:
+            # Text in a triple-quoted string is usually indented like the test around it.
+            text = textwrap.dedent(source)
+            path = f"<{request.node.name}>"
+            scenarios = load_text(text, path, str(test_dir.resolve()))
+        # pytest-timeout must not fire inside the trio run: its time left is the deadline.
+        with paused_timer(request.node) as deadline:
+            return run_scenarios(capped(scenarios, deadline), **merged)
 
     return run

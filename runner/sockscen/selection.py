@@ -8,9 +8,12 @@ test on the scenario id ``path::name``; words combine with ``and``, ``or``,
 Because scenario names usually contain spaces, a word may also be quoted:
 ``-k '"returns each line" and not udp'``.
 
-``--tag TAG`` (repeatable) keeps a scenario that has *any* of the given tags
-(exact, case-sensitive match, the way pytest markers behave).  ``-k`` and
-``--tag`` together keep the scenarios that satisfy both.
+``--tag EXPR`` is an expression over tags in the same grammar, like pytest's
+``-m``: every word is true when the scenario has that tag (exact,
+case-sensitive match, the way pytest markers behave), so ``--tag smoke``,
+``--tag "tcp and not slow"`` and ``--tag "(udp or unix) and smoke"`` all
+work.  Repeated, ``--tag`` keeps a scenario matching *any* of them.  ``-k``
+and ``--tag`` together keep the scenarios that satisfy both.
 
 ``--shard K/N`` keeps the K-th of N parts of the files, for CI matrices: the
 files sorted by the path reports show, every N-th one from the K-th.  Each
@@ -21,20 +24,52 @@ hold every file; a file stays whole, so its scenarios run (and fail) together.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from .errors import SockscenError
 from .model import Scenario
 
-__all__ = ["KeywordError", "compile_keyword", "parse_shard", "select", "shard"]
+__all__ = ["KeywordError", "compile_keyword", "compile_tags", "parse_shard", "select", "shard"]
 
 
 class KeywordError(SockscenError):
-    """Raised when a ``-k`` expression cannot be parsed; the message shows where and why."""
+    """Raised when a ``-k`` or ``--tag`` expression cannot be parsed; the message shows where."""
 
 
-Predicate = Callable[[str], bool]
+Predicate = Callable[[Any], bool]
+
+
+@dataclass(frozen=True)
+class _Dialect:
+    """What the words of an expression test, and how a message names the option."""
+
+    option: str
+    word: Callable[[str], Predicate]
+    explain: str
+
+
+def _substring(word: str) -> Predicate:
+    needle = word.casefold()
+    return lambda text: needle in text.casefold()
+
+
+def _has_tag(word: str) -> Predicate:
+    return lambda tags: word in tags
+
+
+_KEYWORD = _Dialect(
+    "-k",
+    _substring,
+    "words match the scenario id 'path::name' as substrings, case-insensitively; "
+    "combine them with and, or, not and parentheses; quote words that hold spaces",
+)
+_TAGS = _Dialect(
+    "--tag",
+    _has_tag,
+    "words are tags, matched exactly; combine them with and, or, not and parentheses",
+)
 
 # A bare word is anything up to whitespace, a parenthesis or a quote, so ids such as
 # ``scenarios/echo.yaml::echo`` need no quoting.
@@ -59,7 +94,7 @@ class _Token:
     column: int  # 1-based, for messages
 
 
-def _tokenize(expression: str) -> list[_Token]:
+def _tokenize(expression: str, dialect: _Dialect) -> list[_Token]:
     tokens: list[_Token] = []
     pos = 0
     while True:
@@ -80,7 +115,9 @@ def _tokenize(expression: str) -> list[_Token]:
             tokens.append(_Token("word", m.group("quoted")[1:-1], column))
         elif m.group("unterminated"):
             raise KeywordError(
-                _message(expression, column, f"unterminated quote {m.group('unterminated')}")
+                _message(
+                    dialect, expression, column, f"unterminated quote {m.group('unterminated')}"
+                )
             )
         else:
             word = m.group("word")
@@ -89,13 +126,12 @@ def _tokenize(expression: str) -> list[_Token]:
         pos = m.end()
 
 
-def _message(expression: str, column: int, problem: str) -> str:
+def _message(dialect: _Dialect, expression: str, column: int, problem: str) -> str:
     return (
-        f"wrong -k expression {expression!r}: at column {column}: {problem}\n"
+        f"wrong {dialect.option} expression {expression!r}: at column {column}: {problem}\n"
         f"  {expression}\n"
         f"  {' ' * (column - 1)}^\n"
-        "  (words match the scenario id 'path::name' as substrings, case-insensitively; "
-        "combine them with and, or, not and parentheses; quote words that hold spaces)"
+        f"  ({dialect.explain})"
     )
 
 
@@ -103,9 +139,10 @@ class _Parser:
     """Recursive descent over: or_expr := and_expr ('or' and_expr)*;
     and_expr := not_expr ('and' not_expr)*; not_expr := 'not' not_expr | '(' or_expr ')' | word."""
 
-    def __init__(self, expression: str) -> None:
+    def __init__(self, expression: str, dialect: _Dialect) -> None:
         self.expression = expression
-        self.tokens = _tokenize(expression)
+        self.dialect = dialect
+        self.tokens = _tokenize(expression, dialect)
         self.index = 0
         self.depth = 0
 
@@ -117,7 +154,9 @@ class _Parser:
         tok = self.current
         found = "the end of the expression" if tok.kind == "end" else repr(tok.text)
         return KeywordError(
-            _message(self.expression, tok.column, f"expected {expected}, found {found}")
+            _message(
+                self.dialect, self.expression, tok.column, f"expected {expected}, found {found}"
+            )
         )
 
     def parse(self) -> Predicate:
@@ -149,7 +188,9 @@ class _Parser:
         self.depth += 1
         if self.depth > _MAX_DEPTH:
             # Deep nesting would exhaust Python's recursion limit: a usage error, not a crash.
-            raise KeywordError(_message(self.expression, tok.column, "nested too deeply"))
+            raise KeywordError(
+                _message(self.dialect, self.expression, tok.column, "nested too deeply")
+            )
         try:
             return self._not_expr(tok)
         finally:
@@ -169,8 +210,7 @@ class _Parser:
             return inner
         if tok.kind == "word":
             self.index += 1
-            needle = tok.text.casefold()
-            return lambda text: needle in text.casefold()
+            return self.dialect.word(tok.text)
         raise self.fail("a word, 'not' or '('")
 
 
@@ -182,23 +222,34 @@ def compile_keyword(expression: str) -> Predicate:
     """
     if not expression.strip():
         return lambda text: True
-    return _Parser(expression).parse()
+    return _Parser(expression, _KEYWORD).parse()
+
+
+def compile_tags(expressions: Sequence[str]) -> Callable[[Collection[str]], bool]:
+    """Compile ``--tag`` expressions into one predicate on a scenario's tags.
+
+    A scenario matches when it matches any of *expressions*; none matches
+    everything.  Raises ``KeywordError`` with the column of the problem.
+    """
+    compiled = [_Parser(e, _TAGS).parse() for e in expressions if e.strip()]
+    if not compiled:
+        return lambda tags: True
+    return lambda tags: any(p(tags) for p in compiled)
 
 
 def select(
     scenarios: Sequence[Scenario], keyword: str | None = None, tags: Sequence[str] = ()
 ) -> list[Scenario]:
-    """The scenarios matching ``keyword`` (a ``-k`` expression) and having any of ``tags``.
+    """The scenarios matching ``keyword`` (a ``-k`` expression) and any of ``tags``.
 
-    ``keyword`` None and empty ``tags`` keep everything.  Order is preserved.
-    Raises ``KeywordError`` for a malformed expression.
+    Each of ``tags`` is a tag expression (a lone tag is one).  ``keyword``
+    None and empty ``tags`` keep everything.  Order is preserved.  Raises
+    ``KeywordError`` for a malformed expression.
     """
     predicate = compile_keyword(keyword) if keyword is not None else None
-    wanted = set(tags)
+    tagged = compile_tags(tags)
     return [
-        s
-        for s in scenarios
-        if (predicate is None or predicate(s.id)) and (not wanted or wanted.intersection(s.tags))
+        s for s in scenarios if (predicate is None or predicate(s.id)) and tagged(frozenset(s.tags))
     ]
 
 

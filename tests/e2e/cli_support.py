@@ -17,7 +17,14 @@ RUN_LIMIT = 120.0
 def cli_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment of a ``python -m sockscen`` child: the source tree importable,
     no colour and no CI detection unless a test asks for them."""
-    env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_ACTIONS", "FORCE_COLOR")}
+    outside = (
+        "GITHUB_ACTIONS",
+        "GITHUB_WORKSPACE",
+        "GITHUB_STEP_SUMMARY",
+        "FORCE_COLOR",
+        "PY_COLORS",
+    )
+    env = {k: v for k, v in os.environ.items() if k not in outside}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(RUNNER), os.environ.get("PYTHONPATH")]))
     env["NO_COLOR"] = "1"
     env.pop("SOCKSCEN_DEBUG", None)

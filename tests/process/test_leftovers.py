@@ -22,7 +22,10 @@ SERVER = """
 import os, socket, sys, time
 if os.fork() == 0:
     # A helper in the server's group: the kernel's death signal does not reach it.
-    open(sys.argv[2] + ".helper", "w").write(str(os.getpid()))
+    with open(sys.argv[2] + ".helper.part", "w") as f:
+        f.write(str(os.getpid()))
+    # Renamed once written: the test never reads a half-written file.
+    os.rename(sys.argv[2] + ".helper.part", sys.argv[2] + ".helper")
     time.sleep(60)
     os._exit(0)
 listener = socket.create_server(("127.0.0.1", int(sys.argv[1])))

@@ -262,3 +262,93 @@ def test_verbose_shows_the_os_error_behind_a_setup_error() -> None:
     assert "cause: OSError: [Errno 98] Address already in use" not in report(run)
     out = report(run, verbosity=1)
     assert "\n      cause: OSError: [Errno 98] Address already in use\n" in out
+
+
+# --------------------------------------------------------------------------- terminals and time
+
+
+@pytest.mark.parametrize(
+    ("env", "tty", "expected"),
+    [
+        ({"PY_COLORS": "1"}, False, True),
+        ({"PY_COLORS": "0", "FORCE_COLOR": "1"}, True, False),
+        ({"PY_COLORS": "1", "NO_COLOR": "1"}, False, True),
+        ({"TERM": "dumb"}, True, False),
+        ({"TERM": "dumb", "FORCE_COLOR": "1"}, True, True),
+        ({"TERM": "xterm-256color"}, True, True),
+    ],
+)
+def test_colour_honours_py_colors_and_term_dumb(
+    env: dict[str, str], tty: bool, expected: bool
+) -> None:
+    from sockscen.reporting.console import color_wanted
+
+    stream = FakeTTY() if tty else io.StringIO()
+    assert color_wanted(stream, env) is expected
+
+
+def test_a_dumb_terminal_gets_no_live_line() -> None:
+    out = report(samples.run_of(samples.passing()), FakeTTY(), env={"TERM": "dumb"})
+    assert "\r" not in out
+    assert "\x1b" not in out
+
+
+def test_ticks_keep_the_clock_moving_and_name_long_running_scenarios(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    now = [10.0]
+    stream = FakeTTY()
+    reporter = ConsoleReporter(stream, color=False, env={}, clock=lambda: now[0])
+    reporter.run_started(5)
+    reporter.scenario_started("a.yaml::slow one", "slow one")
+    now[0] = 11.0
+    reporter.scenario_started("a.yaml::slower one", "slower one")
+    reporter.scenario_started("a.yaml::quick", "quick")
+    now[0] = 12.0
+    reporter.tick()
+    # Young scenarios are not named; the clock moved without any scenario finishing.
+    assert stream.getvalue().endswith(CLEAR_LINE + "[0/5] 0 passed, 0 failed  2.0s")
+    now[0] = 15.0
+    reporter.tick()
+    assert stream.getvalue().endswith(
+        CLEAR_LINE
+        + "[0/5] 0 passed, 0 failed  5.0s  running: slow one (5s), slower one (4s), quick (4s)"
+    )
+    reporter.scenario_finished(samples.dataclasses_replace(samples.passing(), id="a.yaml::quick"))
+    now[0] = 16.0
+    reporter.tick()
+    assert stream.getvalue().endswith(
+        "[1/5] 1 passed, 0 failed  6.0s  running: slow one (6s), slower one (5s)"
+    )
+    reporter.close()
+
+
+def test_the_status_line_is_cut_to_the_terminal_width(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "40")
+    now = [0.0]
+    stream = FakeTTY()
+    reporter = ConsoleReporter(stream, color=False, env={}, clock=lambda: now[0])
+    reporter.run_started(1)
+    reporter.scenario_started("x::" + "n" * 80, "n" * 80)
+    now[0] = 9.0
+    reporter.tick()
+    line = stream.getvalue().rsplit(CLEAR_LINE, 1)[-1]
+    assert len(line) == 39
+    assert line.endswith("...")
+
+
+def test_the_timer_thread_redraws_until_the_run_finishes() -> None:
+    stream = FakeTTY()
+    reporter = ConsoleReporter(stream, color=False, env={}, tick=0.01)
+    run = samples.run_of(samples.passing())
+    reporter.run_started(1)
+    deadline = time.monotonic() + 10
+    while stream.getvalue().count(CLEAR_LINE) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    reporter.scenario_finished(run.scenarios[0])
+    reporter.run_finished(run)
+    out = stream.getvalue()
+    assert out.count(CLEAR_LINE) >= 3
+    # Nothing is drawn after the summary: the thread has stopped.
+    assert out.endswith(summary_line(run) + "\n")

@@ -230,3 +230,34 @@ def test_validates_against_the_dialect_xsd(tmp_path: Path) -> None:
     # The schema is not a rubber stamp: a case without its file fails it.
     next(document.iter("testcase")).attrib.pop("file")
     assert not schema.validate(document)
+
+
+# --------------------------------------------------------------------------- --junit-strict
+
+JENKINS_SHAPE = Path(__file__).with_name("jenkins-junit-10-shape.xsd")
+
+
+def _jenkins_errors(path: Path) -> list[str]:
+    from lxml import etree
+
+    schema = etree.XMLSchema(etree.parse(str(JENKINS_SHAPE)))
+    ok = schema.validate(etree.parse(str(path)))
+    return [] if ok else [str(e) for e in schema.error_log]
+
+
+def test_strict_report_fits_the_jenkins_junit_10_shape(tmp_path: Path) -> None:
+    path = write_junit(samples.full_run(), tmp_path / "strict.xml", strict=True)
+
+    assert _jenkins_errors(path) == []
+    root = ET.parse(path).getroot()
+    case = root.find(".//testcase")
+    assert case is not None
+    assert set(case.attrib) == {"classname", "name", "time"}
+
+
+def test_default_report_carries_what_the_jenkins_shape_refuses(tmp_path: Path) -> None:
+    # Why strict mode exists: file/line (read by GitLab and annotation actions) are extra.
+    path = write_junit(samples.full_run(), tmp_path / "default.xml")
+
+    errors = _jenkins_errors(path)
+    assert any("'file'" in e or "'line'" in e or "'skipped'" in e for e in errors), errors

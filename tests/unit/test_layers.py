@@ -88,6 +88,10 @@ LAYERS: dict[str, int] = {
     "pytest_plugin": 4,
     "servers_fixture": 4,
     "plugin_reports": 4,
+    "plugin_failures": 4,
+    "plugin_hints": 4,
+    "plugin_markers": 4,
+    "plugin_timeout": 4,
     "__main__": 4,
     "__init__": 4,
 }

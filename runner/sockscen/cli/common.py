@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -55,12 +56,50 @@ def paths(args: argparse.Namespace) -> list[str]:
     return [DEFAULT_PATH]
 
 
+#: The path that means "standard input", and how reports name it.
+STDIN = "-"
+STDIN_NAME = "<stdin>"
+
+
+def _load_stdin() -> list[Scenario]:
+    from ..loader import load_text
+
+    # Relative ``file:`` payloads and process ``cwd`` are resolved against the current folder.
+    return load_text(sys.stdin.read(), STDIN_NAME, os.getcwd())
+
+
+def _with_stdin(paths: Sequence[str], shard: tuple[int, int] | None) -> tuple[int, list[Scenario]]:
+    others = [p for p in paths if p != STDIN]
+    errors: list[ConfigError] = []
+    try:
+        from_stdin = _load_stdin()
+    except ConfigError as exc:
+        errors.append(exc)
+        from_stdin = []
+    count = 0
+    rest: list[Scenario] = []
+    try:
+        if others:
+            count, rest = load(others, shard)
+    except ConfigError as exc:
+        errors.append(exc)
+    if errors:
+        raise ConfigError.merge(errors)
+    for scenario in from_stdin:
+        for warning in scenario.warnings:
+            print(warning, file=sys.stderr)
+    return count + 1, from_stdin + rest
+
+
 def load(paths: Sequence[str], shard: tuple[int, int] | None = None) -> tuple[int, list[Scenario]]:
     """(number of files, scenarios) of the files (of the *shard*, ``--shard K/N``) under *paths*.
 
     Raises ConfigError (missing path included).  A shard reads only its own
-    files: the others are another job's to check.
+    files: the others are another job's to check.  ``-`` is standard input,
+    read once, named ``<stdin>`` in reports (and never left out by a shard).
     """
+    if STDIN in paths:
+        return _with_stdin(paths, shard)
     from ..loader import discover, display_path, load_paths
     from ..selection import shard as shard_of
 
@@ -100,10 +139,36 @@ def select(args: argparse.Namespace, scenarios: list[Scenario], file_count: int)
     if args.keyword is not None:
         criteria.append(f"-k {args.keyword!r}")
     if args.tags:
-        criteria.append(" ".join(f"--tag {t}" for t in args.tags))
+        criteria.append(" ".join(f"--tag {shlex.quote(t)}" for t in args.tags))
     raise NothingSelected(
         f"{' and '.join(criteria)} matched none of the {plural(len(scenarios), 'scenario')}"
     )
+
+
+def github_format(args: argparse.Namespace) -> bool:
+    """Whether GitHub annotations are wanted: ``--format github``, or GITHUB_ACTIONS=true."""
+    from ..reporting.github import github_enabled
+
+    chosen = getattr(args, "format", None)
+    if chosen is None:
+        return github_enabled(os.environ)
+    return bool(chosen == "github")
+
+
+def report_invalid(error: ConfigError, args: argparse.Namespace, *, ran_nothing: bool) -> None:
+    """Report invalid files: problems on stderr; with GitHub, annotations and a job summary."""
+    report_problems(error, sys.stderr, ran_nothing=ran_nothing)
+    if not github_format(args):
+        return
+    from ..reporting.github import problem_annotations
+    from ..reporting.step_summary import problems_markdown, write_step_summary
+
+    for line in problem_annotations(error.problems):
+        print(line)
+    sys.stdout.flush()
+    failed = write_step_summary(problems_markdown(error.problems))
+    if failed:
+        print(failed, file=sys.stderr)
 
 
 def report_problems(error: ConfigError, stream: TextIO, *, ran_nothing: bool) -> None:

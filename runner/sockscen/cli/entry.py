@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import traceback
 from collections.abc import Sequence
 
 from ..errors import ConfigError
-from .common import EmptyShard, NothingSelected, UsageError, report_problems
+from .common import EmptyShard, NothingSelected, UsageError, report_invalid
 from .exits import (
     EXIT_FAILED,
     EXIT_INTERNAL,
@@ -39,10 +40,27 @@ def _internal_error(exc: BaseException, verbose: bool) -> int:
     return EXIT_INTERNAL
 
 
+def _apply_project_defaults(parser: argparse.ArgumentParser) -> UsageError | None:
+    """Take the defaults of ``[tool.sockscen]``; a mistake there is returned, to be
+    reported by the commands that read it (``--help`` and ``schema`` still work)."""
+    from .project import project_defaults
+
+    try:
+        _path, defaults = project_defaults()
+    except UsageError as exc:
+        return exc
+    commands = subcommands(parser)
+    for name, values in defaults.items():
+        if values:
+            commands[name].set_defaults(**values)
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line *argv* (default ``sys.argv[1:]``) and return the exit code."""
     parser = build_parser()
     debug = os.environ.get("SOCKSCEN_DEBUG", "") not in ("", "0")
+    project_error = _apply_project_defaults(parser)
     try:
         args, extra = parser.parse_known_args(argv)
         if extra:
@@ -54,17 +72,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     verbose = debug or args.verbose > 0
     # Imported after parsing: --help and --version need no scenario model.
-    from ..selection import KeywordError, compile_keyword
+    from ..selection import KeywordError, compile_keyword, compile_tags
 
     try:
+        if project_error is not None and args.command in ("run", "serve", "validate", "list"):
+            raise project_error
         if getattr(args, "keyword", None) is not None:
-            # A typo in -k is reported before any file is read.
+            # A typo in -k or --tag is reported before any file is read.
             compile_keyword(args.keyword)
+        compile_tags(getattr(args, "tags", None) or [])
         code: int = args.handler(args)
         sys.stdout.flush()
         return code
     except ConfigError as exc:
-        report_problems(exc, sys.stderr, ran_nothing=args.command == "run")
+        report_invalid(exc, args, ran_nothing=args.command == "run")
         return EXIT_USAGE
     except EmptyShard as exc:
         print(f"sockscen: {exc}; nothing to do", file=sys.stderr)

@@ -35,14 +35,18 @@ how selection works:
   -k EXPR matches words against the scenario id 'path::name' as case-insensitive
   substrings, combined with and / or / not and parentheses, like pytest's -k;
   quote a word that holds spaces: -k '"returns each line" or udp'.
-  --tag TAG keeps scenarios having ANY of the given tags (repeat the option);
-  with both, a scenario must satisfy both.
+  --tag EXPR selects by tags like pytest's -m: a tag, or tags combined with
+  and / or / not and parentheses (--tag "tcp and not slow"); repeated, a
+  scenario matching ANY of them is kept.  With -k and --tag, both must match.
 
 examples:
   sockscen run                               every scenario under scenarios/
   sockscen run scenarios/echo.yaml tests/net/
   sockscen run -k echo -x                    stop after the first failure
   sockscen run --tag smoke --tag tcp -j 8    tagged smoke or tcp, 8 at a time
+  sockscen run --tag "tcp and not slow"      a tag expression, like pytest -m
+  sockscen run --maxfail 3 -j auto           stop starting scenarios after 3 failures
+  generate | sockscen run -                  scenarios from standard input
   sockscen run --timeout 500ms               a shorter default step timeout
   sockscen run -q --junit-xml reports/junit.xml --json reports/run.json
   sockscen run -vv                           every step and every transcript
@@ -52,8 +56,17 @@ examples:
 
 environment:
   NO_COLOR=1        no colour (FORCE_COLOR=1 forces it; --color overrides both)
+  PY_COLORS=1|0     colour on or off, before NO_COLOR and FORCE_COLOR (as pytest)
+  TERM=dumb         no colour and no live status line
   GITHUB_ACTIONS    'true' turns on --format github unless --format is given
+  GITHUB_WORKSPACE  annotation paths are made relative to it
+  GITHUB_STEP_SUMMARY  a Markdown summary of the run is appended to it (github)
   SOCKSCEN_DEBUG=1  print the traceback of internal errors
+
+defaults:
+  [tool.sockscen] in the nearest pyproject.toml sets paths, timeout, jobs,
+  max-buffer and [tool.sockscen.reports] (junit-xml, junit-strict, json,
+  transcript-dir); flags on the command line win.
 
 {EXIT_CODES}"""
 
@@ -62,9 +75,14 @@ Loads every file as 'run' would (YAML, schema and the checks the schema
 cannot express) and reports every problem of every file as
 'path:line:col: error: message', without running anything.
 
+With --format github (automatic when GITHUB_ACTIONS=true) every problem is
+also printed as a GitHub Actions annotation (at most 10; the tenth counts
+the rest) and listed in $GITHUB_STEP_SUMMARY when it is set.
+
 examples:
   sockscen validate                      every file under scenarios/
   sockscen validate scenarios/ extra.yaml
+  cat new.yaml | sockscen validate -     standard input
 
 exit codes:
   0    every file is valid
@@ -116,7 +134,10 @@ RUN_DESCRIPTION = wrap(
     "recursively for *.yaml and *.yml) and report each result. Every file is validated "
     "first: if any is invalid, nothing runs (exit 2)."
 )
-PATHS_HELP = f"scenario files or directories (searched recursively); default: {DEFAULT_PATH}/"
+PATHS_HELP = (
+    "scenario files or directories (searched recursively), '-' for standard input; "
+    f"default: {DEFAULT_PATH}/ (or 'paths' of [tool.sockscen] in pyproject.toml)"
+)
 
 # --------------------------------------------------------------------------- option help
 
@@ -124,7 +145,10 @@ KEYWORD_HELP = (
     "only scenarios whose 'path::name' matches EXPR (substrings, and/or/not, "
     "parentheses; case-insensitive)"
 )
-TAG_HELP = "only scenarios having this tag; repeat for several (ANY of them matches)"
+TAG_HELP = (
+    "only scenarios whose tags match EXPR: a tag, or tags with and/or/not and "
+    "parentheses ('tcp and not slow'); repeat for several (ANY of them matches)"
+)
 SHARD_HELP = (
     "only the K-th of N parts of the files (e.g. 2/4), for CI matrices: a stable split by "
     "file, each file in exactly one part"
@@ -138,6 +162,10 @@ QUIET_HELP = "less output: only failures and the summary"
 FORMAT_HELP = (
     "github: after the console report, print failures as GitHub Actions "
     "annotations (default: github when GITHUB_ACTIONS=true, else console)"
+)
+VALIDATE_FORMAT_HELP = (
+    "github: also print every problem as a GitHub Actions annotation and add a table to "
+    "the job summary (default: github when GITHUB_ACTIONS=true, else console)"
 )
 COLOR_HELP = "colour the console report (default auto: on a terminal, unless NO_COLOR is set)"
 TRANSCRIPT_HELP = "print the transcript of every scenario, passing ones too (also -vv)"

@@ -91,6 +91,11 @@ def build_parser() -> argparse.ArgumentParser:
             command.add_argument("paths", nargs="*", metavar="PATH", help=texts.PATHS_HELP)
         if name in ("run", "serve"):
             _add_run_options(command)
+        if name == "validate":
+            group = command.add_argument_group("reports")
+            group.add_argument(
+                "--format", choices=list(FORMATS), default=None, help=texts.VALIDATE_FORMAT_HELP
+            )
         if name == "serve":
             _add_serve_options(command)
         command.set_defaults(handler=_handler(name))
@@ -118,7 +123,7 @@ def _selection_parent() -> _Parser:
     group = selection.add_argument_group("selection")
     group.add_argument("-k", dest="keyword", metavar="EXPR", help=texts.KEYWORD_HELP)
     group.add_argument(
-        "--tag", dest="tags", action="append", default=[], metavar="TAG", help=texts.TAG_HELP
+        "--tag", dest="tags", action="append", default=[], metavar="EXPR", help=texts.TAG_HELP
     )
     group.add_argument("--shard", type=_shard_arg, metavar="K/N", help=texts.SHARD_HELP)
     return selection
@@ -155,7 +160,10 @@ def _add_run_options(run: argparse.ArgumentParser) -> None:
         report.add_argument(spec.flag, dest=spec.attribute, metavar=spec.metavar, help=spec.help)
     report.add_argument("--show-output", action="store_true", help=texts.SHOW_OUTPUT_HELP)
     for spec in files:
-        report.add_argument(spec.flag, dest=spec.attribute, metavar=spec.metavar, help=spec.help)
+        flags = (spec.flag, *spec.aliases)
+        report.add_argument(*flags, dest=spec.attribute, metavar=spec.metavar, help=spec.help)
+        if spec.switch:
+            report.add_argument(spec.switch, action="store_true", help=spec.switch_help)
 
 
 def _add_serve_options(serve: argparse.ArgumentParser) -> None:

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from ..results import RunResult
 
 _COLOR = {"auto": None, "yes": True, "no": False}
+#: Seconds between redraws of the live status line on a terminal.
+_TICK = 0.5
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -48,6 +50,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         transcripts=args.transcript or verbosity >= 2,
         show_output=args.show_output or verbosity >= 1,
         progress=False if verbosity < 0 else None,
+        tick=_TICK,
     )
     options = build_run_options(cli_values(args))
     raise_open_file_limit()
@@ -62,7 +65,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         # theirs (daemons) may become ours, so they can be found and stopped.
         adopt_orphans()
     reporter.run_started(len(selected))
-    result = run(selected, options, on_result=reporter.scenario_finished, handle_signals=True)
+    try:
+        result = run(
+            selected,
+            options,
+            on_start=lambda s: reporter.scenario_started(s.id, s.name),
+            on_result=reporter.scenario_finished,
+            handle_signals=True,
+        )
+    finally:
+        reporter.close()
     if mocks:
         result.options["mock_not_run"] = mocks
     reporter.run_finished(result)
@@ -79,9 +91,23 @@ def cmd_run(args: argparse.Namespace) -> int:
     if extra is not None:
         for line in extra(result):
             print(line)
+    if fmt == "github":
+        _step_summary(result)
     if write_failed:
         return EXIT_USAGE
     return run_exit_code(result)
+
+
+def _step_summary(result: RunResult) -> None:
+    """Append the run to GitHub's job summary when $GITHUB_STEP_SUMMARY is set.
+
+    A summary that cannot be written is said on stderr; it changes no exit code.
+    """
+    from ..reporting.step_summary import run_markdown, write_step_summary
+
+    failed = write_step_summary(run_markdown(result))
+    if failed:
+        print(failed, file=sys.stderr)
 
 
 def _auto_format(github: bool) -> str:
@@ -89,23 +115,26 @@ def _auto_format(github: bool) -> str:
     return "github" if github else "console"
 
 
-def _report_targets(args: argparse.Namespace) -> list[tuple[ReportFile, Path]]:
-    """The report files asked for, each checked writable (UsageError otherwise)."""
+def _report_targets(args: argparse.Namespace) -> list[tuple[ReportFile, Path, bool]]:
+    """The report files asked for (with their switch), each checked writable (UsageError)."""
     targets = []
     for report in REPORT_FILES.values():
         value = getattr(args, report.attribute)
+        switched = bool(report.switch and getattr(args, report.switch_attribute, False))
         if value:
             path = common.prepare_output(report.flag, value, folder=report.folder)
-            targets.append((report, path))
+            targets.append((report, path, switched))
+        elif switched:
+            raise common.UsageError(f"{report.switch} needs {report.flag} PATH")
     return targets
 
 
-def _write_reports(result: RunResult, targets: list[tuple[ReportFile, Path]]) -> bool:
+def _write_reports(result: RunResult, targets: list[tuple[ReportFile, Path, bool]]) -> bool:
     """Write the report files; True when one could not be written (the error is printed)."""
     failed = False
-    for report, target in targets:
+    for report, target, switched in targets:
         try:
-            report.load_writer()(result, target)
+            report.load_writer(switched)(result, target)
         except OSError as exc:
             print(
                 f"sockscen: {report.flag} {target}: could not write the report: "

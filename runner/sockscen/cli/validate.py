@@ -15,7 +15,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     try:
         file_count, scenarios = common.load(common.paths(args))
     except ConfigError as exc:
-        common.report_problems(exc, sys.stderr, ran_nothing=False)
+        common.report_invalid(exc, args, ran_nothing=False)
         return EXIT_USAGE
     except common.NothingSelected as exc:
         # Nothing to validate is not "invalid": say so, but exit like pytest with no tests.

@@ -37,6 +37,13 @@ class RunOptions:
     max_buffer: int = DEFAULT_MAX_BUFFER
     #: Where random fault decisions come from; None: a random one, chosen when the run starts.
     seed: int | None = None
+    #: Start no new scenario after this many failures and errors (0: no limit).
+    maxfail: int = 0
+
+    @property
+    def stop_after(self) -> int:
+        """Failures after which no new scenario starts (0: never); ``exitfirst`` is 1."""
+        return 1 if self.exitfirst else self.maxfail
 
     @property
     def effective_step_timeout(self) -> float:
@@ -49,6 +56,7 @@ class RunOptions:
             "jobs": self.jobs or "auto",
             "step_timeout": self.effective_step_timeout,
             "exitfirst": self.exitfirst,
+            "maxfail": self.stop_after,
             "max_buffer": self.max_buffer,
             "seed": self.seed,
         }

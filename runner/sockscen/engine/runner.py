@@ -53,9 +53,10 @@ async def run_async(
     connect_limiter = trio.CapacityLimiter(MAX_CONNECTS_IN_FLIGHT)
     results: list[ScenarioResult | None] = [None] * len(scenarios)
     stop_starting = False
+    failures = 0
 
     async def one(index: int, scenario: Scenario) -> None:
-        nonlocal stop_starting
+        nonlocal stop_starting, failures
         try:
             if on_start is not None:
                 on_start(scenario)
@@ -72,8 +73,10 @@ async def run_async(
                 results[index] = result
                 if on_result is not None and run.completed:
                     on_result(result)
-            if options.exitfirst and result.outcome in (Outcome.FAILED, Outcome.ERROR):
-                stop_starting = True
+            if result.outcome in (Outcome.FAILED, Outcome.ERROR):
+                failures += 1
+                if options.stop_after and failures >= options.stop_after:
+                    stop_starting = True
         finally:
             limiter.release_on_behalf_of(index)
 

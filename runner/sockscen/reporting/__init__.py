@@ -18,6 +18,7 @@ pytest plugin stay light.
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -56,8 +57,11 @@ __all__ = [
 class ReportFile:
     """A reporter that writes a report after a run, and the flags asking for it.
 
-    The CLI flag is *flag*; the pytest plugin's is ``--sockscen-`` plus the
-    same name unless *plugin_flag* says otherwise.
+    The CLI flag is *flag* (and its *aliases*); the pytest plugin's is
+    ``--sockscen-`` plus the same name unless *plugin_flag* says otherwise.
+    A *switch* (``--junit-strict``) is an on/off flag of both faces that calls
+    the writer with ``strict=True``; the plugin spells it ``--sockscen-`` plus
+    its name too.
     """
 
     #: ``module:function`` in this package: ``function(run: RunResult, target: Path)``.
@@ -69,6 +73,9 @@ class ReportFile:
     #: The ``argparse.Namespace`` attribute (default: from the flag).
     dest: str = ""
     plugin_flag: str = ""
+    aliases: tuple[str, ...] = ()
+    switch: str = ""
+    switch_help: str = ""
 
     @property
     def metavar(self) -> str:
@@ -90,22 +97,49 @@ class ReportFile:
         """The ``config.getoption`` name of the plugin flag."""
         return self.plugin_option.lstrip("-").replace("-", "_")
 
-    def load_writer(self) -> Callable[[RunResult, Path], object]:
-        """Import the reporter module and return its writer."""
+    @property
+    def switch_attribute(self) -> str:
+        """Where the CLI's namespace holds the switch (``junit_strict``)."""
+        return self.switch.lstrip("-").replace("-", "_")
+
+    @property
+    def plugin_switch(self) -> str:
+        """The pytest plugin's spelling of the switch."""
+        return "--sockscen-" + self.switch.lstrip("-") if self.switch else ""
+
+    @property
+    def plugin_switch_dest(self) -> str:
+        """The ``config.getoption`` name of the plugin's switch."""
+        return self.plugin_switch.lstrip("-").replace("-", "_")
+
+    def load_writer(self, strict: bool = False) -> Callable[[RunResult, Path], object]:
+        """Import the reporter module and return its writer (with the switch on: strict)."""
         module, function = self.writer.split(":")
-        writer: Callable[[RunResult, Path], object] = getattr(
+        writer: Callable[..., object] = getattr(
             importlib.import_module(f".{module}", __name__), function
         )
-        return writer
+        return functools.partial(writer, strict=True) if strict else writer
 
 
 _JUNIT = "write a JUnit XML report to PATH (for CI systems)"
+_JUNIT_STRICT = (
+    "make the JUnit XML report fit the Jenkins junit-10.xsd schema exactly (no file and "
+    "line attributes, no skipped/timestamp/hostname on <testsuites>), for consumers that "
+    "validate it"
+)
 _JSON = "write a JSON report to PATH (for scripts)"
 _TRANSCRIPTS = "write one transcript file per scenario into DIR (created if missing)"
 
 #: Report files, in the order they are written after a run: one line per reporter.
 REPORT_FILES: dict[str, ReportFile] = {
-    "junit": ReportFile("junit:write_junit", "--junit-xml", _JUNIT),
+    "junit": ReportFile(
+        "junit:write_junit",
+        "--junit-xml",
+        _JUNIT,
+        aliases=("--junitxml",),
+        switch="--junit-strict",
+        switch_help=_JUNIT_STRICT,
+    ),
     "json": ReportFile("json_report:write_json", "--json", _JSON, dest="json_path"),
     "transcript": ReportFile(
         "transcript:write_transcript_dir", "--transcript-dir", _TRANSCRIPTS, folder=True

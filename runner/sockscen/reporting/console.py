@@ -4,16 +4,21 @@ It is called from the runner's event loop once per finished scenario, so
 each call does a little string formatting and one ``write``: thousands of
 results per second cost nothing noticeable.
 
-Colour follows the usual conventions: ``NO_COLOR`` (non-empty) turns it
-off, ``FORCE_COLOR`` (non-empty) turns it on, otherwise colour is used only
-on a terminal.  On a terminal a live status line shows progress; it is
-erased before every scenario line and at the end, so logs scraped from the
-terminal hold only real lines.
+Colour follows the usual conventions, in pytest's order: ``PY_COLORS=1``
+or ``0`` decides; else ``NO_COLOR`` (non-empty) turns it off,
+``FORCE_COLOR`` (non-empty) turns it on, otherwise colour is used only on a
+terminal whose ``TERM`` is not ``dumb``.  On such a terminal a live status
+line shows progress (``[37/200] 35 passed, 2 failed  12.3s``); it is erased
+before every scenario line and at the end, so logs scraped from the
+terminal hold only real lines.  With *tick* it is redrawn by a timer so the
+clock keeps moving, and once a scenario has run for ``LONG_RUNNING``
+seconds the line names the scenarios still running, longest first.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import TextIO
@@ -21,9 +26,12 @@ from typing import TextIO
 from ..rendering import escape_text, format_seconds, plural
 from ..results import Outcome, RunResult, ScenarioResult
 from .failure import failure_summary, format_failure, scenario_title
+from .progress import LONG_RUNNING, Progress, Ticker
 from .transcript import format_output, format_transcript
 
 QUIET, NORMAL, VERBOSE, VERY_VERBOSE = -1, 0, 1, 2
+
+__all__ = ["CLEAR_LINE", "LONG_RUNNING", "ConsoleReporter", "color_wanted", "summary_line"]
 
 #: Carriage return plus "erase to end of line": removes the live status line.
 CLEAR_LINE = "\r\x1b[K"
@@ -51,14 +59,21 @@ def _isatty(stream: TextIO) -> bool:
         return False
 
 
+def _dumb(env: Mapping[str, str]) -> bool:
+    return env.get("TERM") == "dumb"
+
+
 def color_wanted(stream: TextIO, env: Mapping[str, str] | None = None) -> bool:
-    """The automatic colour decision: NO_COLOR wins, then FORCE_COLOR, then "is it a TTY"."""
+    """The automatic colour decision: PY_COLORS, then NO_COLOR, then FORCE_COLOR, then
+    "is it a terminal, and not TERM=dumb" (pytest's rules)."""
     env = os.environ if env is None else env
+    if env.get("PY_COLORS") in ("0", "1"):
+        return env["PY_COLORS"] == "1"
     if env.get("NO_COLOR"):
         return False
     if env.get("FORCE_COLOR"):
         return True
-    return _isatty(stream)
+    return _isatty(stream) and not _dumb(env)
 
 
 def summary_line(run: RunResult) -> str:
@@ -91,8 +106,10 @@ class ConsoleReporter:
     (passing ones too); ``show_output`` prints the output of processes of
     passing scenarios too (failing ones always show it).  ``color`` and
     ``progress`` None mean automatic (see the module docstring); a live
-    progress line is only ever drawn on a terminal, and never with ``-q``;
-    ``progress=True`` on a plain stream numbers the scenario lines instead.
+    progress line is only ever drawn on a terminal (not ``TERM=dumb``), and
+    never with ``-q``; ``progress=True`` on a plain stream numbers the
+    scenario lines instead.  ``tick`` (seconds) redraws the live line from a
+    timer thread; call ``close()`` (``run_finished`` does) to stop it.
     """
 
     def __init__(
@@ -106,7 +123,9 @@ class ConsoleReporter:
         progress: bool | None = None,
         env: Mapping[str, str] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        tick: float | None = None,
     ) -> None:
+        env = os.environ if env is None else env
         self.stream = stream
         self.color = color_wanted(stream, env) if color is None else color
         self.verbosity = verbosity
@@ -114,30 +133,18 @@ class ConsoleReporter:
         self.show_output = show_output
         tty = _isatty(stream)
         wanted = (tty and verbosity > QUIET) if progress is None else progress
-        self.live = wanted and tty and verbosity > QUIET
+        self.live = wanted and tty and verbosity > QUIET and not _dumb(env)
         self.numbered = wanted and not tty and verbosity > QUIET
-        self._clock = clock
-        self._started = clock()
-        self._total: int | None = None
-        self._done = 0
-        self._counts = dict.fromkeys(Outcome, 0)
+        self.progress = Progress(clock)
         self._status_shown = False
+        # The timer thread and the event loop both write: one at a time.
+        self._lock = threading.Lock()
+        self._ticker = Ticker(tick, self.tick) if tick is not None and self.live else None
 
     # ------------------------------------------------------------------ helpers
 
     def _paint(self, text: str, code: str) -> str:
         return f"{code}{text}{_RESET}" if self.color else text
-
-    def _status(self) -> str:
-        total = "?" if self._total is None else str(self._total)
-        counts = self._counts
-        passed, failed = counts[Outcome.PASSED], counts[Outcome.FAILED]
-        text = f"[{self._done}/{total}] {passed} passed, {failed} failed"
-        if counts[Outcome.ERROR]:
-            text += ", " + plural(counts[Outcome.ERROR], "error")
-        if counts[Outcome.SKIPPED]:
-            text += f", {counts[Outcome.SKIPPED]} skipped"
-        return f"{text}  {self._clock() - self._started:.1f}s"
 
     def _scenario_line(self, result: ScenarioResult) -> str:
         tag, code = _TAGS[result.outcome]
@@ -146,8 +153,8 @@ class ConsoleReporter:
             f"{escape_text(result.location.short)}  {format_seconds(result.duration)}"
         )
         if self.numbered:
-            total = "?" if self._total is None else str(self._total)
-            line = f"[{self._done:>{len(total)}}/{total}] {line}"
+            total = self.progress.total_text
+            line = f"[{self.progress.done:>{len(total)}}/{total}] {line}"
         return line
 
     def _detail_lines(self, result: ScenarioResult) -> list[str]:
@@ -168,6 +175,10 @@ class ConsoleReporter:
         return lines
 
     def _write(self, text: str) -> None:
+        with self._lock:
+            self._write_locked(text)
+
+    def _write_locked(self, text: str) -> None:
         try:
             self.stream.write(text)
         except UnicodeEncodeError:
@@ -181,16 +192,37 @@ class ConsoleReporter:
 
     def run_started(self, total: int) -> None:
         """The run is about to start *total* scenarios."""
-        self._total = total
-        self._started = self._clock()
+        self.progress.begin(total)
         if self.live:
-            self._write(self._status())
+            self._write(self.progress.status())
             self._status_shown = True
+        if self._ticker is not None:
+            self._ticker.start()
+
+    def scenario_started(self, scenario_id: str, name: str) -> None:
+        """A scenario started: the status line can name it if it runs long."""
+        with self._lock:
+            self.progress.scenario_started(scenario_id, name)
+
+    def tick(self) -> None:
+        """Redraw the live status line (the timer thread calls this)."""
+        with self._lock:
+            if self._status_shown:
+                self._write_locked(CLEAR_LINE + self.progress.status())
+
+    def close(self) -> None:
+        """Stop the timer thread, if any."""
+        if self._ticker is not None:
+            self._ticker.stop()
 
     def scenario_finished(self, result: ScenarioResult) -> None:
         """Print the scenario's line (and, with ``-v``/``-vv``, its details) as it finishes."""
-        self._done += 1
-        self._counts[result.outcome] += 1
+        # Under the lock: the timer thread must not redraw between erasing and drawing.
+        with self._lock:
+            self._finished_locked(result)
+
+    def _finished_locked(self, result: ScenarioResult) -> None:
+        self.progress.scenario_finished(result)
         failed = result.outcome in (Outcome.FAILED, Outcome.ERROR)
         out = []
         if self._status_shown:
@@ -200,13 +232,14 @@ class ConsoleReporter:
             out.append(self._scenario_line(result) + "\n")
             out.extend(line + "\n" for line in self._detail_lines(result))
         if self.live:
-            out.append(self._status())
+            out.append(self.progress.status())
             self._status_shown = True
         if out:
-            self._write("".join(out))
+            self._write_locked("".join(out))
 
     def run_finished(self, run: RunResult) -> None:
         """Explain every failure, print requested transcripts and outputs, then the summary."""
+        self.close()
         out: list[str] = []
         seed = run.options.get("seed")
         if self._status_shown:

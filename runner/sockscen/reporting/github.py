@@ -5,17 +5,26 @@ Each failure (and each setup error) becomes one workflow command::
     ::error file=scenarios/echo.yaml,line=17,title=echo returns each line::client alice ...
 
 placed at the failing step's ``file:line`` (the scenario's line when the
-failure has no step).  Values are escaped as the Actions runner expects:
+failure has no step); each problem of an invalid file becomes one too, at
+its ``file:line:col``.  Values are escaped as the Actions runner expects:
 in the message ``%``, CR and LF become ``%25``, ``%0D``, ``%0A``; in the
 ``key=value`` properties ``:`` and ``,`` are escaped too (``%3A``, ``%2C``),
 since they separate the properties.
+
+GitHub places an annotation on a file only when its path is relative to the
+repository checkout: paths are made relative to ``GITHUB_WORKSPACE`` when it
+is set (sockscen may run in a subfolder).  GitHub shows at most
+``ANNOTATION_LIMIT`` error annotations per step and drops the rest
+silently, so past that many the last one says how many more there are.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
+from ..errors import Problem
 from ..rendering import plural
 from ..results import Outcome, RunResult, ScenarioResult
 from .failure import failure_evidence, failure_headline, failure_summary, group_copies
@@ -31,12 +40,73 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def _command(file: str, line: int, title: str, message: str) -> str:
-    props = ",".join(
-        f"{key}={escape_property(value)}"
-        for key, value in (("file", file), ("line", str(line)), ("title", title))
-    )
+#: Error annotations GitHub shows per step.
+ANNOTATION_LIMIT = 10
+
+
+def workspace_path(path: str, env: Mapping[str, str] | None = None) -> str:
+    """*path* relative to ``GITHUB_WORKSPACE`` when it is inside it (else unchanged)."""
+    env = os.environ if env is None else env
+    workspace = env.get("GITHUB_WORKSPACE")
+    if not workspace:
+        return path
+    full = Path(os.path.abspath(path))
+    try:
+        return full.relative_to(os.path.abspath(workspace)).as_posix()
+    except ValueError:
+        return path
+
+
+def _command(
+    file: str | None,
+    line: int | None,
+    title: str,
+    message: str,
+    col: int | None = None,
+) -> str:
+    fields = [
+        (key, value)
+        for key, value in (
+            ("file", None if file is None else workspace_path(file)),
+            ("line", None if line is None else str(line)),
+            ("col", None if col is None else str(col)),
+            ("title", title),
+        )
+        if value is not None
+    ]
+    props = ",".join(f"{key}={escape_property(value)}" for key, value in fields)
     return f"::error {props}::{escape_data(message)}"
+
+
+def within_limit(commands: Sequence[str], what: str = "failure") -> list[str]:
+    """*commands*, or the first ones and a last saying how many more were left out."""
+    if len(commands) <= ANNOTATION_LIMIT:
+        return list(commands)
+    kept = ANNOTATION_LIMIT - 1
+    more = len(commands) - kept
+    summary = _command(
+        None,
+        None,
+        f"sockscen: {plural(more, f'more {what}')}",
+        f"GitHub shows {ANNOTATION_LIMIT} annotations per step: {plural(more, f'more {what}')} "
+        "not annotated; the log (and the job summary) has every one",
+    )
+    return [*commands[:kept], summary]
+
+
+def problem_annotations(problems: Sequence[Problem]) -> list[str]:
+    """One ``::error`` per problem of invalid scenario files, at its ``file:line:col``."""
+    commands = []
+    for problem in problems:
+        where = problem.location
+        message = problem.message + (f" ({problem.hint})" if problem.hint else "")
+        if where is None:
+            commands.append(_command(None, None, "invalid scenario file", message))
+        else:
+            commands.append(
+                _command(where.path, where.line, "invalid scenario file", message, where.col)
+            )
+    return within_limit(commands, "problem")
 
 
 def scenario_annotations(result: ScenarioResult) -> list[str]:
@@ -65,8 +135,12 @@ def scenario_annotations(result: ScenarioResult) -> list[str]:
 
 
 def github_annotations(run: RunResult) -> list[str]:
-    """``::error`` workflow commands for every failed or errored scenario of *run*."""
-    return [command for result in run.scenarios for command in scenario_annotations(result)]
+    """``::error`` workflow commands for every failed or errored scenario of *run*.
+
+    At most ``ANNOTATION_LIMIT``: the last says how many more failures there are.
+    """
+    commands = [command for result in run.scenarios for command in scenario_annotations(result)]
+    return within_limit(commands)
 
 
 def github_enabled(env: Mapping[str, str] | None = None) -> bool:
