@@ -111,7 +111,6 @@ class Actor(PeerWaits):
         finally:
             if self.conn is not None:
                 self.conn.close()
-            self.mark_dropped()
         return self.result
 
     async def run_steps(self, steps: tuple[Step, ...]) -> None:

@@ -11,6 +11,12 @@ which someone else could take it.  Three things keep that window harmless:
 * an ``O_EXCL`` lock file per port in ``/tmp/sockscen-ports-<uid>/`` (holding
   the owner's pid) keeps other sockscen processes (pytest-xdist workers, two
   runs at once) away from it; files whose owner died are reclaimed;
+* the port stays bound by a socket of ours until ``unhold`` (just before the
+  program starts): the kernel refuses it to everyone else, so sockscen
+  processes of other users or other TMPDIRs (whose lock folders differ) skip
+  it too.  A shared lock folder could do the same, but another local user
+  could plant or poison it; the kernel cannot be.  The window left is the
+  program's own start-up;
 * ports are drawn at random *below* the kernel's ephemeral range, where the
   outgoing connections of hundreds of concurrent clients cannot land on them
   (with a fallback to the kernel's own choice).
@@ -31,6 +37,7 @@ import tempfile
 import threading
 import time
 import weakref
+from collections.abc import Iterable
 
 from .addresses import Address
 from .errors import Location, SetupError
@@ -78,9 +85,9 @@ class PortRegistry:
     """
 
     def __init__(self, lock_dir: str | None = None, *, seed: int | None = None) -> None:
-        self._lock_dir = lock_dir or _default_lock_dir()
-        self._dir_ok: bool | None = None
+        self._locks = LockFolder(lock_dir or _default_lock_dir())
         self._mine: dict[int, str | None] = {}
+        self._held: dict[int, socket.socket] = {}
         self._guard = threading.Lock()
         self._random = random.Random(seed)
         _REGISTRIES.add(self)
@@ -91,8 +98,13 @@ class PortRegistry:
         with self._guard:
             return frozenset(self._mine)
 
-    def reserve(self, address: Address, location: Location | None = None) -> Address:
+    def reserve(
+        self, address: Address, location: Location | None = None, *, hold: bool = False
+    ) -> Address:
         """*address* with a free port in place of port 0 (other addresses come back unchanged).
+
+        With *hold*, the port stays bound by this registry until ``unhold``
+        (call it just before the program that binds it starts).
 
         Raises ``SetupError`` (at *location*) when no free port can be found
         on the address's host, e.g. a host that is not on this machine.
@@ -106,7 +118,7 @@ class PortRegistry:
             if low - POOL_LOW >= 1000:
                 for _ in range(RANDOM_TRIES):
                     port = self._random.randrange(POOL_LOW, low)
-                    if self._try(port, address.host, family, kind):
+                    if self._try(port, address.host, family, kind, hold):
                         return address.with_port(port)
             last_error: OSError | None = None
             for _ in range(KERNEL_TRIES):
@@ -115,7 +127,7 @@ class PortRegistry:
                 except OSError as exc:
                     last_error = exc
                     break
-                if self._try(port, address.host, family, kind):
+                if self._try(port, address.host, family, kind, hold):
                     return address.with_port(port)
         reason = last_error.strerror if last_error is not None else "every candidate was taken"
         raise SetupError(
@@ -124,6 +136,15 @@ class PortRegistry:
             location,
         )
 
+    def unhold(self, address: Address) -> None:
+        """Unbind the port of *address* so its program can bind it (it stays reserved)."""
+        if address.is_unix:
+            return
+        with self._guard:
+            held = self._held.pop(address.port, None)
+        if held is not None:
+            held.close()
+
     def release(self, address: Address) -> None:
         """Give back the port of *address* (a no-op for a port this registry did not reserve)."""
         if address.is_unix:
@@ -131,6 +152,10 @@ class PortRegistry:
         with self._guard:
             if address.port in self._mine:
                 self._unlock(address.port)
+
+    def clear_stale(self) -> list[int]:
+        """Remove the lock files of runners that have died; return their ports."""
+        return self._locks.clear_stale(self._mine)
 
     def release_all(self) -> None:
         """Give back every port (at exit, and for tests)."""
@@ -152,15 +177,17 @@ class PortRegistry:
         return int(infos[0][0])
 
     @staticmethod
-    def _bindable(port: int, host: str, family: int, kind: int) -> bool:
+    def _bound(port: int, host: str, family: int, kind: int) -> socket.socket | None:
         # No SO_REUSEADDR: a port with connections in TIME_WAIT is refused here, as it would be
-        # for a server that does not set the option either.
-        with socket.socket(family, kind) as sock:
-            try:
-                sock.bind((host, port))
-            except OSError:
-                return False
-        return True
+        # for a server that does not set the option either; and while we hold it, nobody
+        # else can bind it, with the option or without.
+        sock = socket.socket(family, kind)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            sock.close()
+            return None
+        return sock
 
     @staticmethod
     def _kernel_port(host: str, family: int, kind: int) -> int:
@@ -168,31 +195,57 @@ class PortRegistry:
             sock.bind((host, 0))
             return int(sock.getsockname()[1])
 
-    def _try(self, port: int, host: str, family: int, kind: int) -> bool:
-        if port in self._mine or not self._bindable(port, host, family, kind):
+    def _try(self, port: int, host: str, family: int, kind: int, hold: bool) -> bool:
+        if port in self._mine:
             return False
-        lock = self._lock_file(port)
+        held = self._bound(port, host, family, kind)
+        if held is None:
+            return False
+        lock = self._locks.lock(port)
         if lock is False:
+            held.close()
             return False
         self._mine[port] = lock if isinstance(lock, str) else None
+        if hold:
+            self._held[port] = held
+        else:
+            held.close()
         return True
 
-    def _usable_dir(self) -> bool:
-        if self._dir_ok is None:
+    def _unlock(self, port: int) -> None:
+        held = self._held.pop(port, None)
+        if held is not None:
+            held.close()
+        path = self._mine.pop(port, None)
+        if path is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+
+
+class LockFolder:
+    """This user's folder of ``O_EXCL`` lock files, one per port, each holding its owner's pid."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._ok: bool | None = None
+
+    def usable(self) -> bool:
+        """True when the folder is this user's own (made if missing); stale locks go first."""
+        if self._ok is None:
             with contextlib.suppress(FileExistsError, OSError):
-                os.mkdir(self._lock_dir, 0o700)
+                os.mkdir(self.path, 0o700)
             try:
-                st = os.lstat(self._lock_dir)
+                st = os.lstat(self.path)
             except OSError:
-                self._dir_ok = False
+                self._ok = False
             else:
                 # Another user's folder (or a symlink planted there) must not be trusted.
-                self._dir_ok = stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid()
-            if self._dir_ok:
+                self._ok = stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid()
+            if self._ok:
                 self.clear_stale()
-        return self._dir_ok
+        return self._ok
 
-    def clear_stale(self) -> list[int]:
+    def clear_stale(self, mine: Iterable[int] = ()) -> list[int]:
         """Remove the lock files of runners that have died (a SIGKILL leaves them); return ports.
 
         A file counts only when it names a port and holds the pid of a process
@@ -200,12 +253,12 @@ class PortRegistry:
         """
         cleared: list[int] = []
         try:
-            names = os.listdir(self._lock_dir)
+            names = os.listdir(self.path)
         except OSError:
             return cleared
         for name in names:
-            path = os.path.join(self._lock_dir, name)
-            if not name.isdigit() or int(name) in self._mine:
+            path = os.path.join(self.path, name)
+            if not name.isdigit() or int(name) in mine:
                 continue
             with contextlib.suppress(OSError):
                 if stat.S_ISREG(os.lstat(path).st_mode) and self._stale(path):
@@ -213,11 +266,11 @@ class PortRegistry:
                     cleared.append(int(name))
         return cleared
 
-    def _lock_file(self, port: int) -> str | bool:
+    def lock(self, port: int) -> str | bool:
         """The lock file's path once created; True when locking is unavailable; False when taken."""
-        if not self._usable_dir():
+        if not self.usable():
             return True
-        path = os.path.join(self._lock_dir, str(port))
+        path = os.path.join(self.path, str(port))
         for _ in range(2):
             try:
                 fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -249,12 +302,6 @@ class PortRegistry:
         if not text.isdigit():
             return age > EMPTY_LOCK_GRACE
         return not pid_alive(int(text))
-
-    def _unlock(self, port: int) -> None:
-        path = self._mine.pop(port, None)
-        if path is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(path)
 
 
 #: Every registry, so the lock files of all of them go at interpreter exit.

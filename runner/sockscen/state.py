@@ -9,6 +9,17 @@ import trio
 
 from .placeholders import PlaceholderError, Ref
 
+#: Transcript bytes all actors of one run may keep together (see ``steps.record``).
+RUN_TRANSCRIPT_LIMIT = 256 * 1024 * 1024
+
+
+@dataclass
+class TranscriptBudget:
+    """How many transcript bytes the actors of one run keep, and the most they may."""
+
+    limit: int = RUN_TRANSCRIPT_LIMIT
+    used: int = 0
+
 
 @dataclass
 class ScenarioState:
@@ -27,6 +38,10 @@ class ScenarioState:
     lazy: Callable[[Ref], str] | None = None
     captures: dict[str, str] = field(default_factory=dict)
     events: dict[str, trio.Event] = field(default_factory=dict)
+    #: Values of ``${secret.*}`` (and credential-like ``${env.*}``) used: masked in reports.
+    secrets: set[str] = field(default_factory=set)
+    #: Shared by every scenario of a run; a scenario run alone gets its own.
+    transcripts: TranscriptBudget = field(default_factory=TranscriptBudget)
 
     def event(self, name: str) -> trio.Event:
         """The scenario-wide event *name* (created unset on first use)."""

@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
+from sockscen.engine import scripted_server
+from sockscen.results import Outcome
+from sockscen.transport.datagrams import _ReceiveBuffer
+
 from .conftest import RunYaml, assert_passed
 
 
@@ -107,3 +115,82 @@ def test_udp_expect_silence_and_counted_repeat(run_yaml: RunYaml) -> None:
         """
     )
     assert_passed(result)
+
+
+def test_a_unix_datagram_over_64_kib_arrives_whole(run_yaml: RunYaml, tmp_path: Path) -> None:
+    """It was cut to 65,536 bytes silently (and a regex expect then passed)."""
+    (tmp_path / "a.bin").write_bytes(b"a" * 100_000)
+    (tmp_path / "b.bin").write_bytes(b"b" * 100_000)
+    result = run_yaml(
+        """
+        name: big unixgram
+        servers:
+          s:
+            listen: unixgram:big.sock
+            handle:
+              - expect: {length: 100000}
+              - send: {file: b.bin}
+        clients:
+          c:
+            connect: ${s.url}
+            steps:
+              - send: {file: a.bin}
+              - expect: {length: 100000}
+        """
+    )
+    assert_passed(result)
+
+
+def test_a_datagram_larger_than_sockscen_receives_fails_saying_it_was_cut(
+    run_yaml: RunYaml, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "a.bin").write_bytes(b"a" * 100_000)
+    monkeypatch.setattr(_ReceiveBuffer, "unix_limit", 70_000)
+    monkeypatch.setattr(_ReceiveBuffer, "buffer", None)
+    result = run_yaml(
+        """
+        name: too big unixgram
+        servers:
+          s:
+            listen: unixgram:big.sock
+            handle:
+              - expect: {regex: "a+"}
+        clients:
+          c:
+            connect: ${s.url}
+            steps:
+              - send: {file: a.bin}
+              - sleep: 5s
+        """
+    )
+    assert result.outcome is Outcome.FAILED
+    assert "a datagram of 100,000 bytes from" in result.failures[0].message
+    assert "was cut to the 70,000 bytes sockscen can receive" in result.failures[0].message
+
+
+def test_a_datagram_server_caps_its_senders(
+    run_yaml: RunYaml, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each sender costs a handler and its transcript: past the cap the server fails, saying so."""
+    monkeypatch.setattr(scripted_server, "MAX_SENDERS", 3)
+    result = run_yaml(
+        """
+        name: many senders
+        servers:
+          s:
+            listen: udp://127.0.0.1:0
+            handle:
+              - expect: {any: true}
+        clients:
+          c:
+            connect: ${s.url}
+            count: 5
+            steps:
+              - send: hi
+              - sleep: 5s
+        """
+    )
+    assert result.outcome is Outcome.FAILED
+    assert next(f.message for f in result.failures if f.role == "server").startswith(
+        "more than 3 senders: the datagram from udp://127.0.0.1:"
+    )

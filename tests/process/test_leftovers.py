@@ -4,19 +4,31 @@ from __future__ import annotations
 
 import os
 import select
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 import trio
 
 from sockscen.addresses import Address
 from sockscen.ports import PortRegistry
 from sockscen.processes import run_client
 from sockscen.rundirs import clear_stale_dirs, make_private_dir
-from tests.process.proctools import PYTHON, REPO, assert_nothing_left, client, command, context
+from tests.process.proctools import (
+    PYTHON,
+    REPO,
+    assert_nothing_left,
+    client,
+    command,
+    context,
+    wait_for,
+)
 
 SERVER = """
 import os, socket, sys, time
@@ -179,3 +191,70 @@ def test_every_program_is_armed_to_die_with_its_runner(tmp_path: Path) -> None:
     result = trio.run(run_client, client(command(PYTHON, "-c", PDEATHSIG)), None, context(tmp_path))
     assert result.output is not None
     assert result.output.stdout == b"SIGKILL\n"
+
+
+UNIX_SCENARIO = """
+name: unix killed outright
+timeout: 60s
+servers:
+  app:
+    listen: unix:app.sock
+    handle:
+      - send: "hello\\n"
+clients:
+  visitor:
+    connect: ${app.url}
+    steps:
+      - expect: "hello\\n"
+      - sleep: {sleep}
+"""
+
+
+def _run_unix(tmp_path: Path, short: Path, sleep: str) -> subprocess.Popen[bytes]:
+    scenario = tmp_path / f"unix-{sleep}.yaml"
+    scenario.write_text(UNIX_SCENARIO.replace("{sleep}", sleep))
+    env = {**os.environ, "PYTHONPATH": str(REPO / "runner"), "TMPDIR": str(short)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "sockscen", "run", str(scenario)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=tmp_path,
+    )
+
+
+@pytest.fixture
+def short_tmp() -> Iterator[Path]:
+    """A TMPDIR short enough for socket paths (pytest's tmp_path is too long: /tmp is used)."""
+    path = Path(tempfile.mkdtemp(prefix="skst-", dir="/tmp"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def test_the_next_run_removes_a_sigkilled_runners_dir_and_socket_file(
+    tmp_path: Path, short_tmp: Path
+) -> None:
+    runner = _run_unix(tmp_path, short_tmp, "50s")
+    try:
+        dirs: list[Path] = []
+
+        def socket_bound() -> bool:
+            assert runner.poll() is None, runner.communicate()
+            dirs[:] = [d for d in short_tmp.iterdir() if (d / "app.sock").exists()]
+            return bool(dirs)
+
+        wait_for(socket_bound, 30, "the server's socket file")
+        assert dirs[0].name.startswith(f"sks-{runner.pid}-")
+        runner.send_signal(signal.SIGKILL)
+        runner.communicate(timeout=10)
+    finally:
+        if runner.poll() is None:
+            runner.kill()
+            runner.communicate(timeout=10)
+    assert dirs[0].exists(), "nothing to clear: the test proves nothing"
+
+    second = _run_unix(tmp_path, short_tmp, "1ms")
+    out, err = second.communicate(timeout=60)
+    assert second.returncode == 0, out.decode() + err.decode()
+    assert not dirs[0].exists(), "the dead runner's temp dir and socket file are left"
+    assert [p for p in short_tmp.iterdir() if p.name.startswith("sks-")] == []

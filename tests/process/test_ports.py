@@ -181,3 +181,19 @@ def test_concurrent_processes_never_get_the_same_port(tmp_path: Path) -> None:
     assert len(set(every)) == 450
     # Each process removed its lock files at exit.
     assert os.listdir(locks) == []
+
+
+def test_a_held_port_is_skipped_by_a_runner_with_other_locks(tmp_path: Path) -> None:
+    """Two users (or two TMPDIRs) have different lock folders: the held port keeps them apart."""
+    first = PortRegistry(str(tmp_path / "alice"), seed=7)
+    second = PortRegistry(str(tmp_path / "bob"), seed=7)  # draws the same candidates
+    try:
+        held = first.reserve(TCP0, hold=True)
+        assert second.reserve(TCP0).port != held.port
+        first.unhold(held)
+        # Unheld, the program can bind it (without SO_REUSEADDR).
+        with socket.socket() as program:
+            program.bind(("127.0.0.1", held.port))
+    finally:
+        first.release_all()
+        second.release_all()

@@ -164,6 +164,14 @@ def test_json_output_is_checked_as_a_subset() -> None:
     assert 'at $.status: expected "down", got "ok"' in failed.failure.message
 
 
+def test_deeply_nested_json_output_fails_the_client() -> None:
+    """The program's fault, reported as a failed expectation, not an internal error."""
+    result = python("print('[' * 100000)", expect_stdout=JsonSubset(value=[]))
+    assert result.outcome is Outcome.FAILED
+    assert result.failure is not None
+    assert "nested deeper than 500 levels" in result.failure.message
+
+
 def test_every_unmet_expectation_is_reported() -> None:
     result = python(
         "import sys; print('nope'); sys.exit(1)",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import re
 import signal
 from pathlib import Path
@@ -25,6 +26,7 @@ from sockscen.processes import (
     describe_status,
     expand_command,
 )
+from sockscen.processes.commands import spawn_error
 from tests.process.proctools import LOC, command, lookup_from
 
 # --------------------------------------------------------------------------- expand_command
@@ -69,6 +71,31 @@ def test_shell_runs_the_command_through_sh() -> None:
         command("echo ${word} | tr a-z A-Z", shell=True), lookup_from({"word": "hi"}), "/", "x"
     )
     assert prepared.argv == ("/bin/sh", "-c", "echo hi | tr a-z A-Z")
+
+
+def test_shell_quotes_every_placeholder_value() -> None:
+    """A value from outside the scenario stays one word: it was inserted as shell syntax."""
+    prepared = expand_command(
+        command("echo ${word} > ${out}", "${word}", shell=True),
+        lookup_from({"word": "a b; touch pwned $(id)", "out": "/tmp/x"}),
+        "/",
+        "x",
+    )
+    assert prepared.argv == (
+        "/bin/sh",
+        "-c",
+        "echo 'a b; touch pwned $(id)' > /tmp/x",
+        "a b; touch pwned $(id)",  # $0 is an argument, not shell text: left as it is
+    )
+
+
+def test_too_many_open_files_says_so() -> None:
+    """It used to say 'check the command' when count: 10000 programs ran out of descriptors."""
+    prepared = expand_command(command("true"), lookup_from({}), "/", "x")
+    message = spawn_error(OSError(errno.EMFILE, "Too many open files"), prepared, "client 'c'")
+    assert message.startswith("client 'c': cannot start true: too many open files (the limit is ")
+    assert "check the command" not in message
+    assert "ulimit -n" in message
 
 
 def test_display_quotes_arguments_like_a_shell() -> None:

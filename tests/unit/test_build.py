@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import json
 import re
+import shlex
 import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -13,11 +16,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sockscen import model
+from sockscen.build.commands import split_words
 from sockscen.errors import ConfigError
 from sockscen.framing import CRLF, LINE, NONE, delimited, length_prefixed
 from sockscen.loader import load_text
 from sockscen.matchers import AnyData, Contains, Exact, JsonSubset, Length, Regex
-from sockscen.payloads import BytesPart, JsonPart, TextPart
+from sockscen.payloads import BytesPart, FilePart, JsonPart, TextPart
 from sockscen.placeholders import Ref, Template
 from sockscen.steps.expect import Expect
 from sockscen.steps.expect_eof import ExpectEof
@@ -359,15 +363,15 @@ def test_every_payload_form(tmp_path: Path) -> None:
         b"\xe9",
         b"Hello",
         b"Hello",
-        b"\x00\x01",
+        None,  # a file is read when sent, not held from validation on
         b'{"a":[1,true,null],"b":"x"}',
         b"\x12\x34get k\r\n",
     ]
     assert isinstance(sends[1].payload.parts[0], TextPart)
     assert sends[1].payload.parts[0].encoding == "latin-1"
     assert [type(p) for p in sends[6].payload.parts] == [BytesPart, TextPart]
-    assert isinstance(sends[4].payload.parts[0], BytesPart)
-    assert sends[4].payload.parts[0].source == "file"
+    assert sends[4].payload.parts[0] == FilePart(str((tmp_path / "req.bin").resolve()), 2)
+    assert sends[4].payload.render(lambda ref: "") == b"\x00\x01"
 
 
 def test_payload_placeholders_stay_templates() -> None:
@@ -433,7 +437,7 @@ def test_every_matcher_form(tmp_path: Path) -> None:
         Regex,
     ]
     exact = [m for m in matchers if isinstance(m, Exact)]
-    assert [m.payload.static for m in exact] == [
+    assert [m.payload.render(lambda ref: "") for m in exact] == [
         b"hello",
         b"\x00x",
         b"\xe9",
@@ -1018,3 +1022,56 @@ def test_any_document_builds_or_yields_located_problems(document: dict[str, obje
         assert p.location is not None
         assert p.location.path == "p.yaml"
         assert str(p).startswith(f"p.yaml:{p.location.line}:{p.location.col}: error: ")
+
+
+@given(st.text(alphabet="ab '\"\\\t\n$", max_size=40))
+def test_command_words_split_as_shlex_does(text: str) -> None:
+    try:
+        expected: list[str] | str = shlex.split(text)
+    except ValueError as exc:
+        expected = str(exc)
+    try:
+        got: list[str] | str = split_words(text)
+    except ValueError as exc:
+        got = str(exc)
+    assert got == expected
+
+
+def test_a_long_quoted_command_splits_in_linear_time() -> None:
+    started = time.perf_counter()
+    assert split_words('"' + "a" * 120_000 + '" b') == ["a" * 120_000, "b"]
+    assert time.perf_counter() - started < 0.5
+
+
+@pytest.mark.parametrize("quoted", ["echo '${x}'", 'echo "a ${x} b"', "echo \"$HOME\"'${x}'"])
+def test_a_placeholder_inside_quotes_of_a_shell_command_is_refused(quoted: str) -> None:
+    """Its value is quoted for the shell already: inside quotes it would be shell syntax again."""
+    text = (
+        "name: x\nvars: {x: v}\nclients:\n  c:\n    shell: true\n    command: "
+        + json.dumps(quoted)
+        + "\n"
+    )
+    with pytest.raises(ConfigError) as info:
+        load_text(text, "s.yaml", "/nonexistent", environ={})
+    assert [str(p) for p in info.value.problems] == [
+        "s.yaml:6:14: error: a placeholder inside quotes in a shell command: with shell: true "
+        "every placeholder's value is inserted quoted already, and its quotes would close yours "
+        "(remove the quotes around the placeholder)"
+    ]
+
+
+def test_a_placeholder_outside_quotes_of_a_shell_command_is_fine() -> None:
+    text = 'name: x\nvars: {x: v}\nclients:\n  c:\n    shell: true\n    command: "echo \'$${x}\' ${x} \\"$$HOME\\""\n'
+    assert build_one(text).clients[0].name == "c"
+
+
+def test_a_command_string_over_the_os_limit_is_refused_by_size() -> None:
+    text = 'name: x\nclients:\n  c: {command: "' + "a " * 600_000 + '"}\n'
+    started = time.perf_counter()
+    with pytest.raises(ConfigError) as info:
+        load_text(text, "s.yaml", "/nonexistent", environ={})
+    assert time.perf_counter() - started < 5
+    assert [str(p) for p in info.value.problems] == [
+        "s.yaml:3:16: error: the command is 1,200,000 characters long; the limit is 131,072 "
+        "(the most the OS passes as one argument) (run a script instead)"
+    ]

@@ -41,6 +41,7 @@ LAYERS: dict[str, int] = {
     "suggestions": 1,
     "payloads": 1,
     "regexes": 1,
+    "masking": 1,
     "wholecheck": 1,
     "payloads.*": 1,
     "matchers": 1,

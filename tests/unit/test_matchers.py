@@ -240,6 +240,23 @@ def test_json_not_json(frame: bytes, start: str) -> None:
     assert len(frame) == result.shown
 
 
+@pytest.mark.parametrize(
+    "frame",
+    [b"[" * 100_000 + b"]" * 100_000, b'{"a":' * 5000 + b"1" + b"}" * 5000, b"[" * 501],
+    ids=["arrays", "objects", "unclosed"],
+)
+def test_json_nested_too_deeply_is_the_peers_failure(frame: bytes) -> None:
+    """A peer's deeply nested JSON fails the match (it used to escape as RecursionError)."""
+    result = json_check({}, frame)
+    assert isinstance(result, Mismatch)
+    assert result.reason.startswith("the message is JSON nested deeper than 500 levels")
+
+
+def test_json_brackets_in_strings_do_not_count_as_nesting() -> None:
+    text = json.dumps({"s": "[{" * 1000, "deep": [[[[1]]]]}).encode()
+    assert Matched(len(text)) == json_check({"deep": [[[[1]]]]}, text)
+
+
 def test_json_placeholders_are_strings() -> None:
     """Template strings in the expected value are expanded (to strings) before comparing."""
     expected = {"user": parse_template("${name}"), "n": parse_template("${n}")}

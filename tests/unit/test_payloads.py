@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import textwrap
+import tracemalloc
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,6 +25,7 @@ from sockscen.payloads import (
     render_part,
     text_payload,
 )
+from sockscen.payloads.file import FileCache, FileReadError
 from sockscen.placeholders import PlaceholderError, Ref, parse_template, static
 from sockscen.steps.send import Send
 
@@ -242,3 +245,33 @@ def test_json_part_reads_back(value: Any) -> None:
     data = make_payload((JsonPart(value),)).render(no_lookup)
     assert value == json.loads(data.decode("utf-8"))
     assert data == json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def test_validation_holds_no_file_bytes(tmp_path: Path) -> None:
+    """8 references to one big file used to hold 8 copies of it while validating."""
+    (tmp_path / "big.bin").write_bytes(b"z" * (20 * 1024 * 1024))
+    steps = "".join("      - send: {file: big.bin}\n" for _ in range(8))
+    text = f"name: x\nclients:\n  c:\n    connect: tcp://127.0.0.1:7\n    steps:\n{steps}"
+    tracemalloc.start()
+    try:
+        load_text(text, "s.yaml", str(tmp_path), environ={})
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * 1024 * 1024
+
+
+def test_a_run_reads_each_file_once(tmp_path: Path) -> None:
+    path = tmp_path / "f.bin"
+    path.write_bytes(b"abc")
+    cache = FileCache()
+    first = cache.read(str(path))
+    path.write_bytes(b"changed")
+    assert cache.read(str(path)) is first
+    cache.clear()
+    assert cache.read(str(path)) == b"changed"
+
+
+def test_a_file_gone_at_run_time_fails_the_step_saying_why(tmp_path: Path) -> None:
+    with pytest.raises(FileReadError, match=r"cannot read payload file .*gone.bin: No such file"):
+        FileCache().read(str(tmp_path / "gone.bin"))

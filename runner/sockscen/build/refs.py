@@ -49,7 +49,7 @@ class References:
             if len(p) > 1:
                 self.report(at, f"{ref.text}: ${{tmp}} is a directory name and has no attributes")
             return
-        if head == "env":
+        if head in ("env", "secret"):
             self._check_env(ref, at)
             return
         if head in self.servers.listens:
@@ -80,7 +80,7 @@ class References:
     def _check_env(self, ref: Ref, at: PathKey) -> None:
         p = ref.path
         if len(p) != 2:
-            self.report(at, f"{ref.text}: write an environment variable as ${{env.NAME}}")
+            self.report(at, f"{ref.text}: write an environment variable as ${{{p[0]}.NAME}}")
         elif p[1] not in self.environ:
             self.report(
                 at,

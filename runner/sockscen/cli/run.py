@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -64,6 +65,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         # This process starts no children but the scenarios' programs: orphans of
         # theirs (daemons) may become ours, so they can be found and stopped.
         adopt_orphans()
+    if verbosity >= 1:
+        for line in all_interfaces_notes(selected):
+            print(line, file=sys.stderr)
     reporter.run_started(len(selected))
     try:
         result = run(
@@ -143,6 +147,36 @@ def _write_reports(result: RunResult, targets: list[tuple[ReportFile, Path, bool
             )
             failed = True
     return failed
+
+
+#: Hosts that mean "every interface" when a server listens on them.
+_ALL_INTERFACES = frozenset({"0.0.0.0", "::", "*", "0:0:0:0:0:0:0:0"})
+_PLACEHOLDER = re.compile(r"\$\{[^}]*\}")
+
+
+def all_interfaces_notes(scenarios: list[Scenario]) -> list[str]:
+    """A located note for each server listening on every interface (reachable from outside)."""
+    from ..addresses import AddressError, parse_address
+    from ..model import ScriptedServer
+
+    notes = []
+    for scenario in scenarios:
+        for server in scenario.servers:
+            listens = (server.listen,) if isinstance(server, ScriptedServer) else server.listen
+            for listen in listens:
+                # Only the host matters: a placeholder (a port, say) stands for any value.
+                text = _PLACEHOLDER.sub("1", listen.template.source)
+                try:
+                    address = parse_address(text)
+                except AddressError:
+                    continue
+                if not address.is_unix and address.host in _ALL_INTERFACES:
+                    notes.append(
+                        f"{listen.location}: note: server '{server.name}' listens on every "
+                        f"interface ({address.host}): other machines can reach it, not only "
+                        "this one; use 127.0.0.1 or [::1] unless that is the point"
+                    )
+    return notes
 
 
 def _runs_programs(scenario: Scenario) -> bool:

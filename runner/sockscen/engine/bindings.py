@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from collections.abc import Callable
 
 from ..addresses import Address, AddressError, parse_address
 from ..errors import Location, SetupError
+from ..masking import is_sensitive
 from ..model import Scenario
 from ..placeholders import PlaceholderError, Ref, Template
+from ..rundirs import make_private_dir
 from ..steps import ScenarioState
 
 
-def _tmp_base() -> str:
+def tmp_base() -> str:
+    """Where scenarios' private directories go: $TMPDIR when short enough, else /tmp."""
     # Unix socket paths are limited to 107 bytes: keep the private directories short.
     base = os.environ.get("TMPDIR", "/tmp")
     return base if len(base) <= 40 and os.path.isdir(base) else "/tmp"
@@ -47,7 +49,8 @@ class Bindings:
         (no relative Unix socket, no ``${tmp}``) never make one.
         """
         if not self.tmp:
-            self.tmp = tempfile.mkdtemp(prefix="sks-", dir=_tmp_base())
+            # Named for this runner, so the next run can clear it if we are SIGKILLed.
+            self.tmp = make_private_dir(tmp_base())
         return self.tmp
 
     def lazy(self, ref: Ref) -> str:
@@ -55,10 +58,12 @@ class Bindings:
         path = ref.path
         if path == ("tmp",):
             return self.tmpdir()
-        if path[0] == "env" and len(path) == 2:
+        if path[0] in ("env", "secret") and len(path) == 2:
             value = os.environ.get(path[1])
             if value is None:
                 raise PlaceholderError(f"environment variable {path[1]} is not set ({ref.text})")
+            if path[0] == "secret" or is_sensitive(path[1]):
+                self.state.secrets.add(value)  # the result is masked where it is assembled
             return value
         if len(path) == 1:
             for name, template in self.scenario.vars:
@@ -120,7 +125,7 @@ class Bindings:
         """A free port for a program to listen on, held until ``release``."""
         from ..ports import PORTS
 
-        address = PORTS.reserve(address)
+        address = PORTS.reserve(address, hold=True)  # against other runners, until it starts
         self.reserved.append(address)
         return address
 

@@ -83,6 +83,10 @@ class ProcessServerRun:
             directory=context.scenario.directory,
             started=context.clock0,
         )
+        from ..ports import PORTS
+
+        for address in addresses:
+            PORTS.unhold(address)  # held against other runners until now
         try:
             proc = await processes.start_server(spec, nursery, process_context, addresses)
         except processes.ProcessStartError as exc:

@@ -11,7 +11,11 @@ from collections.abc import Callable, Sequence
 import trio
 
 from ..model import Scenario
+from ..payloads import FILES
 from ..results import Outcome, RunResult, ScenarioResult
+from ..rundirs import clear_stale_dirs
+from ..state import TranscriptBudget
+from .bindings import tmp_base
 from .capacity import AutoLimiter
 from .options import (
     DEFAULT_OPTIONS,
@@ -47,10 +51,12 @@ async def run_async(
         options = dataclasses.replace(options, seed=random_seed())
     started_at = time.time()
     clock0 = trio.current_time()
+    _clear_stale_dirs_once()
     limiter: trio.CapacityLimiter | AutoLimiter = (
         trio.CapacityLimiter(options.jobs) if options.jobs else AutoLimiter(default_jobs())
     )
     connect_limiter = trio.CapacityLimiter(MAX_CONNECTS_IN_FLIGHT)
+    transcripts = TranscriptBudget()
     results: list[ScenarioResult | None] = [None] * len(scenarios)
     stop_starting = False
     failures = 0
@@ -60,7 +66,7 @@ async def run_async(
         try:
             if on_start is not None:
                 on_start(scenario)
-            run = ScenarioRun(scenario, options, connect_limiter)
+            run = ScenarioRun(scenario, options, connect_limiter, transcripts)
             try:
                 await run.execute()
             except Exception as exc:
@@ -93,6 +99,8 @@ async def run_async(
                 nursery.start_soon(one, index, scenario)
         cancelled = False
     finally:
+        # Payload files are read once per run, and not kept after it.
+        FILES.clear()
         # Runs on cancellation too, so an interrupted run can still be reported.
         final = [
             r if r is not None else not_run(s) for r, s in zip(results, scenarios, strict=True)
@@ -103,6 +111,21 @@ async def run_async(
         if sink is not None:
             sink.append(run_result)
     return run_result
+
+
+_SWEPT: list[str] = []
+
+
+def _clear_stale_dirs_once() -> None:
+    """Remove private directories (and socket files) of SIGKILLed runners, once per process.
+
+    Once, not per scenario: the pytest plugin runs each scenario as its own run,
+    and listing a busy /tmp per test would cost more than the sweep is worth.
+    """
+    base = tmp_base()
+    if base not in _SWEPT:
+        _SWEPT.append(base)
+        clear_stale_dirs(base)
 
 
 def run(
@@ -130,6 +153,9 @@ def run(
             # handlers during cleanup, so a second Ctrl-C cannot kill us mid-teardown.
             run_scope = trio.CancelScope()
             if handle_signals:
+                from ..processes import hurry_stops
+
+                hurry_stops(False)
                 await nursery.start(_watch_signals, run_scope, received)
             try:
                 with run_scope:
@@ -167,6 +193,10 @@ async def _watch_signals(
             received.append(signum)
             if len(received) == 1:
                 scope.cancel()
+                from ..processes import hurry_stops
+
+                # An orderly stop, but a quick one: nobody waits out a long stop.timeout.
+                hurry_stops()
             else:
                 from ..processes import kill_remaining
 

@@ -13,6 +13,7 @@ failure is the cause, and what follows it would only be noise.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Awaitable, Callable
 from time import perf_counter
@@ -20,8 +21,10 @@ from time import perf_counter
 import trio
 
 from ..errors import SetupError
+from ..masking import Masker
 from ..model import Scenario
 from ..results import Failure, Outcome, ScenarioResult
+from ..state import TranscriptBudget
 from ..steps import Actor
 from .context import ScenarioContext
 from .files import write_files
@@ -34,10 +37,16 @@ class ScenarioRun:
     """One running scenario; ``result()`` turns what it saw into a ``ScenarioResult``."""
 
     def __init__(
-        self, scenario: Scenario, options: RunOptions, connect_limiter: trio.CapacityLimiter
+        self,
+        scenario: Scenario,
+        options: RunOptions,
+        connect_limiter: trio.CapacityLimiter,
+        transcripts: TranscriptBudget | None = None,
     ) -> None:
         self.scenario = scenario
         self.context = ScenarioContext(scenario, options, connect_limiter)
+        if transcripts is not None:  # shared by the scenarios of a run
+            self.context.state.transcripts = transcripts
         self.servers: list[ServerRun] = []
         self.started_at = 0.0
         self.timed_out = False
@@ -53,6 +62,7 @@ class ScenarioRun:
         context = self.context
         self.started_at = time.time()
         context.clock0 = context.state.started = perf_counter()
+        timed_out = False
         with trio.move_on_after(self.timeout) as timeout_scope:
             async with trio.open_nursery() as nursery:
                 context.cancel_scope = nursery.cancel_scope
@@ -65,13 +75,17 @@ class ScenarioRun:
                     else:
                         await self._run_phase()
                 finally:
+                    # The timeout bounds the scenario's work; stopping is bounded by
+                    # stop.timeout: a deadline passing from here on is not a timeout.
+                    timed_out = timeout_scope.cancel_called
+                    timeout_scope.deadline = math.inf
                     # Inside the nursery, so the servers' output readers (shielded,
                     # in this nursery) are still reading while the servers stop.
                     context.stopping = True
                     with trio.CancelScope(shield=True):
                         await self._stop_servers()
                     nursery.cancel_scope.cancel()
-        if timeout_scope.cancelled_caught:
+        if timed_out:
             self.timed_out = True
             _timeout_failures(self.context, self._all_actors())
         self.completed = True
@@ -176,7 +190,8 @@ class ScenarioRun:
                 evidence.failures.append(actor.failure)
         result = verdict(self.scenario, evidence)
         result.files = list(context.files)
-        return result
+        # Once, here: every reporter sees only what this returns.
+        return Masker(context.state.secrets).masked(result)
 
 
 def _timeout_failures(context: ScenarioContext, everyone: list[Actor]) -> None:

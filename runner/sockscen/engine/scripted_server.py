@@ -22,6 +22,8 @@ from .faulty import FaultyConnection, apply_faults
 
 #: Datagrams queued per sender before the handler reads them; beyond, they are dropped.
 PEER_QUEUE = 1024
+#: Senders a datagram server keeps a handler (and its transcript) for; each costs ~16 KiB.
+MAX_SENDERS = 4096
 
 
 class DatagramPeer:
@@ -70,6 +72,7 @@ class Senders:
     ) -> None:
         self.sock = sock
         self.peers: dict[Address, DatagramPeer] = {}
+        self.full = False
         self._new_handler = new_handler
         self._overflowed = overflowed
 
@@ -81,13 +84,25 @@ class Senders:
 
     def drain(self) -> None:
         """Hand on the datagrams already waiting (the server is finishing)."""
-        while (got := self.sock.receive_from_nowait()) is not None:
-            self.dispatch(*got)
+        try:
+            while (got := self.sock.receive_from_nowait()) is not None:
+                self.dispatch(*got)
+        except TransportError as exc:  # a datagram too large to receive whole
+            self._overflowed(str(exc))
 
     def dispatch(self, data: bytes, peer: Address) -> None:
         """Queue *data* for *peer*'s handler, starting one for a new sender."""
         link = self.peers.get(peer)
         if link is None:
+            if len(self.peers) >= MAX_SENDERS:
+                # A flood of one-datagram senders would otherwise grow without bound.
+                if not self.full:
+                    self.full = True
+                    self._overflowed(
+                        f"more than {MAX_SENDERS} senders: the datagram from {peer} was dropped "
+                        f"(a server keeps a handler for at most {MAX_SENDERS} senders)"
+                    )
+                return
             link = self.peers[peer] = DatagramPeer(self.sock, peer)
             self._new_handler(link)
         try:

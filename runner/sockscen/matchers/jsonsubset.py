@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -32,14 +33,48 @@ class JsonSubset(FrameOnly):
 
     def check_frame(self, frame: bytes, lookup: Lookup) -> Matched | Mismatch:
         """The frame must parse as JSON and contain the expected value."""
+        depth = json_depth(frame)
+        if depth > MAX_JSON_DEPTH:
+            # The peer's message, not a bug of ours: Python's parser would raise RecursionError.
+            return Mismatch(
+                f"the message is JSON nested deeper than {MAX_JSON_DEPTH} levels "
+                f"(at least {depth}); sockscen does not parse it",
+                len(frame),
+            )
         try:
             actual = json.loads(frame.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as exc:
+        except (UnicodeDecodeError, ValueError, RecursionError) as exc:
             return Mismatch(f"the message is not JSON ({exc})", len(frame))
         where = json_subset_difference(expand_json(self.value, lookup), actual, "$")
         if where is not None:
             return Mismatch(where, len(frame))
         return Matched(len(frame))
+
+
+#: Deepest JSON a peer's message may nest; Python's recursion limit is 1000 frames.
+MAX_JSON_DEPTH = 500
+
+_OPENERS = re.compile(rb'[\[{]|"(?:[^"\\]|\\.)*"|[\]}]')
+
+
+def json_depth(frame: bytes) -> int:
+    """How deep *frame*'s brackets nest outside strings, counting only up to just past the limit.
+
+    Linear, and free for ordinary messages: the bracket count bounds the depth,
+    so only a message with more brackets than the limit is scanned.
+    """
+    if frame.count(b"[") + frame.count(b"{") <= MAX_JSON_DEPTH:
+        return 0
+    depth = 0
+    for match in _OPENERS.finditer(frame):
+        token = match.group()
+        if token in (b"[", b"{"):
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                return depth
+        elif token in (b"]", b"}"):
+            depth -= 1
+    return max(depth, 0)
 
 
 def json_subset_difference(expected: Any, actual: Any, path: str) -> str | None:

@@ -22,11 +22,12 @@ from .base import (
     make_payload,
     render_part,
 )
+from .file import FILES, FilePart, FileReadError
 from .hexdigits import HexPart
 from .jsonvalue import JsonPart
 from .text import TextPart
 
-Part = TextPart | BytesPart | JsonPart | HexPart | Base64Part
+Part = TextPart | BytesPart | JsonPart | HexPart | Base64Part | FilePart
 
 #: Builds one part from its mapping; None after recording a problem.
 PartBuilder = Callable[[PartContext, dict[str, Any], PathKey], PartLike | None]
@@ -54,9 +55,12 @@ def text_payload(text: str, encoding: str = "utf-8") -> Payload:
 
 
 __all__ = [
+    "FILES",
     "PARTS",
     "Base64Part",
     "BytesPart",
+    "FilePart",
+    "FileReadError",
     "HexPart",
     "JsonPart",
     "Lookup",

@@ -35,7 +35,7 @@ from .capture import (
 from .client import run_client
 from .commands import PreparedCommand, ProcessContext, describe_status, expand_command
 from .groups import GROUPS, TOKEN_VARIABLE, ProcessGroups
-from .lifecycle import KILL_GRACE, kill_remaining
+from .lifecycle import KILL_GRACE, hurry_stops, kill_remaining
 from .proctable import group_members
 from .readiness import PROBES, describe_ready, wait_connectable
 from .server import ProcessStartError, ServerProcess, start_server
@@ -81,6 +81,7 @@ __all__ = [
     "describe_status",
     "expand_command",
     "group_members",
+    "hurry_stops",
     "kill_remaining",
     "run_client",
     "start_server",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import resource
 import shlex
 import signal
 from collections.abc import Callable
@@ -60,12 +62,19 @@ def expand_command(
     """Expand placeholders in argv, env values and cwd; resolve cwd against *directory*.
 
     ``shell: true`` becomes ``/bin/sh -c COMMAND`` (extra elements become
-    ``$0``, ``$1``...).  ``env`` holds only the scenario's additions; the
-    inherited environment is added when spawning.  Raises ``SetupError``
+    ``$0``, ``$1``...), each placeholder's value in COMMAND quoted for the
+    shell.  ``env`` holds only the scenario's additions; the inherited
+    environment is added when spawning.  Raises ``SetupError``
     located at the command for an unknown placeholder.
     """
     loc = command.location
     argv = [expand_template(t, lookup, "argument", label, loc) for t in command.argv]
+    if command.shell and command.argv:
+        # A value from outside the scenario (an env variable, a capture) must stay
+        # one word in the shell's hands, never shell syntax: each is quoted.
+        argv[0] = expand_template(
+            command.argv[0], lambda ref: shlex.quote(lookup(ref)), "argument", label, loc
+        )
     if not argv or not argv[0]:
         raise SetupError(f"{label}: the command is empty; give the program to run", loc)
     if command.shell:
@@ -117,5 +126,12 @@ def spawn_error(exc: OSError, prepared: PreparedCommand, label: str) -> str:
         return (
             f"{start}: {program!r} is not a program the system can run (exec format error) "
             f"— add a #! line or run it through its interpreter, e.g. [python3, {program}]"
+        )
+    if exc.errno in (errno.EMFILE, errno.ENFILE):
+        limit = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+        return (
+            f"{start}: too many open files (the limit is {limit}; each running program holds "
+            "a few descriptors for its pipes) — run fewer programs at once (a lower count) "
+            "or raise the limit (ulimit -n)"
         )
     return f"{start}: {exc.strerror or exc} — check the command"

@@ -9,10 +9,12 @@ the leader.
 from __future__ import annotations
 
 import atexit
+import math
 import os
 import signal
 import subprocess
 from collections.abc import Callable
+from typing import ClassVar
 
 import trio
 
@@ -66,6 +68,30 @@ async def spawn(prepared: PreparedCommand, label: str, location: Location, *, st
     return proc
 
 
+#: The most a stop still waits for a program once the run was interrupted (one Ctrl-C).
+HURRIED_GRACE = 1.0
+
+
+class _Hurry:
+    """Whether the run was interrupted, and the grace periods now being waited out."""
+
+    hurried: ClassVar[bool] = False
+    waits: ClassVar[set[trio.CancelScope]] = set()
+
+
+def hurry_stops(hurried: bool = True) -> None:
+    """Cut every stop's grace period, now and later, to ``HURRIED_GRACE`` (False: reset).
+
+    A program that ignores its stop signal would otherwise hold an
+    interrupted run for its whole ``stop.timeout``.  Call from inside trio.
+    """
+    _Hurry.hurried = hurried
+    if hurried:
+        soon = trio.current_time() + HURRIED_GRACE
+        for scope in _Hurry.waits:
+            scope.deadline = min(scope.deadline, soon)
+
+
 async def end_group(
     proc: Child,
     sig: int,
@@ -86,10 +112,15 @@ async def end_group(
         if sig != signal.SIGKILL and (proc.returncode is None or proctable.group_alive(pgid)):
             proctable.killpg(pgid, sig)
             note(f"sent {signal.Signals(sig).name} to process group {pgid}")
-            deadline = trio.current_time() + grace
-            with trio.move_on_at(deadline):
-                await proc.wait()
-            await proctable.wait_group_gone(pgid, deadline)
+            if _Hurry.hurried:
+                grace = min(grace, HURRIED_GRACE)
+            with trio.move_on_after(grace) as waiting:
+                _Hurry.waits.add(waiting)
+                try:
+                    await proc.wait()
+                    await proctable.wait_group_gone(pgid, math.inf)
+                finally:
+                    _Hurry.waits.discard(waiting)
         if proc.returncode is None or proctable.group_alive(pgid):
             # The leader ignored the signal, or children outlived it: nothing may survive.
             proctable.killpg(pgid, signal.SIGKILL)

@@ -12,8 +12,53 @@ from .boundary import TransportError, transport_error
 from .sockets import connecting, new_socket, unlink_socket_file
 from .streams import StreamConnection
 
-#: Datagrams larger than this are truncated by the kernel; 64 KiB is the UDP maximum.
+#: The UDP maximum (a datagram's length field is 16 bits).
 DATAGRAM_SIZE = 65536
+
+
+def _unix_datagram_limit() -> int:
+    """The largest Unix datagram a sender can make: twice ``net.core.wmem_max`` (its SO_SNDBUF)."""
+    try:
+        with open("/proc/sys/net/core/wmem_max", "rb") as f:
+            wmem_max = int(f.read())
+    except (OSError, ValueError):
+        wmem_max = 4 * 1024 * 1024
+    return min(max(2 * wmem_max, DATAGRAM_SIZE), 64 * 1024 * 1024)
+
+
+class _ReceiveBuffer:
+    """One buffer every datagram socket reads into (reads never await: nothing else runs).
+
+    ``MSG_TRUNC`` makes the kernel return a datagram's real length: one
+    larger than the buffer is reported as cut, never handed on cut silently.
+    """
+
+    buffer: bytearray | None = None
+    unix_limit = 0
+
+    @classmethod
+    def get(cls, unix: bool) -> memoryview:
+        if not unix:
+            return memoryview(cls._buffer(DATAGRAM_SIZE))[:DATAGRAM_SIZE]
+        if not cls.unix_limit:
+            cls.unix_limit = _unix_datagram_limit()
+        return memoryview(cls._buffer(cls.unix_limit))
+
+    @classmethod
+    def _buffer(cls, size: int) -> bytearray:
+        if cls.buffer is None or len(cls.buffer) < size:
+            cls.buffer = bytearray(size)
+        return cls.buffer
+
+
+def _taken(view: memoryview, length: int, where: Address) -> bytes:
+    """The datagram's bytes; a ``TransportError`` when the kernel had to cut it."""
+    if length > len(view):
+        raise TransportError(
+            f"a datagram of {length:,} bytes from {where} was cut to the {len(view):,} bytes "
+            "sockscen can receive"
+        )
+    return bytes(view[:length])
 
 
 class DatagramSocket:
@@ -85,7 +130,8 @@ class DatagramSocket:
         try:
             while True:
                 try:
-                    data = self._sock.recv(DATAGRAM_SIZE)
+                    view = _ReceiveBuffer.get(self.local.is_unix)
+                    length = self._sock.recv_into(view, 0, stdsocket.MSG_TRUNC)
                     break
                 except BlockingIOError:
                     self._unyielded = 0
@@ -93,6 +139,7 @@ class DatagramSocket:
         except OSError as exc:
             where = self.peer or self.local
             raise transport_error(exc, "receive a datagram from", where) from exc
+        data = _taken(view, length, self.peer or self.local)
         await self._maybe_yield()
         return data
 
@@ -118,10 +165,12 @@ class DatagramSocket:
                 if self._take(got[1]):
                     return got[0]
             return None
+        view = _ReceiveBuffer.get(self.local.is_unix)
         try:
-            return self._sock.recv(DATAGRAM_SIZE)
+            length = self._sock.recv_into(view, 0, stdsocket.MSG_TRUNC)
         except OSError:
             return None
+        return _taken(view, length, self.peer or self.local)
 
     async def receive_from(self) -> tuple[bytes, Address]:
         while True:
@@ -140,15 +189,17 @@ class DatagramSocket:
         not stop the others.
         """
         while True:
+            view = _ReceiveBuffer.get(self.local.is_unix)
             try:
-                data, raw_peer = self._sock.recvfrom(DATAGRAM_SIZE)
+                length, raw_peer = self._sock.recvfrom_into(view, 0, stdsocket.MSG_TRUNC)
             except (BlockingIOError, InterruptedError):
                 return None
             except OSError as exc:
                 if exc.errno in _ICMP_ERRORS:
                     continue  # an ICMP error about one peer; the queued datagrams are fine
                 return None
-            return data, _datagram_peer(self.local, raw_peer)
+            peer = _datagram_peer(self.local, raw_peer)
+            return _taken(view, length, peer), peer
 
     def close(self) -> None:
         if not self.closed:
