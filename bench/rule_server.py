@@ -1,7 +1,11 @@
 """Benchmark: a rule server answering ``ping\\n`` with ``pong\\n``, against mountebank and raw trio.
 
 Three servers, each in its own process, get the same load from the same
-external load client (worker processes doing lock-step request/reply):
+external load client doing lock-step request/reply: a small C program (one
+process multiplexing every connection with epoll, compiled with ``cc`` into
+a temporary folder) so that on a small machine the client does not take the
+CPU the server needs; without a C compiler (or with ``--python-client``),
+one Python worker process per connection:
 
 * sockscen: ``sockscen serve`` of a mock with one rule (framing ``line``);
 * mountebank 2.9.1: a TCP imposter with the same stub (``equals`` predicate,
@@ -14,7 +18,9 @@ next request when the reply arrived) and ``per-request`` (one new
 connection per request, closed with a reset so the client's ports are not
 used up in TIME_WAIT).  Runs are interleaved (server A, B, C, A, B, C...)
 so a machine-wide slowdown hits all alike; each figure is the median
-[min-max] requests per second over ``--rounds`` rounds.  Then the rule
+[min-max] requests per second over ``--rounds`` rounds, and the server's
+CPU time (user + system, its whole process group) per request, a steadier
+figure on a shared machine.  Then the rule
 server runs alone under persistent load for ``--memory-window`` seconds
 while its resident memory is sampled: it must stay flat.
 
@@ -134,8 +140,129 @@ def _per_request(port: int, start: float, stop: float, out: multiprocessing.Queu
     out.put(count)
 
 
-def load(port: int, mode: str, workers: int, window: float) -> float:
-    """Requests per second the server on *port* answered during *window* seconds."""
+LOAD_C = r"""
+/* Load client: one process, epoll, lock-step request/reply on each of N connections. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char REQ[] = "ping\n";
+static struct sockaddr_in addr;
+static int ep, per_request;
+typedef struct { int fd; int got; } slot_t;
+
+static double now(void) {
+    struct timespec t; clock_gettime(CLOCK_REALTIME, &t); return t.tv_sec + t.tv_nsec / 1e9;
+}
+static void die(const char *what) { perror(what); exit(2); }
+
+static void open_slot(slot_t *s) {
+    int one = 1;
+    s->fd = socket(AF_INET, SOCK_STREAM | (per_request ? SOCK_NONBLOCK : 0), 0);
+    if (s->fd < 0) die("socket");
+    setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    s->got = 0;
+    if (connect(s->fd, (struct sockaddr *)&addr, sizeof addr) < 0 && errno != EINPROGRESS)
+        die("connect");
+    struct epoll_event ev = {.events = per_request ? EPOLLOUT : EPOLLIN, .data.ptr = s};
+    if (epoll_ctl(ep, EPOLL_CTL_ADD, s->fd, &ev) < 0) die("epoll_ctl");
+}
+
+static void send_req(slot_t *s) {
+    if (send(s->fd, REQ, sizeof REQ - 1, MSG_NOSIGNAL) != sizeof REQ - 1) die("send");
+}
+
+int main(int argc, char **argv) {
+    if (argc != 6) { fprintf(stderr, "load PORT persistent|per-request N START STOP\n"); return 2; }
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(atoi(argv[1]));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    per_request = strcmp(argv[2], "per-request") == 0;
+    int n = atoi(argv[3]);
+    double start = atof(argv[4]), stop = atof(argv[5]);
+    ep = epoll_create1(0);
+    slot_t *slots = calloc(n, sizeof *slots);
+    if (!per_request) for (int i = 0; i < n; i++) open_slot(&slots[i]);
+    double wait = start - now();
+    if (wait > 0) usleep((useconds_t)(wait * 1e6));
+    for (int i = 0; i < n; i++) {
+        if (per_request) open_slot(&slots[i]); else send_req(&slots[i]);
+    }
+    long count = 0;
+    struct epoll_event evs[256];
+    char buf[256];
+    struct linger lg = {1, 0};
+    int running = 1;
+    while (running) {
+        int k = epoll_wait(ep, evs, 256, 50);
+        if (k < 0 && errno != EINTR) die("epoll_wait");
+        if (now() >= stop) break;
+        for (int i = 0; i < k; i++) {
+            slot_t *s = evs[i].data.ptr;
+            if (evs[i].events & EPOLLOUT) {
+                int err = 0; socklen_t len = sizeof err;
+                getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+                if (err) { errno = err; die("connect"); }
+                send_req(s);
+                struct epoll_event ev = {.events = EPOLLIN, .data.ptr = s};
+                epoll_ctl(ep, EPOLL_CTL_MOD, s->fd, &ev);
+                continue;
+            }
+            ssize_t r = recv(s->fd, buf, sizeof buf, 0);
+            if (r < 0 && errno == EAGAIN) continue;
+            if (r <= 0) { fprintf(stderr, "the server closed the connection\n"); return 1; }
+            s->got += r;
+            if (s->got < 5) continue;
+            count++;
+            if (per_request) {
+                setsockopt(s->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+                close(s->fd);
+                open_slot(s);
+            } else {
+                s->got = 0;
+                send_req(s);
+            }
+        }
+    }
+    printf("%ld\n", count);
+    return 0;
+}
+"""
+
+
+def load_binary(work: Path) -> Path | None:
+    """The C load client compiled into *work*, or None without a C compiler."""
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if cc is None:
+        return None
+    source, binary = work / "load.c", work / "load"
+    source.write_text(LOAD_C)
+    subprocess.run([cc, "-O2", "-o", str(binary), str(source)], check=True)
+    return binary
+
+
+def load(port: int, mode: str, workers: int, window: float, binary: Path | None = None) -> float:
+    """Requests per second the server on *port* answered during *window* seconds.
+
+    With *binary* (the C client), one process multiplexes every connection
+    with epoll, so the client costs far less CPU than the server it drives;
+    without, one Python process per connection.
+    """
+    if binary is not None:
+        start = time.time() + 0.5
+        argv = [str(binary), str(port), mode, str(workers), repr(start), repr(start + window)]
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=window + 60)
+        if done.returncode != 0:
+            raise RuntimeError(f"load client: {done.stderr.strip()}")
+        return int(done.stdout) / window
     target = _persistent if mode == "persistent" else _per_request
     queue: multiprocessing.Queue[int] = multiprocessing.Queue()
     start = time.time() + 0.5
@@ -173,6 +300,19 @@ class Server:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
         return 0
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by the server's processes (its session)."""
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # the process ended meanwhile
+            if int(fields[3]) == self.proc.pid:  # its process group: the server and children
+                total += int(fields[11]) + int(fields[12])
+        return total / tick
 
     def stop(self) -> None:
         os.killpg(self.proc.pid, signal.SIGTERM)
@@ -248,8 +388,24 @@ def mountebank_server(mb: Path, work: Path) -> Server:
 # --------------------------------------------------------------------------- main
 
 
-def _figure(values: list[float]) -> str:
-    return f"{statistics.median(values):,.0f} [{min(values):,.0f}-{max(values):,.0f}]"
+def _figure(values: list[float], digits: int = 0) -> str:
+    low, mid, high = min(values), statistics.median(values), max(values)
+    return f"{mid:,.{digits}f} [{low:,.{digits}f}-{high:,.{digits}f}]"
+
+
+def _table(
+    starters: list[tuple[str, Callable[[], Server]]],
+    loads: list[tuple[str, int]],
+    table: dict[tuple[str, str], list[float]],
+    title: str,
+    digits: int = 0,
+) -> None:
+    print(f"\n{title}, median [min-max]:")
+    print(f"| server | {loads[0][1]} persistent connections | one connection per request |")
+    print("| --- | --- | --- |")
+    for name, _ in starters:
+        persistent, per_request = (_figure(table[(name, m)], digits) for m, _ in loads)
+        print(f"| {name} | {persistent} | {per_request} |")
 
 
 def main() -> None:
@@ -260,6 +416,9 @@ def main() -> None:
     parser.add_argument("--per-request-workers", type=int, default=4)
     parser.add_argument("--memory-window", type=float, default=60.0)
     parser.add_argument("--mb-dir", type=Path, default=Path(tempfile.gettempdir()) / "sockscen-mb")
+    parser.add_argument(
+        "--python-client", action="store_true", help="Python load workers even with a C compiler"
+    )
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="rule-bench-"))
@@ -271,28 +430,39 @@ def main() -> None:
     if mb is not None:
         starters.insert(1, ("mountebank 2.9.1", lambda: mountebank_server(mb, work)))
     loads = [("persistent", args.connections), ("per-request", args.per_request_workers)]
+    binary = None if args.python_client else load_binary(work)
+    print("load client:", "C, one epoll process" if binary else "Python, a process per connection")
+    print(f"load average at the start: {os.getloadavg()}", flush=True)
     figures: dict[tuple[str, str], list[float]] = {}
+    cpu: dict[tuple[str, str], list[float]] = {}
     for round_ in range(args.rounds):
         for name, start in starters:
             server = start()
             try:
                 for mode, workers in loads:
-                    rate = load(server.port, mode, workers, args.window)
+                    before = server.cpu_seconds()
+                    rate = load(server.port, mode, workers, args.window, binary)
+                    used = (server.cpu_seconds() - before) / (rate * args.window) * 1e6
                     figures.setdefault((name, mode), []).append(rate)
-                    print(f"round {round_ + 1}: {name}, {mode}: {rate:,.0f} req/s", flush=True)
+                    cpu.setdefault((name, mode), []).append(used)
+                    print(
+                        f"round {round_ + 1}: {name}, {mode}: {rate:,.0f} req/s, "
+                        f"{used:.1f} us server CPU per request",
+                        flush=True,
+                    )
             finally:
                 server.stop()
-
-    print(f"\n| server | {loads[0][1]} persistent connections | one connection per request |")
-    print("| --- | --- | --- |")
-    for name, _ in starters:
-        persistent, per_request = (_figure(figures[(name, m)]) for m, _ in loads)
-        print(f"| {name} | {persistent} | {per_request} |")
+    print(f"load average at the end: {os.getloadavg()}")
+    _table(starters, loads, figures, "requests per second")
+    _table(starters, loads, cpu, "server CPU time per request (microseconds)", digits=1)
     if mb is not None:
-        base = {m: statistics.median(figures[("mountebank 2.9.1", m)]) for m, _ in loads}
-        for name, _ in starters:
-            ratios = [statistics.median(figures[(name, m)]) / base[m] for m, _ in loads]
-            print(f"{name}: {ratios[0]:.2f}x / {ratios[1]:.2f}x mountebank")
+        for what, table, better in (("req/s", figures, 1), ("CPU/request", cpu, -1)):
+            base = {m: statistics.median(table[("mountebank 2.9.1", m)]) for m, _ in loads}
+            for name, _ in starters:
+                ratios = [
+                    (statistics.median(table[(name, m)]) / base[m]) ** better for m, _ in loads
+                ]
+                print(f"{name} ({what}): {ratios[0]:.2f}x / {ratios[1]:.2f}x mountebank")
 
     if args.memory_window > 0:
         server = sockscen_server(work)
@@ -301,7 +471,7 @@ def main() -> None:
             queue_rate: list[float] = []
             proc = multiprocessing.Process(
                 target=lambda: queue_rate.append(
-                    load(server.port, "persistent", args.connections, args.memory_window)
+                    load(server.port, "persistent", args.connections, args.memory_window, binary)
                 )
             )
             proc.start()

@@ -138,7 +138,7 @@ def test_common_mistakes_get_sockscen_messages(language_server: Start, tmp_path:
         " {length_prefix: {bytes, byteorder}}" in by_line[5]
     )
     assert (
-        "a step without argument is one of close, shutdown, abort or expect_eof;"
+        "a step without argument is one of close, shutdown, abort, expect_eof or expect_reset;"
         " other steps are mappings such as send: TEXT or expect: TEXT" in by_line[7]
     )
     assert by_line[9] == [

@@ -7,7 +7,7 @@ import json
 from sockscen.reporting.failure import format_failure
 from sockscen.reporting.json_report import report_json
 from sockscen.reporting.junit import junit_bytes
-from sockscen.results import Outcome, RunResult
+from sockscen.results import Outcome, RunResult, ScenarioResult
 from tests.conftest import RunYaml
 from tests.engine.conftest import assert_passed
 
@@ -167,6 +167,39 @@ def test_a_request_left_incomplete_fails_after_the_server_timeout(run_yaml: RunY
     assert result.failures[0].received == b"PI"
 
 
+def test_a_request_left_incomplete_after_answers_fails_after_the_server_timeout(
+    run_yaml: RunYaml,
+) -> None:
+    """The timeout of a request counts from when it began, whatever was answered before."""
+    result = run_yaml(
+        """
+        name: slow later
+        servers:
+          fake:
+            listen: tcp://127.0.0.1:0
+            timeout: 50ms
+            rules:
+              - {when: "PING", reply: PONG}
+              - {when: "HI", steps: [{send: HO}]}
+        clients:
+          c:
+            connect: ${fake.url}
+            steps:
+              - {send: PING}
+              - {expect: PONG}
+              - {send: HI}
+              - {expect: HO}
+              - {send: PI}
+              - {expect: PONG}
+        """
+    )
+    assert result.outcome is Outcome.FAILED
+    assert (
+        result.failures[0].message == "a request stayed incomplete for 0.05s (the server's timeout)"
+    )
+    assert result.failures[0].received == b"PI"
+
+
 def test_unix_stream_and_unixgram_rule_servers(run_yaml: RunYaml) -> None:
     result = run_yaml(
         """
@@ -217,3 +250,49 @@ def test_server_state_scope_is_shared_by_connections(run_yaml: RunYaml) -> None:
         """
     )
     assert_passed(result)
+
+
+LOCKSTEP = """
+name: lockstep
+servers:
+  pong:
+    listen: tcp://127.0.0.1:0
+    framing: line
+    rules:
+      - when: ping
+        reply: pong
+        expect_count: 3 * 100
+clients:
+  c:
+    connect: ${pong.url}
+    count: 3
+    framing: line
+    steps:
+      - repeat:
+          count: 100
+          steps:
+            - send: ping
+            - expect: pong
+      - LAST
+"""
+
+
+def _server_transcripts(result: ScenarioResult) -> list[list[str]]:
+    return [
+        [f"{e.kind} {e.data!r} {e.note}".strip() for e in actor.transcript]
+        for actor in result.actors
+        if actor.role == "server"
+    ]
+
+
+def test_lock_step_clients_end_with_eof_or_reset_as_they_closed(run_yaml: RunYaml) -> None:
+    """Requests read at once or after waiting alike; the transcript ends with how the peer left."""
+    for last, ending in (("close", "eof b''"), ("abort", "reset b'' the connection to")):
+        result = run_yaml(LOCKSTEP.replace("3 * 100", "300").replace("LAST", last))
+        assert_passed(result)
+        transcripts = _server_transcripts(result)
+        assert len(transcripts) == 3
+        for transcript in transcripts:
+            assert transcript[0].startswith("accepted")
+            assert transcript[1:-1] == ["received b'ping\\n'", "sent b'pong\\n'"] * 100
+            assert transcript[-1].startswith(ending)

@@ -91,6 +91,28 @@ class StreamConnection:
         except OSError:
             return None
 
+    def send_ready(self, data: bytes) -> int:
+        """How many bytes of *data* the kernel took at once (0 when it would block)."""
+        try:
+            return self._sock.send(data)
+        except BlockingIOError:
+            return 0
+        except OSError as exc:
+            raise transport_error(exc, "send to", self.peer) from exc
+
+    def receive_ready(self) -> bytes | None:
+        """Bytes already in the kernel, ``b""`` at end of stream, None when nothing is there yet.
+
+        Unlike ``receive_nowait`` an error (a reset) raises ``TransportError``:
+        the kernel reports it once, so swallowing it here would lose it.
+        """
+        try:
+            return self._sock.recv(RECEIVE_SIZE)
+        except BlockingIOError:
+            return None
+        except OSError as exc:
+            raise transport_error(exc, "receive from", self.peer) from exc
+
     async def shutdown(self) -> None:
         """Half-close: the peer reads EOF, we can still read."""
         try:
