@@ -125,6 +125,8 @@ class Rule:
     goto: str | None = None
     expect_count: tuple[int | None, int | None] | None = None
     expect_count_location: Location | None = None
+    #: ``faults:`` on this rule's replies only (its reply or its steps' sends).
+    faults: tuple[Fault, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -438,3 +438,64 @@ def test_a_rule_servers_replies_go_through_its_faults(run_yaml: RunYaml) -> None
     )
     assert_passed(result)
     assert [b"PO", b"NG", b"\n"] == sent_by(result, "r#1")
+
+
+def test_a_rules_own_faults_touch_only_its_answers(run_yaml: RunYaml) -> None:
+    result = run_yaml(
+        """
+        name: one slow rule
+        servers:
+          r:
+            listen: tcp://127.0.0.1:0
+            framing: line
+            rules:
+              - when: "SLOW"
+                reply: "late"
+                faults: [{slice: {size: 2}}]
+              - when: "FAST"
+                reply: "now"
+            default:
+              reply: "?"
+              faults: [{slice: {size: 1}}]
+        clients:
+          c:
+            connect: ${r.url}
+            framing: line
+            steps:
+              - send: "FAST"
+              - expect: "now"
+              - send: "SLOW"
+              - expect: "late"
+              - send: "FAST"
+              - expect: "now"
+              - send: "other"
+              - expect: "?"
+        """
+    )
+    assert_passed(result)
+    assert [b"now\n", b"la", b"te", b"\n", b"now\n", b"?", b"\n"] == sent_by(result, "r#1")
+
+
+def test_a_rule_that_truncates_ends_the_connection_and_the_client_sees_eof(
+    run_yaml: RunYaml,
+) -> None:
+    result = run_yaml(
+        """
+        name: cut answer
+        servers:
+          r:
+            listen: tcp://127.0.0.1:0
+            rules:
+              - when: "GET\\n"
+                reply: "0123456789"
+                faults: [{truncate: 4}]
+        clients:
+          c:
+            connect: ${r.url}
+            steps:
+              - send: "GET\\n"
+              - expect: "0123"
+              - expect_eof
+        """
+    )
+    assert_passed(result)

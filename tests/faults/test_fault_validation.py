@@ -90,3 +90,25 @@ def test_a_proxy_cannot_relay_streams_to_datagrams_nor_share_a_servers_name(
         "datagram address" in p
         for p in found
     )
+
+
+def test_refuse_on_a_rule_is_an_error_at_its_key(tmp_path: Path) -> None:
+    found = problems(
+        """\
+        name: refusing rule
+        servers:
+          s:
+            listen: tcp://127.0.0.1:0
+            rules:
+              - when: {any: true}
+                reply: "x"
+                faults: [{refuse: true}]
+        clients:
+          c:
+            connect: ${s.url}
+            steps: [expect_eof]
+        """,
+        tmp_path,
+    )
+    assert 1 == len(found)
+    assert found[0].startswith("s.yaml:8:27: error: refuse is how a server accepts: ")

@@ -101,6 +101,15 @@ def _rule(
         goto=node.get("goto"),
         expect_count=bounds,
         expect_count_location=ctx.loc_if(node, at, "expect_count"),
+        # Only what the rule sends: accepting belongs to the server (no refuse here).
+        faults=build_faults(
+            ctx,
+            node.get("faults"),
+            (*at, "faults"),
+            owner=f"{actor.label}, {name}",
+            transport=actor.transport,
+            accepts=False,
+        ),
     )
 
 
