@@ -19,7 +19,7 @@ from time import perf_counter
 import trio
 
 from .buffer import ReceiveBuffer
-from .connection import Connection
+from .connection import Connection, ConnectionFaulted
 from .framing import NONE, Framing, FramingError
 from .model import Step
 from .placeholders import PlaceholderError
@@ -101,6 +101,10 @@ class Actor(PeerWaits):
                 raise self._timeout_failure()
         except StepFailed as exc:
             self.record_failure(exc.failure)
+        except ConnectionFaulted as exc:
+            # The actor's own fault cut the connection: its script ends there, as planned.
+            self.note("note", note=f"the rest of the steps skipped: {exc}")
+            self.finished = True
         except _CAUGHT as exc:
             message = next(say(exc) for kind, say in _ERRORS if isinstance(exc, kind))
             self.record_failure(self.fail(message).failure)

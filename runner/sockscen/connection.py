@@ -49,3 +49,11 @@ class StreamOps(Connection, Protocol):
     def abort(self) -> None:
         """Close with a reset where the transport has one (TCP RST)."""
         ...
+
+
+class ConnectionFaulted(Exception):
+    """A fault ended the connection while sending (``truncate``, ``reset_after``).
+
+    Not a failure: the actor whose own fault it is stops its script there, as
+    a server that really cut the connection would; a proxy stops relaying.
+    """

@@ -19,6 +19,7 @@ from .placeholders import Template
 if TYPE_CHECKING:
     # Only annotations here: loading every matcher and payload kind is left to
     # whoever builds or runs a scenario, which keeps ``sockscen --help`` quick.
+    from .faults import Fault
     from .matchers import Matcher
     from .payloads import Payload
 
@@ -80,6 +81,29 @@ class ScriptedServer:
     framing: Framing = NONE
     connections: int | None = None
     connections_location: Location | None = None
+    #: ``faults:``: on what each handler sends, and ``refuse`` on how connections are accepted.
+    faults: tuple[Fault, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Proxy:
+    """A relay between ``listen`` and ``upstream``, faulting either direction.
+
+    ``upstream_faults`` act on what clients send to the upstream,
+    ``downstream_faults`` on what the upstream sends back (and ``refuse`` on
+    how the proxy accepts).  It starts after every server, before the clients.
+    """
+
+    name: str
+    listen: ListenAddress
+    upstream: Template
+    location: Location
+    upstream_location: Location
+    framing: Framing = NONE
+    upstream_faults: tuple[Fault, ...] = ()
+    downstream_faults: tuple[Fault, ...] = ()
+    connections: int | None = None
+    connections_location: Location | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +125,8 @@ class Rule:
     goto: str | None = None
     expect_count: tuple[int | None, int | None] | None = None
     expect_count_location: Location | None = None
+    #: ``faults:`` on this rule's replies only (its reply or its steps' sends).
+    faults: tuple[Fault, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +230,8 @@ class SocketClient:
     scheme: str | None = None
     count: int = 1
     framing: Framing = NONE
+    #: ``faults:`` on what the client sends.
+    faults: tuple[Fault, ...] = ()
     #: ``any``: a datagram client takes replies from any port of the host it sends to.
     reply_from: Literal["connect", "any"] = "connect"
 
@@ -271,6 +299,8 @@ class Scenario:
     tags: tuple[str, ...] = ()
     timeout: float = DEFAULT_SCENARIO_TIMEOUT
     vars: tuple[tuple[str, Template], ...] = ()
+    #: ``proxies:``, started after the servers (an upstream may be one of them).
+    proxies: tuple[Proxy, ...] = ()
     files: tuple[FileSpec, ...] = ()
     #: Located warnings about the file (``Problem`` with severity ``warning``).
     warnings: tuple[Problem, ...] = ()

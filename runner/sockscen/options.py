@@ -91,6 +91,17 @@ def step_timeout_arg(text: str) -> float:
     return seconds
 
 
+def seed_arg(text: str) -> int:
+    """argparse type of a seed: a whole number from 0 to 2**64 - 1."""
+    try:
+        seed = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= seed < 2**64:
+        raise argparse.ArgumentTypeError(f"a seed is from 0 to 2**64 - 1, got {text!r}")
+    return seed
+
+
 def jobs_arg(text: str) -> int:
     """argparse type of a job count: ``auto`` (0: the engine's ``default_jobs()``) or more."""
     if text.strip().lower() == "auto":
@@ -209,6 +220,15 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
         parse=size_arg,
         metavar="SIZE",
         cli_default=_default_max_buffer,
+    ),
+    RunOption(
+        "seed",
+        ("--seed",),
+        "--sockscen-seed",
+        "seed of every random fault decision (default: a random one, printed with any "
+        "failure and written into reports); the same seed replays the same faults",
+        parse=seed_arg,
+        metavar="N",
     ),
 )
 

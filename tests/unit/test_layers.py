@@ -48,6 +48,9 @@ LAYERS: dict[str, int] = {
     "matchers.*": 1,
     "framing": 1,
     "connection": 1,
+    "faults": 1,
+    "faults.*": 1,
+    "recording": 1,
     "buffer": 1,
     "rules": 1,
     "model": 1,
@@ -117,6 +120,8 @@ BYTE_MODULES = frozenset(
         "suggestions",
         "buffer",
         "connection",
+        "faults",
+        "recording",
     }
 )
 #: Besides ``steps.*``: the pure modules step kinds are written against.

@@ -92,7 +92,7 @@ def test_all_problems_of_all_files_at_once_sorted(
         's/b.yaml:2:53: error: expected one of "close", "shutdown", "abort", "expect_eof" or '
         "\"expect_reset\", got the string 'sned' (did you mean 'send: ...'?)",
         "s/b.yaml:3:1: error: unknown key 'extra' in scenario (valid keys: name, description, tags, "
-        "timeout, mock, vars, files, servers, clients)",
+        "timeout, mock, vars, files, servers, clients, proxies)",
         "s/d.yaml:2:1: error: invalid YAML: did not find expected ',' or ']' (while parsing a flow sequence on line 1)",
     ]
 

@@ -20,6 +20,7 @@ from ..yamlsource import PathKey
 from .addresses import build_address, build_listen_address
 from .commands import build_command, build_stop
 from .context import Context
+from .faults import build_faults
 from .framings import build_framing
 from .readiness import announced_names, build_ready
 from .rules import rule_server
@@ -35,6 +36,14 @@ def scripted_server(
     transport = transport_of(listen.scheme if listen else None)
     actor = ActorInfo(f"server {name}", transport, framing.is_framed)
     handle = ctx.steps(node["handle"], (*at, "handle"), actor)
+    faults = build_faults(
+        ctx,
+        node.get("faults"),
+        (*at, "faults"),
+        owner=actor.label,
+        transport=transport,
+        accepts=True,
+    )
     if listen is None:
         return None
     return model.ScriptedServer(
@@ -45,6 +54,7 @@ def scripted_server(
         framing,
         connections=node.get("connections"),
         connections_location=ctx.loc_if(node, at, "connections"),
+        faults=faults,
     )
 
 
@@ -131,6 +141,14 @@ def socket_client(ctx: Context, name: str, node: dict[str, Any], at: PathKey) ->
     framing = build_framing(ctx, node.get("framing"), (*at, "framing"))
     actor = ActorInfo(f"client {name}", transport_of(scheme), framing.is_framed)
     steps = ctx.steps(node["steps"], (*at, "steps"), actor)
+    faults = build_faults(
+        ctx,
+        node.get("faults"),
+        (*at, "faults"),
+        owner=actor.label,
+        transport=actor.transport,
+        accepts=False,
+    )
     reply_from = node.get("reply_from", "connect")
     if reply_from == "any" and scheme != "udp":
         ctx.problem(
@@ -147,6 +165,7 @@ def socket_client(ctx: Context, name: str, node: dict[str, Any], at: PathKey) ->
         scheme=scheme,
         count=int(node.get("count", 1)),
         framing=framing,
+        faults=faults,
         reply_from=reply_from,
     )
 

@@ -114,7 +114,9 @@ class ServerAddresses:
         # server name -> {listen key (None for a single address): scheme or None}
         self.listens: dict[str, dict[str | None, str | None]] = {}
         self.listen_text: dict[str, dict[str | None, str]] = {}
-        for name, server in (doc.get("servers") or {}).items():
+        # Proxies listen like servers: ${flaky.url} names a proxy's address.
+        actors = {**(doc.get("servers") or {}), **(doc.get("proxies") or {})}
+        for name, server in actors.items():
             listen = server.get("listen")
             if isinstance(listen, str):
                 items: dict[str | None, str] = {None: listen}

@@ -11,6 +11,7 @@ from ..rules import START, unreachable
 from ..yamlsource import PathKey
 from .addresses import build_listen_address
 from .context import Context
+from .faults import build_faults
 from .framings import build_framing
 from .schemes import transport_of
 
@@ -43,6 +44,14 @@ def rule_server(
         )
     if listen is None:
         return None
+    faults = build_faults(
+        ctx,
+        node.get("faults"),
+        (*at, "faults"),
+        owner=actor.label,
+        transport=transport,
+        accepts=True,
+    )
     return model.RuleServer(
         name,
         listen,
@@ -51,6 +60,7 @@ def rule_server(
         framing,
         connections=node.get("connections"),
         connections_location=ctx.loc_if(node, at, "connections"),
+        faults=faults,
         rules=rules,
         default=default,
         state_scope=node.get("state_scope", "connection"),
@@ -91,6 +101,15 @@ def _rule(
         goto=node.get("goto"),
         expect_count=bounds,
         expect_count_location=ctx.loc_if(node, at, "expect_count"),
+        # Only what the rule sends: accepting belongs to the server (no refuse here).
+        faults=build_faults(
+            ctx,
+            node.get("faults"),
+            (*at, "faults"),
+            owner=f"{actor.label}, {name}",
+            transport=actor.transport,
+            accepts=False,
+        ),
     )
 
 

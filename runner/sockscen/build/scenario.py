@@ -9,6 +9,7 @@ from .actors import CLIENTS, SERVERS
 from .commands import text_of
 from .context import Context
 from .files import build_files
+from .proxies import proxy
 from .refs import check_var_cycles
 
 
@@ -30,6 +31,14 @@ def build(ctx: Context) -> model.Scenario | None:
         client = next(build for key, build in CLIENTS.items() if key in node)(ctx, name, node, at)
         if client is not None:
             clients.append(client)
+    proxies: list[model.Proxy] = []
+    for name, node in (doc.get("proxies") or {}).items():
+        at = ("proxies", name)
+        if name in (doc.get("servers") or {}):
+            ctx.problem(at, f"'{name}' names a server too", "give the proxy a name of its own")
+        built = proxy(ctx, name, node, at)
+        if built is not None:
+            proxies.append(built)
     for event, wat in ctx.waits:
         if event not in ctx.notified:
             ctx.problem(
@@ -56,6 +65,7 @@ def build(ctx: Context) -> model.Scenario | None:
         tags=tuple(doc.get("tags", ())),
         timeout=timeout,
         vars=variables,
+        proxies=tuple(proxies),
         files=files,
         mock=bool(doc.get("mock", False)),
     )

@@ -70,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
          texts.SERVE_DESCRIPTION, texts.SERVE_EPILOG),
         ("schema", [output], "print the JSON Schema of scenario files",
          "Print the JSON Schema of scenario files on stdout.", texts.SCHEMA_EPILOG),
+        ("record", [output], "record a client/server conversation as a scenario",
+         "Run a proxy from --listen to --upstream; when stopped (Ctrl-C, --duration, "
+         "--connections), write a scenario replaying what went through it.", None),
     ]  # fmt: skip
     for name, parents, summary, description, epilog in commands:
         command = sub.add_parser(
@@ -80,7 +83,11 @@ def build_parser() -> argparse.ArgumentParser:
             epilog=epilog,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
-        if name != "schema":
+        if name == "record":
+            from .record import add_record_options
+
+            add_record_options(command)
+        elif name != "schema":
             command.add_argument("paths", nargs="*", metavar="PATH", help=texts.PATHS_HELP)
         if name in ("run", "serve"):
             _add_run_options(command)

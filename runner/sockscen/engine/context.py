@@ -6,6 +6,7 @@ of the lifecycle, so a new kind needs no change to ``scenario``.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -16,7 +17,7 @@ from ..model import Scenario
 from ..results import ActorResult, Failure
 from ..steps import Actor, ScenarioState
 from .bindings import Bindings
-from .options import RunOptions
+from .options import RunOptions, random_seed
 
 if TYPE_CHECKING:
     from .. import processes
@@ -46,18 +47,29 @@ class ScenarioContext:
     #: Set once teardown begins: a program exiting now is being stopped, not crashing.
     stopping: bool = False
     cancel_scope: trio.CancelScope | None = None
+    #: The scenario's nursery: background work of its connections (a slow close, a hang).
+    nursery: trio.Nursery | None = None
+    #: Where every random fault decision of the run comes from (``--seed``).
+    seed: int = field(init=False)
     #: Copies of each process client that exited meeting expectations (for its ``notify``).
     passed_copies: dict[str, int] = field(default_factory=dict)
     #: ``(path, size)`` of every file written from ``files:``, as reports show them.
     files: list[tuple[str, int]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        self.seed = self.options.seed if self.options.seed is not None else random_seed()
         self.state = ScenarioState(
             started=0.0,
             default_timeout=self.options.effective_step_timeout,
             max_buffer=self.options.max_buffer,
         )
         self.bindings = Bindings(self.scenario, self.state)
+
+    def spawn(self, work: Callable[[], Awaitable[None]]) -> None:
+        """Run *work* in the scenario's nursery; it is cancelled when the scenario ends."""
+        if self.nursery is None:
+            raise RuntimeError("no scenario is running")
+        self.nursery.start_soon(work)
 
     def record_failure(self, failure: Failure) -> None:
         """Keep *failure* and stop the scenario: the first failure is the cause."""

@@ -12,13 +12,21 @@ from typing import Any, Protocol
 
 import trio
 
-from ..model import ProcessClient, ProcessServer, RuleServer, ScriptedServer, SocketClient
+from ..model import (
+    ProcessClient,
+    ProcessServer,
+    Proxy,
+    RuleServer,
+    ScriptedServer,
+    SocketClient,
+)
 from ..placeholders import Ref
 from ..results import Failure
 from ..steps import Actor
 from .context import ScenarioContext
 from .process_client import run_process_client
 from .process_server import ProcessServerRun
+from .proxy import ProxyRun
 from .rule_server import RuleServerRun
 from .scripted_server import ScriptedServerRun
 from .socket_client import run_socket_client
@@ -59,6 +67,7 @@ SERVERS: dict[type, ServerFactory] = {
     ScriptedServer: ScriptedServerRun,
     ProcessServer: ProcessServerRun,
     RuleServer: RuleServerRun,
+    Proxy: ProxyRun,
 }
 
 #: How to run one copy of each kind of client, by its model class.

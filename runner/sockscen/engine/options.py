@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import secrets
 from dataclasses import dataclass
 
 from ..model import DEFAULT_MAX_BUFFER, DEFAULT_STEP_TIMEOUT
@@ -34,6 +35,8 @@ class RunOptions:
     step_timeout: float | None = None
     exitfirst: bool = False
     max_buffer: int = DEFAULT_MAX_BUFFER
+    #: Where random fault decisions come from; None: a random one, chosen when the run starts.
+    seed: int | None = None
     #: Start no new scenario after this many failures and errors (0: no limit).
     maxfail: int = 0
 
@@ -55,7 +58,13 @@ class RunOptions:
             "exitfirst": self.exitfirst,
             "maxfail": self.stop_after,
             "max_buffer": self.max_buffer,
+            "seed": self.seed,
         }
+
+
+def random_seed() -> int:
+    """A fresh seed for a run that was given none."""
+    return secrets.randbelow(2**32)
 
 
 #: The options of a run that was given none.

@@ -16,12 +16,13 @@ import trio
 
 from ..addresses import Address
 from ..connection import Connection, ResetByPeer
-from ..model import RuleServer
+from ..model import Rule, RuleServer
 from ..results import Failure
 from ..rules import Decision, RuleScope, decide_frame, decide_stream, near_miss
 from ..steps import Actor
 from ..transport import StreamConnection, StreamListener, TransportError
 from .context import ScenarioContext
+from .faulty import FaultyConnection, apply_faults
 from .rule_counts import count_failures
 from .scripted_server import DatagramPeer, ScriptedServerRun
 
@@ -67,6 +68,10 @@ class RuleServerRun(ScriptedServerRun):
         actor.closing = lambda: self.closing
         self.actors.append(actor)
         actor.note("accepted", note=f"from {peer}")
+        if self.spec.faults:
+            actor.conn = apply_faults(
+                self.context, connection, self.spec.faults, (self.spec.name, n), actor.note
+            )
         return actor
 
     async def _handle(self, actor: Actor) -> None:
@@ -170,19 +175,38 @@ class RuleServerRun(ScriptedServerRun):
         if decision.captures:
             # This connection's own: concurrent connections never see each other's.
             actor.captures.update(decision.captures)
+        plain = actor.need_conn()
+        if rule.faults:
+            # The rule's own faults wrap only its answer; the seed and the answer's
+            # identity (server, connection, rule, requests served) decide every draw.
+            actor.conn = apply_faults(
+                self.context,
+                plain,
+                rule.faults,
+                (spec.name, actor.label, index, self.served),
+                actor.note,
+            )
+        try:
+            await self._reply(actor, scope, rule, index)
+        finally:
+            actor.conn = plain
+        if rule.goto is not None:
+            scope.state = rule.goto
+
+    async def _reply(self, actor: Actor, scope: RuleScope, rule: Rule, index: int) -> None:
         if rule.replies:
             payload = rule.replies[scope.next_reply(index, len(rule.replies))]
             data = payload.render(actor.lookup)
             if actor.framed:
                 data = actor.framing.encode(data)
-            await _send(actor, actor.need_conn(), data, spec.timeout)
-            actor.note("sent", data)
+            conn = actor.need_conn()
+            await _send(actor, conn, data, self.spec.timeout)
+            if not isinstance(conn, FaultyConnection):  # which notes each piece it sends
+                actor.note("sent", data)
         elif rule.steps:
             await actor.run_steps(rule.steps)
             actor.current = None
             actor.no_deadline()  # what follows is an idle wait or bounds itself
-        if rule.goto is not None:
-            scope.state = rule.goto
 
     def check_connections(self) -> Failure | None:
         """Connections, then each rule's ``expect_count`` and ``expect_unmatched``.

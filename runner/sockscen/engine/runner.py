@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import signal
 import sys
 import time
@@ -16,7 +17,13 @@ from ..rundirs import clear_stale_dirs
 from ..state import TranscriptBudget
 from .bindings import tmp_base
 from .capacity import AutoLimiter
-from .options import DEFAULT_OPTIONS, MAX_CONNECTS_IN_FLIGHT, RunOptions, default_jobs
+from .options import (
+    DEFAULT_OPTIONS,
+    MAX_CONNECTS_IN_FLIGHT,
+    RunOptions,
+    default_jobs,
+    random_seed,
+)
 from .scenario import ScenarioRun
 from .verdict import not_run
 
@@ -39,6 +46,9 @@ async def run_async(
     SKIPPED ("interrupted"), the others SKIPPED too, and the partial
     ``RunResult`` is appended to *sink* before the cancellation propagates.
     """
+    if options.seed is None:
+        # One seed for the whole run, so reports can name the one that replays it.
+        options = dataclasses.replace(options, seed=random_seed())
     started_at = time.time()
     clock0 = trio.current_time()
     _clear_stale_dirs_once()

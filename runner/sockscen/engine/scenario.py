@@ -66,6 +66,7 @@ class ScenarioRun:
         with trio.move_on_after(self.timeout) as timeout_scope:
             async with trio.open_nursery() as nursery:
                 context.cancel_scope = nursery.cancel_scope
+                context.nursery = nursery
                 try:
                     try:
                         await self._start_servers(nursery)
@@ -92,7 +93,8 @@ class ScenarioRun:
     async def _start_servers(self, nursery: trio.Nursery) -> None:
         context = self.context
         lookup = context.state.lookup_for({})
-        for spec in self.scenario.servers:
+        # Proxies last: their upstream may be any server.
+        for spec in (*self.scenario.servers, *self.scenario.proxies):
             server = SERVERS[type(spec)](spec, context)
             self.servers.append(server)
             # In order: a server's listen address may name an earlier server's port.

@@ -18,6 +18,7 @@ from ..results import Failure
 from ..steps import Actor
 from ..transport import DatagramSocket, StreamConnection, StreamListener, TransportError, bind
 from .context import ScenarioContext
+from .faulty import FaultyConnection, apply_faults
 
 #: Datagrams queued per sender before the handler reads them; beyond, they are dropped.
 PEER_QUEUE = 1024
@@ -29,6 +30,7 @@ class DatagramPeer:
     """One sender of a datagram server, seen as a connection by its handler."""
 
     is_stream = False
+    notes_sends = False
 
     def __init__(self, sock: DatagramSocket, peer: Address) -> None:
         self.sock = sock
@@ -188,10 +190,21 @@ class ScriptedServerRun:
         actor.closing = lambda: self.closing
         self.actors.append(actor)
         actor.note("accepted", note=f"from {peer}")
+        if self.spec.faults:
+            actor.conn = apply_faults(
+                self.context, connection, self.spec.faults, (self.spec.name, n), actor.note
+            )
         return actor
 
     def _accepted(self, conn: StreamConnection) -> None:
-        self._spawn(self._new_actor(conn, conn.peer))
+        actor = self._new_actor(conn, conn.peer)
+        if isinstance(actor.conn, FaultyConnection) and actor.conn.plan.refuses():
+            # Counted as a connection that arrived; its handler never runs.
+            actor.note("note", note="refuse: reset at once")
+            conn.abort()
+            actor.finished = True
+            return
+        self._spawn(actor)
 
     def _spawn(self, actor: Actor) -> None:
         # Counted here, not when the task starts, so finish() never misses a

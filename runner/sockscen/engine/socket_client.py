@@ -10,6 +10,7 @@ from ..placeholders import PlaceholderError
 from ..steps import Actor
 from ..transport import TransportError, open_datagram, open_stream
 from .context import ScenarioContext
+from .faulty import apply_faults
 
 
 async def run_socket_client(context: ScenarioContext, spec: SocketClient, copy: int | None) -> None:
@@ -55,3 +56,6 @@ async def _connect(context: ScenarioContext, spec: SocketClient, actor: Actor) -
             raise actor.fail(str(exc), location=spec.location) from exc
     actor.connecting_to = None
     actor.note("connected", note=f"to {address}")
+    if spec.faults:
+        identity = (spec.name, actor.result.copy or 1)
+        actor.conn = apply_faults(context, actor.conn, spec.faults, identity, actor.note)

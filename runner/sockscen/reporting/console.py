@@ -241,6 +241,7 @@ class ConsoleReporter:
         """Explain every failure, print requested transcripts and outputs, then the summary."""
         self.close()
         out: list[str] = []
+        seed = run.options.get("seed")
         if self._status_shown:
             out.append(CLEAR_LINE)
             self._status_shown = False
@@ -251,6 +252,8 @@ class ConsoleReporter:
             out.append("\n" + self._paint(head, _TAGS[result.outcome][1]) + "\n")
             if body:
                 out.append(body + "\n")
+            if seed is not None:
+                out.append(f"  seed {seed} (--seed {seed} replays the same faults)\n")
         if self.transcripts:
             for result in run.scenarios:
                 out.append(f"\n{self._paint('transcript', _BOLD)} {scenario_title(result)}\n")

@@ -198,6 +198,7 @@ def report_dict(run: RunResult) -> dict[str, Any]:
         "started_at": iso_utc(run.started_at),
         "duration": _number(run.duration),
         "options": _jsonable(dict(run.options)),
+        "seed": seed if isinstance(seed := run.options.get("seed"), int) else None,
         "interrupted": run.interrupted,
         "summary": {
             "passed": run.passed,

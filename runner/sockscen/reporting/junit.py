@@ -164,6 +164,11 @@ def junit_tree(run: RunResult, *, strict: bool = False) -> ET.Element:
         suite.set("timestamp", junit_timestamp(start))
         suite.set("hostname", hostname)
         suite.set("file", xml_safe(path))
+        seed = run.options.get("seed")
+        if seed is not None:
+            # Ant's <properties>: the seed that replays this run's fault decisions.
+            properties = ET.SubElement(suite, "properties")
+            ET.SubElement(properties, "property", name="seed", value=str(seed))
         for result in results:
             _testcase(suite, result, classname, strict)
     return root

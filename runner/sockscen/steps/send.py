@@ -32,19 +32,23 @@ def build(ctx: StepContext, item: Any, at: PathKey, label: str, actor: ActorInfo
 async def run(actor: StepActor, step: Send) -> None:
     """Render, frame and send the payload (in ``chunk``-byte pieces ``gap`` seconds apart)."""
     conn = actor.need_conn()
+    # A fault wrapper records what it really sent, piece by piece, and when.
+    noted = not getattr(conn, "notes_sends", False)
     data = step.payload.render(actor.lookup)
     if actor.framed:
         data = actor.framing.encode(data)
     if step.chunk is None or step.chunk >= len(data):
         actor.set_timeout(None)
         await conn.send(data)
-        actor.note("sent", data)
+        if noted:
+            actor.note("sent", data)
         return
     pieces = [data[i : i + step.chunk] for i in range(0, len(data), step.chunk)]
     for i, piece in enumerate(pieces):
         actor.set_timeout(None)
         await conn.send(piece)
-        actor.note("sent", piece, f"chunk {i + 1}/{len(pieces)}")
+        if noted:
+            actor.note("sent", piece, f"chunk {i + 1}/{len(pieces)}")
         if step.gap and i + 1 < len(pieces):
             actor.no_deadline()
             await actor.sleep(step.gap)

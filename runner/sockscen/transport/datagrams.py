@@ -68,6 +68,7 @@ class DatagramSocket:
     """
 
     is_stream = False
+    notes_sends = False
 
     def __init__(
         self,

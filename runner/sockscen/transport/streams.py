@@ -29,6 +29,8 @@ class StreamConnection:
     """
 
     is_stream = True
+    #: Only a fault wrapper records its own sends (see ``steps.send``).
+    notes_sends = False
     _YIELD_EVERY = 16
 
     def __init__(self, sock: stdsocket.socket, peer: Address) -> None:

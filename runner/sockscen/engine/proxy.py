@@ -1,0 +1,153 @@
+"""Proxies: listen like a server, relay each connection (or datagram sender) to ``upstream``.
+
+The relaying itself, with the faults of each direction, is ``relay.Relay``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import trio
+
+from ..addresses import Address
+from ..errors import SetupError
+from ..model import Proxy
+from ..placeholders import Ref
+from ..results import Failure
+from ..steps import Actor
+from ..transport import (
+    DatagramSocket,
+    StreamConnection,
+    StreamListener,
+    TransportError,
+    bind,
+)
+from .context import ScenarioContext
+from .relay import Observer, Relay
+from .scripted_server import DatagramPeer, Senders
+
+
+class ProxyRun:
+    """A running proxy: bound with the servers, started after them, before the clients."""
+
+    #: After every server (an upstream program must be ready first).
+    start_phase = 2
+
+    def __init__(self, spec: Proxy, context: ScenarioContext) -> None:
+        self.spec = spec
+        self.context = context
+        self.actors: list[Actor] = []
+        self.endpoint: StreamListener | DatagramSocket | None = None
+        self.upstream: Address | None = None
+        #: Sees every relayed read (``sockscen record``).
+        self.observer: Observer | None = None
+        #: Called when a relay has ended both ways.
+        self.relay_done: Callable[[], None] | None = None
+        self._nursery: trio.Nursery | None = None
+        self._accept_scope = trio.CancelScope()
+
+    def bind(self, lookup: Callable[[Ref], str]) -> None:
+        """Bind ``listen``, settle ``upstream``, publish ``${NAME.url}`` and the rest."""
+        spec, bindings = self.spec, self.context.bindings
+        self.upstream = bindings.expand_address(spec.upstream, lookup, spec.upstream_location)
+        address = bindings.expand_address(spec.listen.template, lookup, spec.listen.location)
+        if address.is_stream != self.upstream.is_stream:
+            raise SetupError(
+                f"proxy '{spec.name}' cannot relay {address.scheme} to {self.upstream.scheme}",
+                spec.upstream_location,
+            )
+        try:
+            self.endpoint = bind(address)
+        except TransportError as exc:
+            raise SetupError(f"proxy '{spec.name}': {exc}", spec.listen.location) from exc
+        bound = (
+            self.endpoint.address
+            if isinstance(self.endpoint, StreamListener)
+            else self.endpoint.local
+        )
+        bindings.add_address_values(spec.name, None, bound)
+
+    async def start(self, nursery: trio.Nursery) -> None:
+        """Start relaying, in *nursery*."""
+        await nursery.start(self.serve)
+
+    async def serve(self, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        """Accept connections (or senders) and relay each, until the scenario ends."""
+        async with trio.open_nursery() as nursery:
+            self._nursery = nursery
+            task_status.started()
+            with self._accept_scope:
+                try:
+                    if isinstance(self.endpoint, StreamListener):
+                        await self.endpoint.serve(self._accepted)
+                    elif self.endpoint is not None:
+                        senders = Senders(self.endpoint, self._new_sender, self._failure)
+                        await senders.receive()
+                except TransportError as exc:
+                    self._failure(str(exc))
+
+    def _failure(self, message: str) -> None:
+        spec = self.spec
+        self.context.record_failure(
+            Failure(actor=spec.name, role="server", message=message, location=spec.location)
+        )
+
+    def _new_actor(self, peer: Address) -> Actor:
+        n = len(self.actors) + 1
+        actor = Actor(
+            self.context.state,
+            label=f"{self.spec.name}#{n}",
+            name=self.spec.name,
+            role="server",
+            framing=self.spec.framing,
+            copy=n,
+        )
+        # A relay has no script to finish: one still running at the end is no failure.
+        actor.finished = True
+        self.actors.append(actor)
+        actor.note("accepted", note=f"from {peer}")
+        return actor
+
+    def _accepted(self, conn: StreamConnection) -> None:
+        assert self._nursery is not None
+        self._nursery.start_soon(self._relay, conn, self._new_actor(conn.peer))
+
+    async def _relay(self, down: StreamConnection | DatagramPeer, actor: Actor) -> None:
+        assert self.upstream is not None
+        relay = Relay(self.context, self.spec, self.upstream, actor, actor.result.copy or 0)
+        relay.observer = self.observer
+        await relay.run(down)
+        if self.relay_done is not None:
+            self.relay_done()
+
+    def _new_sender(self, link: DatagramPeer) -> None:
+        assert self._nursery is not None
+        self._nursery.start_soon(self._relay, link, self._new_actor(link.peer))
+
+    async def finish(self) -> None:
+        """Clients are done: accept no more; relays in progress go on until the scenario ends."""
+        self._accept_scope.cancel()
+
+    def check_connections(self) -> Failure | None:
+        """A failure when ``connections:`` is set and a different number arrived."""
+        expected = self.spec.connections
+        if expected is None or expected == len(self.actors):
+            return None
+        what = "connections" if isinstance(self.endpoint, StreamListener) else "senders"
+        return Failure(
+            actor=self.spec.name,
+            role="server",
+            message=f"expected {expected} {what} through proxy '{self.spec.name}', "
+            f"{len(self.actors)} arrived",
+            location=self.spec.connections_location or self.spec.location,
+            expected_text=f"{expected} {what}",
+            step_text=f"connections: {expected}",
+        )
+
+    async def stop(self) -> None:
+        """Nothing runs outside the scenario's nursery: cancelling it stops the relays."""
+
+    def close(self) -> None:
+        """Close the listening (or datagram) socket."""
+        if self.endpoint is not None:
+            self.endpoint.close()
