@@ -116,9 +116,17 @@ class ActorRecord:
 
     def note(self, kind: EventKind, data: bytes = b"", note: str = "") -> None:
         """Add a transcript entry (data beyond ``TRANSCRIPT_DATA_LIMIT`` is counted, not kept)."""
-        kept = data[:TRANSCRIPT_DATA_LIMIT]
+        # On every send and receive: the clock is read inline and short bytes are kept as they
+        # are (a mutable buffer is still copied: the transcript must not change under us).
+        size = len(data)
+        if size <= TRANSCRIPT_DATA_LIMIT and type(data) is bytes:
+            kept = data
+        else:
+            kept = bytes(data[:TRANSCRIPT_DATA_LIMIT])
         transcript = self.result.transcript
-        transcript.append(TranscriptEntry(self.now(), self.label, kind, kept, len(data), note))
+        transcript.append(
+            TranscriptEntry(perf_counter() - self.clock.started, self.label, kind, kept, size, note)
+        )
         cost = len(kept) + ENTRY_COST
         self.kept_bytes += cost
         budget = self.budget
