@@ -72,3 +72,30 @@ def accepting_actor(
     actors.append(actor)
     actor.note("accepted", note=f"from {peer}")
     return actor
+
+
+def arrivals(endpoint: StreamListener | DatagramSocket | None) -> str:
+    """What arrives at *endpoint*: ``connections`` on a stream, ``senders`` on datagrams."""
+    return "connections" if isinstance(endpoint, StreamListener) else "senders"
+
+
+def connections_failure(
+    spec: ScriptedServer | Proxy,
+    arrived: int,
+    endpoint: StreamListener | DatagramSocket | None,
+    *,
+    via: str = "",
+) -> Failure | None:
+    """A failure when ``connections:`` is set and *arrived* differs (*via* names a proxy)."""
+    expected = spec.connections
+    if expected is None or expected == arrived:
+        return None
+    what = arrivals(endpoint)
+    return Failure(
+        actor=spec.name,
+        role="server",
+        message=f"expected {expected} {what}{via}, {arrived} arrived",
+        location=spec.connections_location or spec.location,
+        expected_text=f"{expected} {what}",
+        step_text=f"connections: {expected}",
+    )

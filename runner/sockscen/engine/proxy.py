@@ -23,7 +23,12 @@ from ..transport import (
     bind,
 )
 from .context import ScenarioContext
-from .listening import accept_until_cancelled, accepting_actor, record_server_failure
+from .listening import (
+    accept_until_cancelled,
+    accepting_actor,
+    connections_failure,
+    record_server_failure,
+)
 from .relay import Observer, Relay
 from .scripted_server import DatagramPeer, Senders
 
@@ -114,19 +119,8 @@ class ProxyRun:
 
     def check_connections(self) -> Failure | None:
         """A failure when ``connections:`` is set and a different number arrived."""
-        expected = self.spec.connections
-        if expected is None or expected == len(self.actors):
-            return None
-        what = "connections" if isinstance(self.endpoint, StreamListener) else "senders"
-        return Failure(
-            actor=self.spec.name,
-            role="server",
-            message=f"expected {expected} {what} through proxy '{self.spec.name}', "
-            f"{len(self.actors)} arrived",
-            location=self.spec.connections_location or self.spec.location,
-            expected_text=f"{expected} {what}",
-            step_text=f"connections: {expected}",
-        )
+        via = f" through proxy '{self.spec.name}'"
+        return connections_failure(self.spec, len(self.actors), self.endpoint, via=via)
 
     async def stop(self) -> None:
         """Nothing runs outside the scenario's nursery: cancelling it stops the relays."""

@@ -17,10 +17,10 @@ from ..model import Rule, RuleServer
 from ..results import Failure
 from ..rules import Decision, RuleScope, decide_frame, near_miss
 from ..steps import Actor
-from ..transport import StreamConnection, StreamListener
+from ..transport import StreamConnection
 from .context import ScenarioContext
 from .faulty import FaultyConnection, apply_faults
-from .listening import accepting_actor
+from .listening import accepting_actor, arrivals
 from .rule_counts import count_failures
 from .rule_requests import ReadyReads, send_reply, stream_request
 from .scripted_server import DatagramPeer, ScriptedServerRun
@@ -171,7 +171,7 @@ class RuleServerRun(ScriptedServerRun):
         The first failure is returned; the others join the scenario's failures
         directly (the lifecycle asks each server for one).
         """
-        what = "connections" if isinstance(self.endpoint, StreamListener) else "senders"
+        what = arrivals(self.endpoint)
         failures = count_failures(self.spec, self.counts, self.unmatched, self.accepted, what)
         for extra in failures[1:]:
             self.context.failures.append(extra)

@@ -19,7 +19,12 @@ from ..steps import Actor
 from ..transport import DatagramSocket, StreamConnection, StreamListener, TransportError, bind
 from .context import ScenarioContext
 from .faulty import FaultyConnection, apply_faults
-from .listening import accept_until_cancelled, accepting_actor, record_server_failure
+from .listening import (
+    accept_until_cancelled,
+    accepting_actor,
+    connections_failure,
+    record_server_failure,
+)
 
 #: Datagrams queued per sender before the handler reads them; beyond, they are dropped.
 PEER_QUEUE = 1024
@@ -247,18 +252,7 @@ class ScriptedServerRun:
 
     def check_connections(self) -> Failure | None:
         """A failure when ``connections:`` is set and a different number arrived."""
-        expected = self.spec.connections
-        if expected is None or expected == len(self.actors):
-            return None
-        what = "connections" if isinstance(self.endpoint, StreamListener) else "senders"
-        return Failure(
-            actor=self.spec.name,
-            role="server",
-            message=f"expected {expected} {what}, {len(self.actors)} arrived",
-            location=self.spec.connections_location or self.spec.location,
-            expected_text=f"{expected} {what}",
-            step_text=f"connections: {expected}",
-        )
+        return connections_failure(self.spec, len(self.actors), self.endpoint)
 
     async def stop(self) -> None:
         """Nothing runs outside the scenario's nursery: cancelling it stops the handlers."""
