@@ -17,10 +17,10 @@ from ..addresses import STREAM_SCHEMES
 from ..kinds import ActorInfo
 from ..matchers import Matcher
 from ..yamlsource import PathKey
+from .actor_parts import actor_faults, server_parts
 from .addresses import build_address, build_listen_address
 from .commands import build_command, build_stop
 from .context import Context
-from .faults import build_faults
 from .framings import build_framing
 from .readiness import announced_names, build_ready
 from .rules import rule_server
@@ -31,19 +31,9 @@ def scripted_server(
     ctx: Context, name: str, node: dict[str, Any], at: PathKey
 ) -> model.ScriptedServer | None:
     """A mock server running its ``handle`` steps on each connection or sender."""
-    listen = build_listen_address(ctx, None, node["listen"], (*at, "listen"))
-    framing = build_framing(ctx, node.get("framing"), (*at, "framing"))
-    transport = transport_of(listen.scheme if listen else None)
-    actor = ActorInfo(f"server {name}", transport, framing.is_framed)
+    listen, framing, actor = server_parts(ctx, name, node, at)
     handle = ctx.steps(node["handle"], (*at, "handle"), actor)
-    faults = build_faults(
-        ctx,
-        node.get("faults"),
-        (*at, "faults"),
-        owner=actor.label,
-        transport=transport,
-        accepts=True,
-    )
+    faults = actor_faults(ctx, node, at, actor, accepts=True)
     if listen is None:
         return None
     return model.ScriptedServer(
@@ -141,14 +131,7 @@ def socket_client(ctx: Context, name: str, node: dict[str, Any], at: PathKey) ->
     framing = build_framing(ctx, node.get("framing"), (*at, "framing"))
     actor = ActorInfo(f"client {name}", transport_of(scheme), framing.is_framed)
     steps = ctx.steps(node["steps"], (*at, "steps"), actor)
-    faults = build_faults(
-        ctx,
-        node.get("faults"),
-        (*at, "faults"),
-        owner=actor.label,
-        transport=actor.transport,
-        accepts=False,
-    )
+    faults = actor_faults(ctx, node, at, actor, accepts=False)
     reply_from = node.get("reply_from", "connect")
     if reply_from == "any" and scheme != "udp":
         ctx.problem(

@@ -9,21 +9,16 @@ from ..kinds import ActorInfo
 from ..payloads import Payload
 from ..rules import START, unreachable
 from ..yamlsource import PathKey
-from .addresses import build_listen_address
+from .actor_parts import actor_faults, server_parts
 from .context import Context
 from .faults import build_faults
-from .framings import build_framing
-from .schemes import transport_of
 
 
 def rule_server(
     ctx: Context, name: str, node: dict[str, Any], at: PathKey
 ) -> model.RuleServer | None:
     """A mock server answering each request by the first of its ``rules`` that matches."""
-    listen = build_listen_address(ctx, None, node["listen"], (*at, "listen"))
-    framing = build_framing(ctx, node.get("framing"), (*at, "framing"))
-    transport = transport_of(listen.scheme if listen else None)
-    actor = ActorInfo(f"server {name}", transport, framing.is_framed)
+    listen, framing, actor = server_parts(ctx, name, node, at)
     handle = ctx.steps(node.get("handle") or [], (*at, "handle"), actor)
     rules = tuple(
         _rule(ctx, f"rule {i + 1}", item, (*at, "rules", i), actor)
@@ -44,14 +39,7 @@ def rule_server(
         )
     if listen is None:
         return None
-    faults = build_faults(
-        ctx,
-        node.get("faults"),
-        (*at, "faults"),
-        owner=actor.label,
-        transport=transport,
-        accepts=True,
-    )
+    faults = actor_faults(ctx, node, at, actor, accepts=True)
     return model.RuleServer(
         name,
         listen,

@@ -23,6 +23,12 @@ from ..transport import (
     bind,
 )
 from .context import ScenarioContext
+from .listening import (
+    accept_until_cancelled,
+    accepting_actor,
+    connections_failure,
+    record_server_failure,
+)
 from .relay import Observer, Relay
 from .scripted_server import DatagramPeer, Senders
 
@@ -76,37 +82,20 @@ class ProxyRun:
         async with trio.open_nursery() as nursery:
             self._nursery = nursery
             task_status.started()
+            receive = None
+            if isinstance(self.endpoint, DatagramSocket):
+                receive = Senders(self.endpoint, self._new_sender, self._failure).receive
             with self._accept_scope:
-                try:
-                    if isinstance(self.endpoint, StreamListener):
-                        await self.endpoint.serve(self._accepted)
-                    elif self.endpoint is not None:
-                        senders = Senders(self.endpoint, self._new_sender, self._failure)
-                        await senders.receive()
-                except TransportError as exc:
-                    self._failure(str(exc))
+                await accept_until_cancelled(self.endpoint, self._accepted, receive, self._failure)
 
     def _failure(self, message: str) -> None:
-        spec = self.spec
-        self.context.record_failure(
-            Failure(actor=spec.name, role="server", message=message, location=spec.location)
-        )
+        record_server_failure(self.context, self.spec, message)
 
     def _new_actor(self, peer: Address) -> Actor:
         n = len(self.actors) + 1
-        actor = Actor(
-            self.context.state,
-            label=f"{self.spec.name}#{n}",
-            name=self.spec.name,
-            role="server",
-            framing=self.spec.framing,
-            copy=n,
+        return accepting_actor(
+            self.context, self.spec, self.actors, n, peer, copy=n, setup=_relay_actor
         )
-        # A relay has no script to finish: one still running at the end is no failure.
-        actor.finished = True
-        self.actors.append(actor)
-        actor.note("accepted", note=f"from {peer}")
-        return actor
 
     def _accepted(self, conn: StreamConnection) -> None:
         assert self._nursery is not None
@@ -130,19 +119,8 @@ class ProxyRun:
 
     def check_connections(self) -> Failure | None:
         """A failure when ``connections:`` is set and a different number arrived."""
-        expected = self.spec.connections
-        if expected is None or expected == len(self.actors):
-            return None
-        what = "connections" if isinstance(self.endpoint, StreamListener) else "senders"
-        return Failure(
-            actor=self.spec.name,
-            role="server",
-            message=f"expected {expected} {what} through proxy '{self.spec.name}', "
-            f"{len(self.actors)} arrived",
-            location=self.spec.connections_location or self.spec.location,
-            expected_text=f"{expected} {what}",
-            step_text=f"connections: {expected}",
-        )
+        via = f" through proxy '{self.spec.name}'"
+        return connections_failure(self.spec, len(self.actors), self.endpoint, via=via)
 
     async def stop(self) -> None:
         """Nothing runs outside the scenario's nursery: cancelling it stops the relays."""
@@ -151,3 +129,8 @@ class ProxyRun:
         """Close the listening (or datagram) socket."""
         if self.endpoint is not None:
             self.endpoint.close()
+
+
+def _relay_actor(actor: Actor) -> None:
+    # A relay has no script to finish: one still running at the end is no failure.
+    actor.finished = True

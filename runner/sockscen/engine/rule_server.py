@@ -12,26 +12,23 @@ from __future__ import annotations
 
 from collections import deque
 
-import trio
-
 from ..addresses import Address
-from ..connection import Connection, ResetByPeer
 from ..model import Rule, RuleServer
 from ..results import Failure
-from ..rules import Decision, RuleScope, decide_frame, decide_stream, near_miss
+from ..rules import Decision, RuleScope, decide_frame, near_miss
 from ..steps import Actor
-from ..transport import StreamConnection, StreamListener, TransportError
+from ..transport import StreamConnection
 from .context import ScenarioContext
 from .faulty import FaultyConnection, apply_faults
+from .listening import accepting_actor, arrivals
 from .rule_counts import count_failures
+from .rule_requests import ReadyReads, send_reply, stream_request
 from .scripted_server import DatagramPeer, ScriptedServerRun
 
 #: Connections that passed kept for reports (failed ones are always kept).
 KEEP_PASSED = 32
 #: Transcript entries kept per connection of a rule server (twice this at most).
 HISTORY = 500
-#: Requests read without waiting before a connection yields to the others.
-YIELD_EVERY = 16
 #: The ``replies`` counter key of ``default``.
 _DEFAULT = -1
 
@@ -55,24 +52,22 @@ class RuleServerRun(ScriptedServerRun):
     def _new_actor(self, connection: StreamConnection | DatagramPeer, peer: Address) -> Actor:
         self.accepted += 1
         n = self.accepted
-        actor = Actor(
-            self.context.state,
-            label=f"{self.spec.name}#{n}",
-            name=self.spec.name,
-            role="server",
-            framing=self.spec.framing,
+        actor = accepting_actor(
+            self.context,
+            self.spec,
+            self.actors,
+            n,
+            peer,
             connection=connection,
+            setup=self._setup_actor,
         )
+        self._apply_faults(actor, connection, n)
+        return actor
+
+    def _setup_actor(self, actor: Actor) -> None:
         actor.history_limit = HISTORY
         actor.home = self.spec.location
-        actor.closing = lambda: self.closing
-        self.actors.append(actor)
-        actor.note("accepted", note=f"from {peer}")
-        if self.spec.faults:
-            actor.conn = apply_faults(
-                self.context, connection, self.spec.faults, (self.spec.name, n), actor.note
-            )
-        return actor
+        super()._setup_actor(actor)
 
     async def _handle(self, actor: Actor) -> None:
         try:
@@ -105,53 +100,15 @@ class RuleServerRun(ScriptedServerRun):
             actor, conn, self.closing
         ):
             if stream:
-                request, decision = await self._stream_request(actor, scope)
+                timeout = spec.timeout
+                if timeout is None:
+                    timeout = self.context.state.default_timeout
+                request, decision = await stream_request(actor, spec, scope, timeout)
             else:
                 datagram = await actor.next_datagram()
                 request = actor.framing.unwrap_datagram(datagram) if actor.framed else datagram
                 decision = decide_frame(spec.rules, scope.state, request, actor.lookup)
             await self._answer(actor, scope, decision, request)
-
-    async def _stream_request(self, actor: Actor, scope: RuleScope) -> tuple[bytes, Decision]:
-        """Cut the next request from the stream: wait (bounded) until the rules can decide."""
-        spec, buffer = self.spec, actor.buffer
-        while True:
-            if actor.framed:
-                got = buffer.next_frame(actor.framing)
-                if got is not None:
-                    frame, used = got
-                    buffer.consume(used)
-                    return frame, decide_frame(spec.rules, scope.state, frame, actor.lookup)
-            else:
-                decision = decide_stream(
-                    spec.rules, scope.state, buffer.data, buffer.eof, actor.lookup
-                )
-                if decision is not None:
-                    request = buffer.peek(decision.consumed)
-                    buffer.consume(decision.consumed)
-                    return request, decision
-            if buffer.eof:
-                raise actor.fail(
-                    "the peer closed the connection in the middle of a request",
-                    received=buffer.peek(),
-                    location=spec.location,
-                )
-            if buffer.full:
-                raise actor.fail(
-                    f"a request of {len(buffer)} bytes is still incomplete "
-                    f"(the limit is {buffer.limit} bytes; see --max-buffer)",
-                    received=buffer.peek(4096),
-                    location=spec.location,
-                )
-            timeout = (
-                spec.timeout if spec.timeout is not None else self.context.state.default_timeout
-            )
-            if await actor.within(timeout, actor.fill) is None:
-                raise actor.fail(
-                    f"a request stayed incomplete for {timeout:g}s (the server's timeout)",
-                    received=buffer.peek(),
-                    location=spec.location,
-                )
 
     async def _answer(
         self, actor: Actor, scope: RuleScope, decision: Decision, request: bytes
@@ -200,7 +157,7 @@ class RuleServerRun(ScriptedServerRun):
             if actor.framed:
                 data = actor.framing.encode(data)
             conn = actor.need_conn()
-            await _send(actor, conn, data, self.spec.timeout)
+            await send_reply(actor, conn, data, self.spec.timeout)
             if not isinstance(conn, FaultyConnection):  # which notes each piece it sends
                 actor.note("sent", data)
         elif rule.steps:
@@ -214,62 +171,8 @@ class RuleServerRun(ScriptedServerRun):
         The first failure is returned; the others join the scenario's failures
         directly (the lifecycle asks each server for one).
         """
-        what = "connections" if isinstance(self.endpoint, StreamListener) else "senders"
+        what = arrivals(self.endpoint)
         failures = count_failures(self.spec, self.counts, self.unmatched, self.accepted, what)
         for extra in failures[1:]:
             self.context.failures.append(extra)
         return failures[0] if failures else None
-
-
-async def _send(actor: Actor, conn: Connection, data: bytes, limit: float | None) -> None:
-    """Send a reply within the server's timeout.
-
-    The deadline is only set when the socket cannot take the reply at once:
-    moving it for every reply (and back for the idle wait) cost more than
-    the rest of a request.  Outside a reply the deadline stays lifted.
-    """
-    if isinstance(conn, StreamConnection):
-        sent = conn.send_ready(data)
-        if sent == len(data):
-            return
-        data = data[sent:]
-    actor.set_timeout(limit)
-    await conn.send(data)
-    actor.no_deadline()
-
-
-class ReadyReads:
-    """``actor.peer_has_more``, without its idle wait when the next request is already here.
-
-    The idle wait costs a cancel scope and two deadline moves per request;
-    under load the client's next request has usually arrived by the time the
-    reply is sent, so one non-blocking read settles it.
-    """
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    async def peer_has_more(self, actor: Actor, conn: Connection, closing: bool) -> bool:
-        """True when the peer sent more (now in ``actor.buffer``), False when it is done."""
-        buffer = actor.buffer
-        if closing or not isinstance(conn, StreamConnection) or buffer.data or buffer.eof:
-            return await actor.peer_has_more()  # finishing: the idle wait takes what is here
-        try:
-            data = conn.receive_ready()
-        except ResetByPeer as exc:
-            actor.note("reset", note=str(exc))  # as the idle wait says it
-            return False
-        except TransportError as exc:
-            actor.note("note", note=str(exc))
-            return False
-        if data is None:
-            return await actor.peer_has_more()
-        buffer.feed(data)
-        if not data:
-            actor.note("eof")
-            return False
-        actor.note("received", data)
-        self.count += 1
-        if self.count % YIELD_EVERY == 0:  # a fair trio citizen, like the transport
-            await trio.lowlevel.checkpoint()
-        return True

@@ -19,6 +19,12 @@ from ..steps import Actor
 from ..transport import DatagramSocket, StreamConnection, StreamListener, TransportError, bind
 from .context import ScenarioContext
 from .faulty import FaultyConnection, apply_faults
+from .listening import (
+    accept_until_cancelled,
+    accepting_actor,
+    connections_failure,
+    record_server_failure,
+)
 
 #: Datagrams queued per sender before the handler reads them; beyond, they are dropped.
 PEER_QUEUE = 1024
@@ -161,40 +167,40 @@ class ScriptedServerRun:
         async with trio.open_nursery() as nursery:
             self._nursery = nursery
             task_status.started()
+            receive = self.senders.receive if self.senders is not None else None
             with self._accept_scope:
-                try:
-                    if isinstance(self.endpoint, StreamListener):
-                        await self.endpoint.serve(self._accepted)
-                    elif self.senders is not None:
-                        await self.senders.receive()
-                except TransportError as exc:
-                    self._server_failure(str(exc))
+                await accept_until_cancelled(
+                    self.endpoint, self._accepted, receive, self._server_failure
+                )
 
     def _server_failure(self, message: str) -> None:
-        spec = self.spec
-        self.context.record_failure(
-            Failure(actor=spec.name, role="server", message=message, location=spec.location)
-        )
+        record_server_failure(self.context, self.spec, message)
 
     def _new_actor(self, connection: StreamConnection | DatagramPeer, peer: Address) -> Actor:
         n = len(self.actors) + 1
-        actor = Actor(
-            self.context.state,
-            label=f"{self.spec.name}#{n}",
-            name=self.spec.name,
-            role="server",
-            framing=self.spec.framing,
+        actor = accepting_actor(
+            self.context,
+            self.spec,
+            self.actors,
+            n,
+            peer,
             copy=n,
             connection=connection,
+            setup=self._setup_actor,
         )
+        self._apply_faults(actor, connection, n)
+        return actor
+
+    def _setup_actor(self, actor: Actor) -> None:
         actor.closing = lambda: self.closing
-        self.actors.append(actor)
-        actor.note("accepted", note=f"from {peer}")
+
+    def _apply_faults(
+        self, actor: Actor, connection: StreamConnection | DatagramPeer, n: int
+    ) -> None:
         if self.spec.faults:
             actor.conn = apply_faults(
                 self.context, connection, self.spec.faults, (self.spec.name, n), actor.note
             )
-        return actor
 
     def _accepted(self, conn: StreamConnection) -> None:
         actor = self._new_actor(conn, conn.peer)
@@ -246,18 +252,7 @@ class ScriptedServerRun:
 
     def check_connections(self) -> Failure | None:
         """A failure when ``connections:`` is set and a different number arrived."""
-        expected = self.spec.connections
-        if expected is None or expected == len(self.actors):
-            return None
-        what = "connections" if isinstance(self.endpoint, StreamListener) else "senders"
-        return Failure(
-            actor=self.spec.name,
-            role="server",
-            message=f"expected {expected} {what}, {len(self.actors)} arrived",
-            location=self.spec.connections_location or self.spec.location,
-            expected_text=f"{expected} {what}",
-            step_text=f"connections: {expected}",
-        )
+        return connections_failure(self.spec, len(self.actors), self.endpoint)
 
     async def stop(self) -> None:
         """Nothing runs outside the scenario's nursery: cancelling it stops the handlers."""
