@@ -241,39 +241,49 @@ class ConsoleReporter:
         """Explain every failure, print requested transcripts and outputs, then the summary."""
         self.close()
         out: list[str] = []
-        seed = run.options.get("seed")
         if self._status_shown:
             out.append(CLEAR_LINE)
             self._status_shown = False
-        for result in run.scenarios:
-            if result.outcome not in (Outcome.FAILED, Outcome.ERROR):
-                continue
-            head, _, body = format_failure(result).partition("\n")
-            out.append("\n" + self._paint(head, _TAGS[result.outcome][1]) + "\n")
-            if body:
-                out.append(body + "\n")
-            if seed is not None:
-                out.append(f"  seed {seed} (--seed {seed} replays the same faults)\n")
-        if self.transcripts:
-            for result in run.scenarios:
-                out.append(f"\n{self._paint('transcript', _BOLD)} {scenario_title(result)}\n")
-                lines = format_transcript(result.transcript, since=0.0) or ["(no traffic)"]
-                out.extend(f"  {line}\n" for line in lines)
-        if self.show_output:
-            for result in run.scenarios:
-                # Failing scenarios already showed their processes' output.
-                if result.outcome in (Outcome.FAILED, Outcome.ERROR) or not result.outputs:
-                    continue
-                out.append(f"\n{self._paint('output', _BOLD)} {scenario_title(result)}\n")
-                for actor, output in result.outputs:
-                    out.extend(f"  {line}\n" for line in format_output(actor, output))
-        if run.interrupted:
-            cut = [r for r in run.scenarios if r.outcome is Outcome.SKIPPED]
-            if cut:
-                out.append(f"\n{self._paint('interrupted', _BOLD)}: not finished or not started:\n")
-                out.extend(
-                    f"  {scenario_title(r)}  ({escape_text(r.error or 'not run')})\n" for r in cut
-                )
-        code = _RED if run.failed or run.errors else _YELLOW if run.interrupted else _GREEN
-        out.append("\n" + self._paint(summary_line(run), code) + "\n")
+        out.extend(closing_lines(run, self._paint, self.transcripts, self.show_output))
         self._write("".join(out))
+
+
+def closing_lines(
+    run: RunResult, paint: Callable[[str, str], str], transcripts: bool, show_output: bool
+) -> list[str]:
+    """The end of a console report: every failure explained, the requested transcripts and
+    outputs, the scenarios an interruption cut off, and the summary line."""
+    out: list[str] = []
+    seed = run.options.get("seed")
+    for result in run.scenarios:
+        if result.outcome not in (Outcome.FAILED, Outcome.ERROR):
+            continue
+        head, _, body = format_failure(result).partition("\n")
+        out.append("\n" + paint(head, _TAGS[result.outcome][1]) + "\n")
+        if body:
+            out.append(body + "\n")
+        if seed is not None:
+            out.append(f"  seed {seed} (--seed {seed} replays the same faults)\n")
+    if transcripts:
+        for result in run.scenarios:
+            out.append(f"\n{paint('transcript', _BOLD)} {scenario_title(result)}\n")
+            lines = format_transcript(result.transcript, since=0.0) or ["(no traffic)"]
+            out.extend(f"  {line}\n" for line in lines)
+    if show_output:
+        for result in run.scenarios:
+            # Failing scenarios already showed their processes' output.
+            if result.outcome in (Outcome.FAILED, Outcome.ERROR) or not result.outputs:
+                continue
+            out.append(f"\n{paint('output', _BOLD)} {scenario_title(result)}\n")
+            for actor, output in result.outputs:
+                out.extend(f"  {line}\n" for line in format_output(actor, output))
+    if run.interrupted:
+        cut = [r for r in run.scenarios if r.outcome is Outcome.SKIPPED]
+        if cut:
+            out.append(f"\n{paint('interrupted', _BOLD)}: not finished or not started:\n")
+            out.extend(
+                f"  {scenario_title(r)}  ({escape_text(r.error or 'not run')})\n" for r in cut
+            )
+    code = _RED if run.failed or run.errors else _YELLOW if run.interrupted else _GREEN
+    out.append("\n" + paint(summary_line(run), code) + "\n")
+    return out
