@@ -229,6 +229,11 @@ async def run_scenario(
     run = ScenarioRun(
         scenario, options, connect_limiter or trio.CapacityLimiter(MAX_CONNECTS_IN_FLIGHT)
     )
+    return await complete(run)
+
+
+async def complete(run: ScenarioRun) -> ScenarioResult:
+    """Execute *run*, always tear it down (shielded from cancellation), and return its result."""
     try:
         await run.execute()
     finally:

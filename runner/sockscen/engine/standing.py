@@ -19,7 +19,7 @@ from ..model import ProcessServer, Scenario
 from ..results import ScenarioResult
 from .options import DEFAULT_OPTIONS, MAX_CONNECTS_IN_FLIGHT, RunOptions
 from .rule_server import RuleServerRun
-from .scenario import ScenarioRun
+from .scenario import ScenarioRun, complete
 
 #: How often the live line is refreshed, in seconds.
 TICK = 0.5
@@ -84,12 +84,7 @@ async def serve_scenario(
             nursery.cancel_scope.cancel()
 
     run.hold = hold
-    try:
-        await run.execute()
-    finally:
-        with trio.CancelScope(shield=True):
-            await run.teardown()
-    return run.result()
+    return await complete(run)
 
 
 async def _tick(run: ScenarioRun, progress: Callable[[int, int], None]) -> None:
