@@ -152,8 +152,6 @@ class Actor(PeerWaits):
         if not 0 <= deadline - self._scope.deadline < DEADLINE_SLACK:
             self._scope.deadline = deadline
 
-    _set_timeout = set_timeout  # the name the engine uses
-
     def no_deadline(self) -> None:
         """Lift the deadline: what follows bounds itself."""
         self._scope.deadline = math.inf

@@ -196,7 +196,7 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
         None,
         "start no new scenario after N failures or errors (the rest are skipped; "
         "-x is --maxfail 1)",
-        parse=lambda text: _count_arg(text),
+        parse=_count_arg,
         metavar="N",
         cli_default=lambda: 0,
     ),

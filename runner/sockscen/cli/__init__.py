@@ -24,7 +24,7 @@ start quickly.
 
 from __future__ import annotations
 
-from ..options import parse_size, size_arg, step_timeout_arg
+from ..options import parse_size
 from .common import UsageError
 from .entry import main
 from .exits import (
@@ -52,6 +52,4 @@ __all__ = [
     "build_parser",
     "main",
     "parse_size",
-    "size_arg",
-    "step_timeout_arg",
 ]

@@ -44,7 +44,7 @@ async def _connect(context: ScenarioContext, spec: SocketClient, actor: Actor) -
         # The step timeout covers the connect itself, not the wait for a turn.
         actor.current_started = perf_counter()
         actor.connecting_to = str(address)
-        actor._set_timeout(None)
+        actor.set_timeout(None)
         try:
             if address.is_stream:
                 actor.conn = await open_stream(address)

@@ -22,23 +22,13 @@ for escapees, adopted orphans and abandoned work), ``proctable`` (reading
 
 from __future__ import annotations
 
-from ..wholecheck import CHECKED_OUTPUT_LIMIT, check_output
-from .capture import (
-    DRAIN_TIMEOUT,
-    OUTPUT_TAIL_LIMIT,
-    READY_LINE_LIMIT,
-    TAIL_LINES,
-    TRANSCRIPT_OUTPUT_LIMIT,
-    Capture,
-    LineWatch,
-    OutputTail,
-)
+from ..wholecheck import check_output
+from .capture import Capture, LineWatch, OutputTail
 from .client import run_client
-from .commands import PreparedCommand, ProcessContext, describe_status, expand_command
-from .groups import GROUPS, TOKEN_VARIABLE, ProcessGroups
-from .lifecycle import KILL_GRACE, hurry_stops, kill_remaining
-from .proctable import group_members
-from .readiness import PROBES, describe_ready, wait_connectable
+from .commands import ProcessContext, describe_status, expand_command
+from .groups import GROUPS
+from .lifecycle import hurry_stops, kill_remaining
+from .readiness import describe_ready
 from .server import ProcessStartError, ServerProcess, start_server
 
 
@@ -47,33 +37,11 @@ def adopt_orphans() -> bool:
     return GROUPS.adopt_orphans()
 
 
-def sweep_adopted() -> list[int]:
-    """Kill adopted orphans that provably came from an ended program (``ProcessGroups``)."""
-    return GROUPS.sweep_adopted()
-
-
-def sweep_escaped(token: str) -> list[int]:
-    """SIGKILL processes that carry marker *token* (see ``ProcessGroups.sweep_escaped``)."""
-    return GROUPS.sweep_escaped(token)
-
-
 __all__ = [
-    "CHECKED_OUTPUT_LIMIT",
-    "DRAIN_TIMEOUT",
-    "GROUPS",
-    "KILL_GRACE",
-    "OUTPUT_TAIL_LIMIT",
-    "PROBES",
-    "READY_LINE_LIMIT",
-    "TAIL_LINES",
-    "TOKEN_VARIABLE",
-    "TRANSCRIPT_OUTPUT_LIMIT",
     "Capture",
     "LineWatch",
     "OutputTail",
-    "PreparedCommand",
     "ProcessContext",
-    "ProcessGroups",
     "ProcessStartError",
     "ServerProcess",
     "adopt_orphans",
@@ -81,12 +49,8 @@ __all__ = [
     "describe_ready",
     "describe_status",
     "expand_command",
-    "group_members",
     "hurry_stops",
     "kill_remaining",
     "run_client",
     "start_server",
-    "sweep_adopted",
-    "sweep_escaped",
-    "wait_connectable",
 ]

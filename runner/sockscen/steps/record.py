@@ -110,10 +110,6 @@ class ActorRecord:
         self.elided_events = 0
         self.elided_bytes = 0
 
-    def now(self) -> float:
-        """Seconds since the scenario started."""
-        return perf_counter() - self.clock.started
-
     def note(self, kind: EventKind, data: bytes = b"", note: str = "") -> None:
         """Add a transcript entry (data beyond ``TRANSCRIPT_DATA_LIMIT`` is counted, not kept)."""
         # On every send and receive: the clock is read inline and short bytes are kept as they
