@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
+import pytest
 import trio
 import trio.testing
 
-from sockscen.engine import RunOptions, run
+from sockscen.engine import RunOptions, capacity, run
 from sockscen.engine.capacity import AutoLimiter, CpuRoom
 from sockscen.loader import load_text
 from sockscen.model import Scenario
@@ -112,10 +112,31 @@ def test_auto_starts_a_waiting_scenario_when_one_finishes() -> None:
     assert trio.run(main) == ["one finished", "third started"]
 
 
-def test_cpu_room_sees_a_busy_loop() -> None:
+class _Clock:
+    """Wall and CPU time that a test moves by hand (a real busy loop is at the
+    mercy of the scheduler: descheduled, it looks idle)."""
+
+    def __init__(self) -> None:
+        self.wall = 100.0
+        self.cpu = 10.0
+
+    def monotonic(self) -> float:
+        return self.wall
+
+    def process_time(self) -> float:
+        return self.cpu
+
+
+def test_cpu_room_sees_a_busy_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = _Clock()
+    monkeypatch.setattr(capacity, "time", clock)
+    monkeypatch.setattr(capacity, "_machine_busy_seconds", lambda: None)
     room = CpuRoom()
-    # Burn this thread's CPU for a few ticks: the loop is busy, so no room.
-    end = time.monotonic() + 0.05
-    while time.monotonic() < end:
-        pass
+    # 50 ms of wall time, all of it this process's CPU: the loop is busy, so no room.
+    clock.wall += 0.05
+    clock.cpu += 0.05
     assert room.has_room() is False
+    # Then 50 ms with hardly any CPU: room again.
+    clock.wall += 0.05
+    clock.cpu += 0.001
+    assert room.has_room() is True
