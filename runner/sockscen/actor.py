@@ -21,7 +21,7 @@ from .connection import Connection, ConnectionFaulted
 from .framing import NONE, Framing, FramingError
 from .model import Step
 from .placeholders import PlaceholderError
-from .results import ActorResult, Failure, Outcome, Role
+from .results import ActorResult, Failure, Role
 from .state import ScenarioState
 from .steps.interface import StepFailed, timeout_failure
 from .steps.registry import STEP_KINDS
@@ -116,18 +116,19 @@ class Actor(PeerWaits):
     async def run_steps(self, steps: tuple[Step, ...]) -> None:
         """Run *steps* in order, recording each."""
         kinds = STEP_KINDS
-        done = self._steps
-        passed = Outcome.PASSED
+        done, times = self._steps, self._step_times
         for step in steps:
             self.current = step
             self.current_started = perf_counter()
             await kinds[type(step)].run(self, step)
-            # ``step_done``, inlined: this is the hot path of every round trip.
+            # ``step_done(step, PASSED)``, inlined: this is the hot path of every round trip.
             now = perf_counter()
             if len(done) >= 2 * self.history_limit:
-                self.drop_steps()
+                self._log.drop_steps(self.history_limit)
             started = self.current_started  # a repeat restores its own start
-            done.append((step, passed, started - self.clock.started, now - started))
+            done.append(step)
+            times.append(started - self.clock.started)
+            times.append(now - started)
 
     def interrupted_failure(self, message: str) -> Failure:
         """A failure describing where this unfinished actor was when the scenario stopped."""

@@ -34,7 +34,6 @@ class PeerWaits(ActorRecord):
     """
 
     __slots__ = (
-        "_now",
         "_scope",
         "buffer",
         "closed_by",
@@ -58,12 +57,12 @@ class PeerWaits(ActorRecord):
         #: True once the scenario is finishing: an idle wait for "more" ends at once.
         self.closing: Callable[[], bool] = _not_closing
         self._scope = trio.CancelScope()
-        # The run's clock, read directly: ``trio.current_time()`` costs a lookup per step.
-        self._now: Callable[[], float] = trio.lowlevel.current_clock().current_time
 
     def set_timeout(self, timeout: float | None) -> None:
         """Let what follows take at most *timeout* seconds (None: the run's step timeout)."""
-        deadline = self._now() + (timeout if timeout is not None else self.state.default_timeout)
+        deadline = trio.current_time() + (
+            timeout if timeout is not None else self.state.default_timeout
+        )
         # Moving a deadline re-files it in trio's deadline heap, which costs more
         # than the rest of a step; a deadline at most 1ms early is just as good.
         if not 0 <= deadline - self._scope.deadline < DEADLINE_SLACK:

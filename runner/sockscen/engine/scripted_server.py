@@ -138,6 +138,8 @@ class ScriptedServerRun:
         self.endpoint: StreamListener | DatagramSocket | None = None
         self._nursery: trio.Nursery | None = None
         self._accept_scope = trio.CancelScope()
+        #: Shared by every handler of this server (one bound method, not one per connection).
+        self._is_closing: Callable[[], bool] = self._closing_now
 
     def bind(self, lookup: Callable[[Ref], str]) -> None:
         """Bind the ``listen`` address and publish its values; a failure is a ``SetupError``."""
@@ -192,7 +194,10 @@ class ScriptedServerRun:
         return actor
 
     def _setup_actor(self, actor: Actor) -> None:
-        actor.closing = lambda: self.closing
+        actor.closing = self._is_closing
+
+    def _closing_now(self) -> bool:
+        return self.closing
 
     def _apply_faults(
         self, actor: Actor, connection: StreamConnection | DatagramPeer, n: int

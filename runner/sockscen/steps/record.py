@@ -28,10 +28,10 @@ class ActorRecord(BoundedTranscript):
     """
 
     __slots__ = (
+        "_step_times",
         "_steps",
         "current",
         "current_started",
-        "dropped_steps",
         "home",
         "iteration",
         "label",
@@ -47,14 +47,13 @@ class ActorRecord(BoundedTranscript):
         self.result = LiveResult(
             log, actor=label, name=name, role=role, outcome=Outcome.PASSED, copy=copy
         )
-        self._steps = log.steps
+        self._steps, self._step_times = log.steps, log.step_times
         self.current: Step | None = None
         self.current_started = 0.0
         #: Iteration numbers of the repeats being run, outermost first.
         self.iteration: list[int] = []
         #: Where failures outside any step point (a client's declaration).
         self.home: Location | None = None
-        self.dropped_steps = 0
 
     def fail(
         self,
@@ -93,18 +92,15 @@ class ActorRecord(BoundedTranscript):
     def step_done(self, step: Step, outcome: Outcome) -> None:
         """Record a finished step (``current_started`` is when it started)."""
         now = perf_counter()
-        steps = self._steps
-        if len(steps) >= 2 * self.history_limit:
-            self.drop_steps()
+        log = self._log
+        if len(log.steps) >= 2 * self.history_limit:
+            log.drop_steps(self.history_limit)
+        if outcome is not Outcome.PASSED:
+            log.outcomes[log.dropped_steps + len(log.steps)] = outcome
         started = self.current_started
-        steps.append((step, outcome, started - self.clock.started, now - started))
-
-    def drop_steps(self) -> None:
-        """Drop the oldest half of the step results kept (``history_limit`` of them)."""
-        limit = self.history_limit
-        del self._steps[:limit]
-        self.dropped_steps += limit
-        self._log.edits += 1
+        log.steps.append(step)
+        log.step_times.append(started - self.clock.started)
+        log.step_times.append(now - started)
 
     def record_failure(self, failure: Failure) -> None:
         """End the actor as failed (the current step too)."""

@@ -5,19 +5,18 @@ The transcript is bounded in bytes, per actor (``--max-buffer``) and per run
 bound an actor keeps its first quarter (how it began) and its latest entries
 (how it ended), and one note where the middle was elided says how much was.
 The check costs a few additions and comparisons per entry.  Entries are kept
-as tuples (``live_result.RawLog``) and built into ``TranscriptEntry`` objects
+in columns (``live_result.RawLog``) and built into ``TranscriptEntry`` objects
 only when a reporter reads them.
 """
 
 from __future__ import annotations
 
 from itertools import accumulate
-from operator import itemgetter
 from time import perf_counter
 from typing import Protocol
 
 from ..results import TRANSCRIPT_DATA_LIMIT, EventKind
-from .live_result import RawEntry, RawLog
+from .live_result import RawLog
 
 #: Step results kept per actor (beyond twice this, the oldest half is dropped).
 HISTORY_LIMIT = 20_000
@@ -47,14 +46,6 @@ class Clock(Protocol):
         ...
 
 
-# Fields of a RawEntry.
-_TIME, _DATA, _SIZE = itemgetter(0), itemgetter(2), itemgetter(3)
-
-
-def _cost(entry: RawEntry) -> int:
-    return len(entry[2]) + ENTRY_COST
-
-
 def _fewest(costs: list[int], need: int) -> int:
     """The least k with ``costs[k] + k * ENTRY_COST >= need`` (len(costs) - 1 when none)."""
     low, high = 0, len(costs) - 1
@@ -74,8 +65,12 @@ class BoundedTranscript:
     """
 
     __slots__ = (
-        "_entries",
+        "_data",
+        "_kinds",
         "_log",
+        "_notes",
+        "_sizes",
+        "_times",
         "budget",
         "byte_limit",
         "clock",
@@ -89,7 +84,9 @@ class BoundedTranscript:
     def __init__(self, clock: Clock, log: RawLog) -> None:
         self.clock = clock
         self._log = log
-        self._entries = log.entries
+        # The columns, held directly: ``note`` appends to each on every send and receive.
+        self._times, self._kinds, self._data = log.times, log.kinds, log.data
+        self._sizes, self._notes = log.sizes, log.notes
         #: Entries kept (see the module docstring); long-lived servers may keep fewer.
         self.history_limit = HISTORY_LIMIT
         self.budget = clock.transcripts
@@ -109,8 +106,11 @@ class BoundedTranscript:
             kept = data
         else:
             kept = bytes(data[:TRANSCRIPT_DATA_LIMIT])
-        entries = self._entries
-        entries.append((perf_counter() - self.clock.started, kind, kept, size, note))
+        self._times.append(perf_counter() - self.clock.started)
+        self._kinds.append(kind)
+        self._data.append(kept)
+        self._sizes.append(size)
+        self._notes.append(note)
         cost = len(kept) + ENTRY_COST
         self.kept_bytes += cost
         budget = self.budget
@@ -118,14 +118,16 @@ class BoundedTranscript:
         if (
             self.kept_bytes > self.byte_limit
             or budget.used > budget.limit
-            or len(entries) > 2 * self.history_limit
+            or len(self._kinds) > 2 * self.history_limit
         ):
             self._elide()
 
     def _elide(self) -> None:
         """Drop entries from the middle: after the first quarter, before the latest ones."""
-        transcript = self._entries
-        too_many = len(transcript) > 2 * self.history_limit
+        log = self._log
+        data = log.data
+        count = len(data)
+        too_many = count > 2 * self.history_limit
         if self.kept_bytes > self.byte_limit:
             target = self.byte_limit // 2
         elif self.budget.used > self.budget.limit and self.kept_bytes > ACTOR_FLOOR:
@@ -135,22 +137,22 @@ class BoundedTranscript:
             target = self.kept_bytes
         else:
             return
-        self._log.edits += 1
+        log.edits += 1
         if self.elided_at < 0:
             head, index = 0, 0
             head_limit = min(self.byte_limit // 4, target // 2)
-            last = min(len(transcript) - 1, self.history_limit // 4)
-            while index < last and head + _cost(transcript[index]) <= head_limit:
-                head += _cost(transcript[index])
+            last = min(count - 1, self.history_limit // 4)
+            while index < last and head + len(data[index]) + ENTRY_COST <= head_limit:
+                head += len(data[index]) + ENTRY_COST
                 index += 1
-            transcript.insert(index, (transcript[index][0], "note", b"", 0, ""))
+            log.insert_entry(index, log.times[index], "note", "")
             self.elided_at = index
             self.kept_bytes += ENTRY_COST
             self.budget.used += ENTRY_COST
         start = self.elided_at + 1
         # C-level loops (map, accumulate, bisect): this runs on the hot path of long loops.
-        middle = transcript[start:-1]
-        costs = list(accumulate(map(len, map(_DATA, middle)), initial=0))
+        middle = data[start:-1]
+        costs = list(accumulate(map(len, middle), initial=0))
         need = self.kept_bytes - target
         # The fewest entries whose data plus ENTRY_COST each free at least *need* bytes.
         dropped = _fewest(costs, need) if need > 0 else 0
@@ -162,13 +164,12 @@ class BoundedTranscript:
         end = start + dropped
         freed = costs[dropped] + dropped * ENTRY_COST
         self.elided_events += dropped
-        self.elided_bytes += sum(map(_SIZE, middle[:dropped]))
-        del transcript[start:end]
+        self.elided_bytes += sum(log.sizes[start:end])
+        log.delete_entries(start, end)
         self.kept_bytes -= freed
         self.budget.used -= freed
-        note = (
+        log.notes[self.elided_at] = (
             f"{self.elided_events} events ({self.elided_bytes} bytes of data) not kept here: "
             f"transcripts are bounded ({self.byte_limit} bytes per actor, --max-buffer; "
             f"{self.budget.limit} bytes per run); the first and the latest events are kept"
         )
-        transcript[self.elided_at] = (_TIME(transcript[self.elided_at]), "note", b"", 0, note)
