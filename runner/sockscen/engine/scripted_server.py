@@ -6,6 +6,7 @@ one per sender, fed through a bounded queue by the dispatcher below.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 
 import trio
@@ -33,7 +34,14 @@ MAX_SENDERS = 4096
 
 
 class DatagramPeer:
-    """One sender of a datagram server, seen as a connection by its handler."""
+    """One sender of a datagram server, seen as a connection by its handler.
+
+    The dispatcher queues the sender's datagrams here and wakes the handler
+    directly: a memory channel's bookkeeping, per datagram, costs more than
+    the rest of the hand-off.  One task receives at a time (the handler).
+    """
+
+    __slots__ = ("_waiter", "overflowed", "peer", "queue", "sock")
 
     is_stream = False
     notes_sends = False
@@ -41,8 +49,20 @@ class DatagramPeer:
     def __init__(self, sock: DatagramSocket, peer: Address) -> None:
         self.sock = sock
         self.peer = peer
-        self.send_channel, self.receive_channel = trio.open_memory_channel[bytes](PEER_QUEUE)
+        self.queue: deque[bytes] = deque()
+        self._waiter: trio.lowlevel.Task | None = None
         self.overflowed = False
+
+    def put(self, data: bytes) -> bool:
+        """Queue *data* for the handler (waking it); False when ``PEER_QUEUE`` already wait."""
+        if len(self.queue) >= PEER_QUEUE:
+            return False
+        self.queue.append(data)
+        waiter = self._waiter
+        if waiter is not None:
+            self._waiter = None
+            trio.lowlevel.reschedule(waiter)
+        return True
 
     async def send(self, data: bytes) -> None:
         """Reply to this sender."""
@@ -54,14 +74,19 @@ class DatagramPeer:
 
     async def receive(self) -> bytes:
         """The next datagram from this sender."""
-        return await self.receive_channel.receive()
+        while not self.queue:
+            assert self._waiter is None, "one task receives from a datagram peer at a time"
+            self._waiter = trio.lowlevel.current_task()
+            await trio.lowlevel.wait_task_rescheduled(self._abort)
+        return self.queue.popleft()
+
+    def _abort(self, _: object) -> trio.lowlevel.Abort:
+        self._waiter = None
+        return trio.lowlevel.Abort.SUCCEEDED
 
     def receive_nowait(self) -> bytes | None:
         """A datagram from this sender already queued, or None."""
-        try:
-            return self.receive_channel.receive_nowait()
-        except trio.WouldBlock:
-            return None
+        return self.queue.popleft() if self.queue else None
 
     def close(self) -> None:
         """Nothing to do: the socket is shared by every sender; the server closes it."""
@@ -111,14 +136,12 @@ class Senders:
                 return
             link = self.peers[peer] = DatagramPeer(self.sock, peer)
             self._new_handler(link)
-        try:
-            link.send_channel.send_nowait(data)
-        except trio.WouldBlock:
-            if not link.overflowed:  # said once per sender, however many are dropped
-                link.overflowed = True
-                self._overflowed(
-                    f"more than {PEER_QUEUE} datagrams from {peer} wait unread by the handler"
-                )
+        # Said once per sender, however many are dropped.
+        if not link.put(data) and not link.overflowed:
+            link.overflowed = True
+            self._overflowed(
+                f"more than {PEER_QUEUE} datagrams from {peer} wait unread by the handler"
+            )
 
 
 class ScriptedServerRun:
