@@ -41,7 +41,7 @@ class DatagramPeer:
     the rest of the hand-off.  One task receives at a time (the handler).
     """
 
-    __slots__ = ("_waiter", "overflowed", "peer", "queue", "sock")
+    __slots__ = ("_sockaddr", "_waiter", "overflowed", "peer", "queue", "sock")
 
     is_stream = False
     notes_sends = False
@@ -49,6 +49,8 @@ class DatagramPeer:
     def __init__(self, sock: DatagramSocket, peer: Address) -> None:
         self.sock = sock
         self.peer = peer
+        # None: a unixgram sender that did not bind an address of its own (no reply possible).
+        self._sockaddr = peer.sockaddr() if not peer.is_unix or peer.path else None
         self.queue: deque[bytes] = deque()
         self._waiter: trio.lowlevel.Task | None = None
         self.overflowed = False
@@ -66,11 +68,11 @@ class DatagramPeer:
 
     async def send(self, data: bytes) -> None:
         """Reply to this sender."""
-        if self.peer.is_unix and not self.peer.path:
+        if self._sockaddr is None:
             raise TransportError(
                 "cannot reply to a unixgram sender that did not bind an address of its own"
             )
-        await self.sock.send_to(data, self.peer)
+        await self.sock.send_to(data, self.peer, self._sockaddr)
 
     async def receive(self) -> bytes:
         """The next datagram from this sender."""
@@ -103,6 +105,9 @@ class Senders:
     ) -> None:
         self.sock = sock
         self.peers: dict[Address, DatagramPeer] = {}
+        # The last sender seen: the socket hands back the same Address object for a sender,
+        # so the usual case (one sender) needs no hashing of it.
+        self._last: DatagramPeer | None = None
         self.full = False
         self._new_handler = new_handler
         self._overflowed = overflowed
@@ -123,7 +128,9 @@ class Senders:
 
     def dispatch(self, data: bytes, peer: Address) -> None:
         """Queue *data* for *peer*'s handler, starting one for a new sender."""
-        link = self.peers.get(peer)
+        link = self._last
+        if link is None or link.peer is not peer:
+            link = self.peers.get(peer)
         if link is None:
             if len(self.peers) >= MAX_SENDERS:
                 # A flood of one-datagram senders would otherwise grow without bound.
@@ -136,6 +143,7 @@ class Senders:
                 return
             link = self.peers[peer] = DatagramPeer(self.sock, peer)
             self._new_handler(link)
+        self._last = link
         # Said once per sender, however many are dropped.
         if not link.put(data) and not link.overflowed:
             link.overflowed = True

@@ -93,16 +93,23 @@ class DatagramSocket(Yielding):
         #: Datagrams dropped because they came from another host (``any_port`` only).
         self.strays = 0
 
-    async def send_to(self, data: bytes, peer: Address) -> None:
-        """Send one datagram to *peer* (any socket: a server's replies, ``reply_from: any``)."""
-        await self._send(data, peer, peer)
+    async def send_to(
+        self, data: bytes, peer: Address, sockaddr: str | bytes | tuple[str, int] | None = None
+    ) -> None:
+        """Send one datagram to *peer* (any socket: a server's replies, ``reply_from: any``).
+
+        *sockaddr* is ``peer.sockaddr()`` when the caller keeps it (one per datagram otherwise).
+        """
+        await self._send(data, sockaddr if sockaddr is not None else peer.sockaddr(), peer)
 
     async def send(self, data: bytes) -> None:
         """Send one datagram to the peer."""
         assert self.peer is not None
-        await self._send(data, self.peer if self.any_port else None, self.peer)
+        await self._send(data, self.peer.sockaddr() if self.any_port else None, self.peer)
 
-    async def _send(self, data: bytes, to: Address | None, where: Address) -> None:
+    async def _send(
+        self, data: bytes, to: str | bytes | tuple[str, int] | None, where: Address
+    ) -> None:
         """Send to *to* (None: the connected peer); errors name *where*."""
         sock = self._sock
         try:
@@ -111,7 +118,7 @@ class DatagramSocket(Yielding):
                     if to is None:
                         sock.send(data)
                     else:
-                        sock.sendto(data, to.sockaddr())
+                        sock.sendto(data, to)
                     break
                 except BlockingIOError:
                     pass
