@@ -23,6 +23,8 @@ from .registry import STEP_KINDS
 # The slots of ActorResult that LiveResult's properties stand in front of.
 _TRANSCRIPT: Any = ActorResult.__dict__["transcript"]
 _STEPS: Any = ActorResult.__dict__["steps"]
+#: Stands in a slot until its list is first read (never handed out, never changed).
+_UNBUILT: list[Any] = []
 
 
 class RawLog:
@@ -123,13 +125,17 @@ class LiveResult(ActorResult):
         self._log = log
         self._seen_transcript = (0, 0)
         self._seen_steps = (0, 0)
-        super().__init__(**fields)
+        super().__init__(steps=_UNBUILT, transcript=_UNBUILT, **fields)
 
     @property
     def transcript(self) -> list[TranscriptEntry]:
         built: list[TranscriptEntry] = _TRANSCRIPT.__get__(self)
         log = self._log
         seen = (len(log.times), log.edits)
+        if built is _UNBUILT:
+            built = []
+            _TRANSCRIPT.__set__(self, built)
+            self._seen_transcript = (-1, -1)
         if seen != self._seen_transcript:
             self._seen_transcript = seen
             built[:] = log.transcript()
@@ -144,6 +150,10 @@ class LiveResult(ActorResult):
         built: list[StepResult] = _STEPS.__get__(self)
         log = self._log
         seen = (len(log.steps), log.edits)
+        if built is _UNBUILT:
+            built = []
+            _STEPS.__set__(self, built)
+            self._seen_steps = (-1, -1)
         if seen != self._seen_steps:
             self._seen_steps = seen
             built[:] = log.step_results()

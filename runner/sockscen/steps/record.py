@@ -51,7 +51,7 @@ class ActorRecord(BoundedTranscript):
         self.current: Step | None = None
         self.current_started = 0.0
         #: Iteration numbers of the repeats being run, outermost first.
-        self.iteration: list[int] = []
+        self.iteration: tuple[int, ...] = ()
         #: Where failures outside any step point (a client's declaration).
         self.home: Location | None = None
 
