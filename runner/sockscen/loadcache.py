@@ -101,12 +101,13 @@ def _fields(cls: type) -> tuple[str, ...]:
 
 
 def _restore(cls: type, values: tuple[Any, ...]) -> Any:
-    """Rebuild a frozen slotted dataclass (pickle's default goes through ``fields()`` per object)."""
-    obj = object.__new__(cls)
+    """Rebuild a frozen slotted dataclass (pickle's own way calls ``fields()`` per object)."""
+    obj: Any = object.__new__(cls)
     setters = _SETTERS.get(cls)
     if setters is None:
         setters = _SETTERS[cls] = tuple(getattr(cls, name).__set__ for name in _fields(cls))
-    for setter, value in zip(setters, values):
+    # strict: an entry of another shape fails to load, and is a miss.
+    for setter, value in zip(setters, values, strict=True):
         setter(obj, value)
     return obj
 

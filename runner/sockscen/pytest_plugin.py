@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from .options import add_plugin_options, build_run_options, plugin_values
+from .plugin_cache import add_cache_option, clear_if_asked, load_cache
 from .plugin_failures import (
     JunitClassnames,
     add_result_sections,
@@ -59,7 +60,6 @@ from .plugin_timeout import (
 from .servers_fixture import sockscen_servers
 
 if TYPE_CHECKING:
-    from .loadcache import LoadCache
     from .model import Scenario
     from .results import RunResult, ScenarioResult
 
@@ -83,7 +83,6 @@ SCN_SUFFIXES = (".scn.yaml", ".scn.yml")
 
 _explicit_key = pytest.StashKey[tuple[frozenset[Path], frozenset[Path]]]()
 _collected_key = pytest.StashKey[set[Path]]()
-_cache_key = pytest.StashKey["LoadCache | None"]()
 
 
 # --------------------------------------------------------------------------- options
@@ -95,13 +94,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     add_plugin_options(group)
     # Each registered reporter brings its flag (--sockscen-json ...).
     add_report_options(group)
-    group.addoption(
-        "--sockscen-no-cache",
-        action="store_true",
-        help="load every scenario file afresh: neither read nor write .sockscen_cache/ in the "
-        "rootdir (by default unchanged valid files are read back from it; --cache-clear "
-        "empties it)",
-    )
+    add_cache_option(group)
     parser.addini(
         INI_FILES,
         type="linelist",
@@ -116,21 +109,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(JunitClassnames(config), "sockscen-junit-classnames")
     config.addinivalue_line("markers", "sockscen: a scenario collected from a sockscen YAML file")
     configure_reports(config)
-    if config.getoption("cacheclear", False) and not hasattr(config, "workerinput"):
-        # The controller empties it before any worker starts (the workers see the flag too).
-        from .loadcache import CACHE_DIR, LoadCache
-
-        LoadCache(config.rootpath / CACHE_DIR).clear()
-
-
-def _load_cache(config: pytest.Config) -> LoadCache | None:
-    """The session's load cache, ``<rootdir>/.sockscen_cache`` (None: --sockscen-no-cache)."""
-    if _cache_key not in config.stash:
-        from .loadcache import CACHE_DIR, LoadCache
-
-        wanted = not config.getoption("sockscen_no_cache", False)
-        config.stash[_cache_key] = LoadCache(config.rootpath / CACHE_DIR) if wanted else None
-    return config.stash[_cache_key]
+    clear_if_asked(config)
 
 
 # --------------------------------------------------------------------------- collection rules
@@ -269,7 +248,7 @@ class ScenarioFile(pytest.File):
         from .loader import load_file
 
         try:
-            scenarios = load_file(self.path, cache=_load_cache(self.config))
+            scenarios = load_file(self.path, cache=load_cache(self.config))
             clashes = marker_clashes(self.config, self.path, scenarios)
             if clashes:
                 raise ConfigError(clashes)

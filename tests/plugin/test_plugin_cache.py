@@ -37,7 +37,9 @@ def test_a_second_session_reads_the_cache_and_reports_the_same(
         assert len(_entries(inner.path)) == 1
 
 
-def test_no_cache_writes_nothing(run_pytest: RunPytest, write: Write, inner: pytest.Pytester) -> None:
+def test_no_cache_writes_nothing(
+    run_pytest: RunPytest, write: Write, inner: pytest.Pytester
+) -> None:
     write("scenarios/quoted.yaml", SCENARIO)
     run_pytest("--sockscen-no-cache", "scenarios").assert_outcomes(passed=1, warnings=1)
     assert not (inner.path / ".sockscen_cache").exists()

@@ -92,6 +92,7 @@ LAYERS: dict[str, int] = {
     "pytest_plugin": 4,
     "servers_fixture": 4,
     "plugin_reports": 4,
+    "plugin_cache": 4,
     "plugin_failures": 4,
     "plugin_hints": 4,
     "plugin_markers": 4,
