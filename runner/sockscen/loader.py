@@ -15,12 +15,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import build, schema, yamlsource
 from .errors import ConfigError, Location, Problem
 from .model import Scenario
 from .rendering import clip_text
 
 if TYPE_CHECKING:
+    from . import yamlsource
     from .loadcache import LoadCache
 
 SUFFIXES = (".yaml", ".yml")
@@ -127,6 +127,9 @@ def _load_text(
 def _check_and_build(
     text: str, path: str, directory: str, environ: Mapping[str, str] | None
 ) -> tuple[list[Scenario], list[Problem]]:
+    # Imported here: a run whose files all come from the load cache needs no YAML parser.
+    from . import build, schema, yamlsource
+
     documents, problems = yamlsource.parse(text, path)
     scenarios: list[Scenario] = []
     problems.extend(build.duplicate_names((d.value, d.marks) for d in documents))
