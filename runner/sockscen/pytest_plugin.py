@@ -4,10 +4,9 @@ Installed through the ``pytest11`` entry point, so it is loaded in *every*
 pytest run of an environment where sockscen is installed.  Hence:
 
 * only files meant for sockscen are collected (see ``is_scenario_file``);
-* this module imports only pytest, the standard library and the light
-  ``sockscen.options`` table (shared with the CLI); the loader
-  (YAML, JSON Schema) is imported when a scenario file is collected, the
-  engine (trio) when a scenario item runs.
+* this module imports only pytest, the standard library and the light ``sockscen.options``
+  table (shared with the CLI); the loader (YAML, JSON Schema) is imported when a
+  scenario file is collected, the engine (trio) when a scenario item runs.
 
 Collection, by default: ``*.yaml``/``*.yml`` files below a directory named
 ``scenarios`` and any ``*.scn.yaml``/``*.scn.yml`` file.  The ini option
@@ -20,9 +19,9 @@ error (a server that did not start) is a pytest ERROR and a misbehaving
 system under test a FAILURE, each shown with the same diagnosis as the
 ``sockscen`` console report.
 
-Items hold nothing but their ``Scenario`` and the result of their own run,
-so each pytest-xdist worker re-creates them by collecting the files itself;
-no state is shared between items, workers or sessions.
+Items hold nothing but their ``Scenario`` and the result of their own run, so each
+pytest-xdist worker re-creates them by collecting the files itself; only the load
+cache (``plugin_cache``: unchanged valid files are not validated again) outlives a session.
 """
 
 from __future__ import annotations
