@@ -152,3 +152,35 @@ def test_a_missing_unixgram_upstream_is_noted_and_nothing_is_relayed(run_yaml: R
     entries = relay_entries(result)
     assert not [e for e in entries if e[0] == "sent"]
     assert any(e[0] == "note" and e[2].startswith("upstream: ") for e in entries), entries
+
+
+def test_a_sender_whose_faults_hold_its_datagrams_back_has_a_bounded_queue(
+    run_yaml: RunYaml, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(datagram_relay, "PEER_QUEUE", 2)
+    result = run_yaml(
+        """
+        name: flood behind a delay
+        servers:
+          s:
+            listen: udp://127.0.0.1:0
+            handle:
+              - expect: {any: true}
+        proxies:
+          p:
+            listen: udp://127.0.0.1:0
+            upstream: ${s.url}
+            upstream_faults: [{delay: 300ms}]
+        clients:
+          c:
+            connect: ${p.url}
+            steps:
+              - repeat: {count: 6, steps: [{send: "x"}]}
+              - sleep: 100ms
+        """
+    )
+    assert result.outcome is Outcome.FAILED
+    failures = [f.message for f in result.failures if f.actor == "p"]
+    assert 1 == len(failures), explain(result)
+    assert failures[0].startswith("more than 2 datagrams from udp://127.0.0.1:")
+    assert failures[0].endswith(" wait to be relayed upstream")

@@ -27,13 +27,24 @@ from .scripted_server import MAX_SENDERS, PEER_QUEUE, DatagramPeer
 
 
 class SenderRelay:
-    """The relay of one datagram sender (number *n*), recorded in *actor*'s transcript."""
+    """The relay of datagram sender number *n*, recorded in *actor*'s transcript.
 
-    def __init__(self, context: ScenarioContext, spec: Proxy, actor: Actor, n: int) -> None:
+    *failure* records a failure of the proxy (this sender's queue overflowed).
+    """
+
+    def __init__(
+        self,
+        context: ScenarioContext,
+        spec: Proxy,
+        actor: Actor,
+        n: int,
+        failure: Callable[[str], None],
+    ) -> None:
         self.context = context
         self.spec = spec
         self.actor = actor
         self.n = n
+        self._failure = failure
         self.observer: Observer | None = None
         #: Set once this sender's datagrams go nowhere (refused, no upstream, a send failed).
         self.dead = False
@@ -42,11 +53,13 @@ class SenderRelay:
         self.up: DatagramSocket | None = None
         self.up_side: Connection | None = None
         self.down_side: Connection | None = None
+        self.peer: Address | None = None
         self._queue: trio.MemorySendChannel[bytes] | None = None
         self._overflowed = False
 
     async def open(self, down: DatagramPeer, upstream: Address, nursery: trio.Nursery) -> None:
         """Open the upstream socket and start relaying replies (and queued sends) in *nursery*."""
+        self.peer = down.peer
         spec, actor, identity = self.spec, self.actor, (self.spec.name, self.n)
         self.down_side = apply_faults(
             self.context,
@@ -90,7 +103,12 @@ class SenderRelay:
             try:
                 self._queue.send_nowait(data)
             except trio.WouldBlock:
-                self._dropped()
+                if not self._overflowed:  # said once per sender, however many are dropped
+                    self._overflowed = True
+                    self._failure(
+                        f"more than {PEER_QUEUE} datagrams from {self.peer} wait to be relayed "
+                        "upstream"
+                    )
             return
         assert self.up is not None
         try:
@@ -99,13 +117,6 @@ class SenderRelay:
             self.upstream_failed(exc)
             return
         self.actor.note("sent", data, "to upstream")
-
-    def _dropped(self) -> None:
-        if not self._overflowed:  # said once per sender, however many are dropped
-            self._overflowed = True
-            self.actor.note(
-                "note", note=f"more than {PEER_QUEUE} datagrams wait to be relayed: dropped"
-            )
 
     def upstream_failed(self, exc: BaseException) -> None:
         """Note why *exc* ended the upstream direction; later datagrams are dropped."""
@@ -214,7 +225,8 @@ class DatagramRelays:
             return None
         actor = self._new_actor(peer)
         n = actor.result.copy or 0
-        relay = self.relays[peer] = SenderRelay(self.context, self.spec, actor, n)
+        relay = SenderRelay(self.context, self.spec, actor, n, self._failure)
+        self.relays[peer] = relay
         relay.observer = self.observer
         await relay.open(DatagramPeer(self.sock, peer), self.upstream, nursery)
         return relay
