@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -213,3 +215,62 @@ def test_a_redis_conversation_records_validates_runs_and_replays_against_redis(
         )  # fmt: skip
         assert 0 == done.returncode, done.stdout + done.stderr
     _run_clients_against(tmp_path, out, redis_server)
+
+
+#: A deterministic UDP server: each datagram back in upper case.
+UDP_UPPER = """
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+while True:
+    data, peer = s.recvfrom(65536)
+    s.sendto(data.upper(), peer)
+"""
+
+
+def _wait_answering(port: int) -> None:
+    """Until the UDP server on *port* answers (straight, not through the recorder)."""
+    deadline = time.monotonic() + 20
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(0.2)
+        s.connect(("127.0.0.1", port))
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError):
+                s.send(b"?")
+                s.recv(16)
+                return
+    raise AssertionError(f"no UDP server answers on {port}")
+
+
+def test_a_datagram_conversation_records_and_runs(tmp_path: Path) -> None:
+    upstream, listen = _free_port(), _free_port()
+    server = subprocess.Popen([sys.executable, "-c", UDP_UPPER, str(upstream)])
+    out = tmp_path / "recorded.yaml"
+    try:
+        _wait_answering(upstream)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sockscen", "record", "--listen", f"udp://127.0.0.1:{listen}",
+             "--upstream", f"udp://127.0.0.1:{upstream}", "--duration", "30", "-o", str(out)],
+            env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert proc.stdout is not None
+        assert proc.stdout.readline().startswith("recording: clients connect to ")
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.settimeout(10)
+            s.connect(("127.0.0.1", listen))
+            for word in (b"one", b"two"):
+                s.send(word)
+                assert word.upper() == s.recv(100)
+        proc.send_signal(signal.SIGINT)  # as Ctrl-C would
+        stdout, stderr = proc.communicate(timeout=30)
+        assert 0 == proc.returncode, stdout + stderr
+    finally:
+        server.kill()
+        server.wait(10)
+    steps = yaml.safe_load(out.read_text())["clients"]["connection1"]["steps"]
+    assert [{"send": "one"}, {"expect": "ONE"}, {"send": "two"}, {"expect": "TWO"}] == steps[:4]
+    done = subprocess.run(
+        [sys.executable, "-m", "sockscen", "run", str(out)],
+        env=_env(), capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert 0 == done.returncode, done.stdout + done.stderr
