@@ -70,6 +70,15 @@ def _talk(port: int, lines: list[bytes]) -> None:
             assert line.upper() == got
 
 
+def _wait_recording(proc: subprocess.Popen[str]) -> None:
+    """Until `sockscen record` says it listens (its output, when it ended instead)."""
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    if not line.startswith("recording: clients connect to "):
+        stdout, stderr = proc.communicate(timeout=30)
+        raise AssertionError(f"sockscen record: {line + stdout + stderr}")
+
+
 def _record(
     tmp_path: Path,
     upstream: int,
@@ -87,9 +96,8 @@ def _record(
          "--connections", str(connections), "-o", str(out)],
         env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
-    assert proc.stdout is not None
     # Not a probing connect: it would be recorded (and counted) like any other.
-    assert proc.stdout.readline().startswith("recording: clients connect to ")
+    _wait_recording(proc)
     if talk is None:
         _talk(listen, [b"hello\n", b"caf\xc3\xa9 au lait\n"])
         _talk(listen, [b"hello\n", b"\x00\x01 binary\n"])
@@ -253,8 +261,7 @@ def test_a_datagram_conversation_records_and_runs(tmp_path: Path) -> None:
              "--upstream", f"udp://127.0.0.1:{upstream}", "--duration", "30", "-o", str(out)],
             env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
-        assert proc.stdout is not None
-        assert proc.stdout.readline().startswith("recording: clients connect to ")
+        _wait_recording(proc)
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
             s.settimeout(10)
             s.connect(("127.0.0.1", listen))
