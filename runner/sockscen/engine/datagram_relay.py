@@ -27,7 +27,7 @@ from .scripted_server import MAX_SENDERS, PEER_QUEUE, DatagramPeer
 
 
 class SenderRelay:
-    """The relay of datagram sender number *n*, recorded in *actor*'s transcript.
+    """The relay of datagram sender number *n* (at *peer*), recorded in *actor*'s transcript.
 
     *failure* records a failure of the proxy (this sender's queue overflowed).
     """
@@ -38,12 +38,14 @@ class SenderRelay:
         spec: Proxy,
         actor: Actor,
         n: int,
+        peer: Address,
         failure: Callable[[str], None],
     ) -> None:
         self.context = context
         self.spec = spec
         self.actor = actor
         self.n = n
+        self.peer = peer
         self._failure = failure
         self.observer: Observer | None = None
         #: Set once this sender's datagrams go nowhere (refused, no upstream, a send failed).
@@ -53,13 +55,11 @@ class SenderRelay:
         self.up: DatagramSocket | None = None
         self.up_side: Connection | None = None
         self.down_side: Connection | None = None
-        self.peer: Address | None = None
         self._queue: trio.MemorySendChannel[bytes] | None = None
         self._overflowed = False
 
     async def open(self, down: DatagramPeer, upstream: Address, nursery: trio.Nursery) -> None:
         """Open the upstream socket and start relaying replies (and queued sends) in *nursery*."""
-        self.peer = down.peer
         spec, actor, identity = self.spec, self.actor, (self.spec.name, self.n)
         self.down_side = apply_faults(
             self.context,
@@ -195,13 +195,19 @@ class DatagramRelays:
     async def receive(self, nursery: trio.Nursery) -> None:
         """Relay each datagram to its sender's upstream socket, forever; relays run in *nursery*."""
         sock, relays = self.sock, self.relays
+        # The last sender seen: where the socket hands back the same Address object for a
+        # sender, the usual case (one sender at a time) needs no hashing of it.
+        last: SenderRelay | None = None
         while True:
             data, peer = await sock.receive_from()
-            relay = relays.get(peer)
-            if relay is None:
-                relay = await self._new_sender(peer, nursery)
+            relay = last
+            if relay is None or relay.peer is not peer:
+                relay = relays.get(peer)
                 if relay is None:
-                    continue
+                    relay = await self._new_sender(peer, nursery)
+                    if relay is None:
+                        continue
+                last = relay
             up = relay.direct
             if up is not None:  # the common case, inline: a datagram costs no more than this
                 try:
@@ -225,7 +231,7 @@ class DatagramRelays:
             return None
         actor = self._new_actor(peer)
         n = actor.result.copy or 0
-        relay = SenderRelay(self.context, self.spec, actor, n, self._failure)
+        relay = SenderRelay(self.context, self.spec, actor, n, peer, self._failure)
         self.relays[peer] = relay
         relay.observer = self.observer
         await relay.open(DatagramPeer(self.sock, peer), self.upstream, nursery)
