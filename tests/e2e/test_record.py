@@ -76,7 +76,7 @@ def _wait_recording(proc: subprocess.Popen[str]) -> None:
     line = proc.stdout.readline()
     if not line.startswith("recording: clients connect to "):
         stdout, stderr = proc.communicate(timeout=30)
-        raise AssertionError(f"sockscen record: {line + stdout + stderr}")
+        raise AssertionError(f"sockscen record (exit {proc.returncode}): {line + stdout + stderr}")
 
 
 def _record(
