@@ -141,6 +141,7 @@ REPORTING_MAY_IMPORT = frozenset({"errors", "rendering", "results"})
 #: The engine side runs model objects and knows nothing of how they were read.
 PROCESS_MODULES = frozenset(
     {
+        "processes.arming",
         "processes.capture",
         "processes.child",
         "processes.client",
