@@ -152,6 +152,7 @@ PROCESS_MODULES = frozenset(
         "processes.proctable",
         "processes.readiness",
         "processes.server",
+        "processes.server_verdict",
     }
 )
 ENGINE_MODULES = frozenset(

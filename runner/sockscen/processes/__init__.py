@@ -17,6 +17,7 @@ Modules: ``commands`` (from a ``Command`` to argv/env/cwd), ``groups`` (the
 for escapees, adopted orphans and abandoned work), ``proctable`` (reading
 ``/proc``), ``arming`` (how a program is armed to die with its runner),
 ``child`` (the spawner), ``lifecycle`` (spawn, end a group),
+``server_verdict`` (a server's failure, if any),
 ``capture`` (bounded output tails), ``readiness`` (the probe table),
 ``server`` and ``client``.
 """
