@@ -2,11 +2,14 @@
 
 Every program gets ``PR_SET_PDEATHSIG`` = SIGKILL, so that a runner killed
 outright (SIGKILL) takes its programs with it.  Setting it from a
-``preexec_fn`` makes CPython fork() the whole runner (about 2 ms of the
-runner's CPU per program, and as much again in the child) where it could
+``preexec_fn`` makes CPython fork() the whole runner (1.3-2 ms of the
+runner's CPU per program, measured, and more in the child) where it could
 vfork() (0.1 ms).  ``setpriv --pdeathsig KILL -- PROGRAM`` (util-linux) sets
 the same signal from a tiny program that then execs the real one, in the
-same process: same pid, same group, same exit status.
+same process: same pid, same group, same exit status.  (Unlike the
+``preexec_fn``, setpriv does not check that the runner is still there once
+armed: a runner SIGKILLed in the millisecond between spawn and arming leaves
+that program running, marked; the next run's ``sweep_dead_runners`` ends it.)
 
 ``launch`` is the one place that decides.  ``setpriv`` is used only when it
 works here and exec is sure to find and start the program (resolved as exec
