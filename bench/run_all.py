@@ -82,6 +82,9 @@ class Bench:
         if done.returncode != 0:
             tail = (done.stdout + done.stderr).strip().splitlines()[-3:]
             problem = f"{name} exited {done.returncode}: {' / '.join(tail)}"
+            # The whole story goes to the operator's console: the note keeps three lines.
+            shown = (done.stdout + done.stderr).strip().splitlines()[-60:]
+            print(f"--- {name} exited {done.returncode}:", *shown, sep="\n", file=sys.stderr)
             (self.notes if tolerate else self.broken).append(problem)
         self.samples[f"{name} wall"].append(wall)
         self.samples[f"{name} cpu"].append(cpu)
