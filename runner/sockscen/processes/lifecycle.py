@@ -53,7 +53,7 @@ async def spawn(prepared: PreparedCommand, label: str, location: Location, *, st
     GROUPS.sweep_dead_runners()
     token = GROUPS.new_token()
     env = {**os.environ, **prepared.env, TOKEN_VARIABLE: token}
-    with GROUPS.spawning():
+    with GROUPS.spawning(token):
         try:
             proc = await SPAWNER.open(
                 prepared.argv,
