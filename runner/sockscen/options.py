@@ -103,7 +103,8 @@ def seed_arg(text: str) -> int:
 
 
 def jobs_arg(text: str) -> int:
-    """argparse type of a job count: ``auto`` (0: the engine's ``default_jobs()``) or more."""
+    """argparse type of a job count: a number, 0 or ``auto`` both giving 0, which ``RunOptions``
+    takes as auto (the engine's ``default_jobs()``, then the CPU decides)."""
     if text.strip().lower() == "auto":
         return 0
     return _whole_number(

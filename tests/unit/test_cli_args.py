@@ -48,6 +48,26 @@ def test_run_defaults() -> None:
     assert (args.verbose, args.quiet) == (0, 0)
 
 
+@pytest.mark.parametrize("flags", [[], ["-j", "auto"], ["-j", "0"], ["--jobs", "AUTO"]])
+def test_every_spelling_of_auto_jobs_is_one_run_option(flags: list[str]) -> None:
+    """``-j auto``, ``-j 0`` and no flag all run as the API's default: jobs None, shown "auto"."""
+    from sockscen.engine import RunOptions
+    from sockscen.options import build_run_options, cli_values
+
+    options = build_run_options(cli_values(build_parser().parse_args(["run", *flags])))
+    assert options.jobs is None
+    assert options == RunOptions()
+    assert options.as_dict()["jobs"] == "auto"
+
+
+def test_a_job_count_stays_a_hard_limit() -> None:
+    from sockscen.options import build_run_options, cli_values
+
+    options = build_run_options(cli_values(build_parser().parse_args(["run", "-j", "3"])))
+    assert options.jobs == 3
+    assert options.as_dict()["jobs"] == 3
+
+
 def test_run_options_are_parsed_into_values() -> None:
     args = build_parser().parse_args(
         [

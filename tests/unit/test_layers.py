@@ -57,6 +57,7 @@ LAYERS: dict[str, int] = {
     "kinds": 1,
     "results": 1,
     "yamlsource": 1,
+    "yamlsource.*": 1,
     # 2: from text to model, and from results to reports
     "schema": 2,
     "schema_document": 2,

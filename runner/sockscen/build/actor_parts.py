@@ -1,10 +1,12 @@
-"""Parts every actor builder shares: a server's listen address and framing, an actor's faults."""
+"""Parts every actor builder shares: a server's listen address and framing, an actor's faults,
+and the fields of every scripted server (rule servers are scripted servers too)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from .. import model
+from ..errors import Location
 from ..faults import Fault
 from ..framing import Framing
 from ..kinds import ActorInfo
@@ -37,4 +39,39 @@ def actor_faults(
         owner=actor.label,
         transport=actor.transport,
         accepts=accepts,
+    )
+
+
+class ScriptedFields(TypedDict):
+    """The fields of ``model.ScriptedServer``, which ``model.RuleServer`` extends."""
+
+    name: str
+    listen: model.ListenAddress
+    handle: tuple[model.Step, ...]
+    location: Location
+    framing: Framing
+    connections: int | None
+    connections_location: Location | None
+    faults: tuple[Fault, ...]
+
+
+def scripted_fields(
+    ctx: Context,
+    name: str,
+    node: dict[str, Any],
+    at: PathKey,
+    parts: tuple[model.ListenAddress, Framing, tuple[model.Step, ...], tuple[Fault, ...]],
+) -> ScriptedFields:
+    """A scripted server's fields from its built *parts* (listen, framing, handle, faults) and
+    what is read as is from its *node* (``connections``)."""
+    listen, framing, handle, faults = parts
+    return ScriptedFields(
+        name=name,
+        listen=listen,
+        handle=handle,
+        location=ctx.key_loc(at),
+        framing=framing,
+        connections=node.get("connections"),
+        connections_location=ctx.loc_if(node, at, "connections"),
+        faults=faults,
     )

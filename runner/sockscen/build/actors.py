@@ -17,7 +17,7 @@ from ..addresses import STREAM_SCHEMES
 from ..kinds import ActorInfo
 from ..matchers import Matcher
 from ..yamlsource import PathKey
-from .actor_parts import actor_faults, server_parts
+from .actor_parts import actor_faults, scripted_fields, server_parts
 from .addresses import build_address, build_listen_address
 from .commands import build_command, build_stop
 from .context import Context
@@ -37,14 +37,7 @@ def scripted_server(
     if listen is None:
         return None
     return model.ScriptedServer(
-        name,
-        listen,
-        handle,
-        ctx.key_loc(at),
-        framing,
-        connections=node.get("connections"),
-        connections_location=ctx.loc_if(node, at, "connections"),
-        faults=faults,
+        **scripted_fields(ctx, name, node, at, (listen, framing, handle, faults))
     )
 
 

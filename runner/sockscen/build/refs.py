@@ -13,13 +13,13 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from ..addresses import scheme_of
+from ..payloads.hexdigits import capture_names
 from ..placeholders import PlaceholderError, Ref, Template, parse_template
 from ..suggestions import suggest
 from ..yamlsource import PathKey
 from .schemes import ADDRESS_ATTRIBUTES, SCHEMES
 
 _GROUP_NAME = re.compile(r"\(\?P<([A-Za-z_][A-Za-z0-9_]*)>")
-_HEX_CAPTURE = re.compile(r"\(([A-Za-z_][A-Za-z0-9_\-]*):[0-9]+\)")
 
 
 class Report(Protocol):
@@ -268,7 +268,7 @@ def _capture_names(value: Any) -> set[str]:
                     names.update(_GROUP_NAME.findall(regex))
             hex_text = item.get("hex")
             if isinstance(hex_text, str):  # hex patterns capture with (NAME:N)
-                names.update(_HEX_CAPTURE.findall(hex_text))
+                names.update(capture_names(hex_text))
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)

@@ -9,7 +9,7 @@ from ..kinds import ActorInfo
 from ..payloads import Payload
 from ..rules import START, unreachable
 from ..yamlsource import PathKey
-from .actor_parts import actor_faults, server_parts
+from .actor_parts import actor_faults, scripted_fields, server_parts
 from .context import Context
 from .faults import build_faults
 
@@ -41,14 +41,7 @@ def rule_server(
         return None
     faults = actor_faults(ctx, node, at, actor, accepts=True)
     return model.RuleServer(
-        name,
-        listen,
-        handle,
-        ctx.key_loc(at),
-        framing,
-        connections=node.get("connections"),
-        connections_location=ctx.loc_if(node, at, "connections"),
-        faults=faults,
+        **scripted_fields(ctx, name, node, at, (listen, framing, handle, faults)),
         rules=rules,
         default=default,
         state_scope=node.get("state_scope", "connection"),

@@ -30,7 +30,8 @@ def default_jobs() -> int:
 class RunOptions:
     """How to run: capacity, default step timeout, fail-fast, read-buffer limit."""
 
-    #: Scenarios at once: N, or None (or 0) for ``auto`` (engine/capacity.py: follows the CPU).
+    #: Scenarios at once: N, or None for ``auto`` (engine/capacity.py: follows the CPU).  0 is
+    #: taken as ``auto`` too (the faces' spelling of it: ``-j 0``, ``jobs=0``) and stored as None.
     jobs: int | None = None
     step_timeout: float | None = None
     exitfirst: bool = False
@@ -39,6 +40,11 @@ class RunOptions:
     seed: int | None = None
     #: Start no new scenario after this many failures and errors (0: no limit).
     maxfail: int = 0
+
+    def __post_init__(self) -> None:
+        # One value means auto from here on, whichever spelling a face used.
+        if self.jobs == 0:
+            object.__setattr__(self, "jobs", None)
 
     @property
     def stop_after(self) -> int:
@@ -53,7 +59,7 @@ class RunOptions:
     def as_dict(self) -> dict[str, object]:
         """The options as reports record them (``jobs``: a number, or ``"auto"``)."""
         return {
-            "jobs": self.jobs or "auto",
+            "jobs": "auto" if self.jobs is None else self.jobs,
             "step_timeout": self.effective_step_timeout,
             "exitfirst": self.exitfirst,
             "maxfail": self.stop_after,

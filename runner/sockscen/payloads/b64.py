@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..placeholders import PlaceholderError, Ref, Template
-from .base import BytesPart, Lookup, PartContext, PathKey
+from ..placeholders import PlaceholderError, Template
+from .base import BytesPart, Lookup, PartContext, PathKey, expand_naming
 
 
 def decode(text: str) -> bytes:
@@ -29,19 +29,13 @@ class Base64Part:
 
     def render(self, lookup: Lookup) -> bytes:
         """The decoded bytes; ``PlaceholderError`` names the values when the text is not base64."""
-        values: dict[Ref, str] = {}
-
-        def remember(ref: Ref) -> str:
-            values[ref] = lookup(ref)
-            return values[ref]
-
-        expanded = self.text.expand(remember)
+        expanded = expand_naming(self.text, lookup)
         try:
-            return decode(expanded)
+            return decode(expanded.text)
         except ValueError as exc:
-            named = ", ".join(f"{ref.text} = {value!r}" for ref, value in values.items())
             raise PlaceholderError(
-                f"base64 with {named} expands to {expanded!r}, which is not base64: {exc}"
+                f"base64 with {expanded.named} expands to {expanded.text!r}, "
+                f"which is not base64: {exc}"
             ) from None
 
 

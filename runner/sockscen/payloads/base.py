@@ -22,6 +22,30 @@ Lookup = Callable[[Ref], str]
 PathKey = tuple[str | int, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class Expansion:
+    """A template's text with its placeholders expanded, and the value each one gave."""
+
+    text: str
+    values: dict[Ref, str]
+
+    @property
+    def named(self) -> str:
+        """``${a} = 'x', ${b} = 'y'``: the values, as messages about the text name them."""
+        return ", ".join(f"{ref.text} = {value!r}" for ref, value in self.values.items())
+
+
+def expand_naming(text: Template, lookup: Lookup) -> Expansion:
+    """*text* expanded through *lookup*, each value kept for a message about what it made."""
+    values: dict[Ref, str] = {}
+
+    def remember(ref: Ref) -> str:
+        values[ref] = lookup(ref)
+        return values[ref]
+
+    return Expansion(text.expand(remember), values)
+
+
 class PartLike(Protocol):
     """What a payload needs of each of its parts."""
 

@@ -15,16 +15,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..placeholders import PlaceholderError, Ref, Template
-from .base import BytesPart, Lookup, PartContext, PathKey
+from .base import BytesPart, Lookup, PartContext, PathKey, expand_naming
 
 #: The most bytes one ``XX*N`` / ``??*N`` may stand for (as for a ``file:`` part).
 MAX_REPEAT = 256 * 1024 * 1024
 _HEX = frozenset("0123456789abcdefABCDEF")
+#: ``(NAME:N)``: N bytes captured into ``${NAME}``.
+_CAPTURE = r"\((?P<name>[A-Za-z_][A-Za-z0-9_\-]*):(?P<size>[0-9]+)\)"
 _TOKEN = re.compile(
-    r"\s*(?:(?P<byte>[0-9a-fA-F]{2})|(?P<any>\?\?)"
-    r"|\((?P<name>[A-Za-z_][A-Za-z0-9_\-]*):(?P<size>[0-9]+)\))"
-    r"(?:\*(?P<times>[0-9]+))?"
+    r"\s*(?:(?P<byte>[0-9a-fA-F]{2})|(?P<any>\?\?)|" + _CAPTURE + r")(?:\*(?P<times>[0-9]+))?"
 )
+_CAPTURES = re.compile(_CAPTURE)
 
 
 class HexSyntaxError(ValueError):
@@ -103,6 +104,11 @@ def _bad_at(text: str, pos: int) -> str:
     return f"a hex digit stands alone at hex digit {count + 1}: digits come in pairs"
 
 
+def capture_names(text: str) -> list[str]:
+    """The NAME of every ``(NAME:N)`` in hex *text*, read without checking the rest of it."""
+    return [m["name"] for m in _CAPTURES.finditer(text)]
+
+
 def is_pattern(tokens: tuple[HexToken, ...]) -> bool:
     """True when the tokens hold ``??`` or a capture (only a matcher can use them)."""
     return any(not isinstance(t, bytes) for t in tokens)
@@ -132,7 +138,6 @@ class HexPart:
 
 def expand_hex(text: Template, lookup: Lookup) -> tuple[HexToken, ...]:
     """The tokens of *text* with its placeholders expanded, each value checked to be hex."""
-    values: dict[Ref, str] = {}
 
     def checked(ref: Ref) -> str:
         value = lookup(ref)
@@ -141,15 +146,15 @@ def expand_hex(text: Template, lookup: Lookup) -> tuple[HexToken, ...]:
                 f"{ref.text} is {value!r} inside hex: it must be hex digits "
                 "(a value captured by a hex pattern is)"
             )
-        values[ref] = value
         return value
 
-    expanded = text.expand(checked)
+    expanded = expand_naming(text, checked)
     try:
-        return parse_hex(expanded)
+        return parse_hex(expanded.text)
     except HexSyntaxError as exc:
-        named = ", ".join(f"{ref.text} = {value!r}" for ref, value in values.items())
-        raise PlaceholderError(f"hex with {named} expands to {expanded!r}: {exc}") from None
+        raise PlaceholderError(
+            f"hex with {expanded.named} expands to {expanded.text!r}: {exc}"
+        ) from None
 
 
 def check_template(ctx: PartContext, tpl: Template, at: PathKey, *, matcher: bool) -> bool:

@@ -10,15 +10,15 @@ or ``0`` decides; else ``NO_COLOR`` (non-empty) turns it off,
 terminal whose ``TERM`` is not ``dumb``.  On such a terminal a live status
 line shows progress (``[37/200] 35 passed, 2 failed  12.3s``); it is erased
 before every scenario line and at the end, so logs scraped from the
-terminal hold only real lines.  With *tick* it is redrawn by a timer so the
-clock keeps moving, and once a scenario has run for ``LONG_RUNNING``
-seconds the line names the scenarios still running, longest first.
+terminal hold only real lines (``status_line``).  With *tick* it is
+redrawn by a timer so the clock keeps moving, and once a scenario has run
+for ``LONG_RUNNING`` seconds the line names the scenarios still running,
+longest first (``progress``).
 """
 
 from __future__ import annotations
 
 import os
-import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import TextIO
@@ -26,15 +26,13 @@ from typing import TextIO
 from ..rendering import escape_text, format_seconds, plural
 from ..results import Outcome, RunResult, ScenarioResult
 from .failure import failure_summary, format_failure, scenario_title
-from .progress import LONG_RUNNING, Progress, Ticker
+from .progress import LONG_RUNNING, Progress
+from .status_line import CLEAR_LINE, StatusLine
 from .transcript import format_output, format_transcript
 
 QUIET, NORMAL, VERBOSE, VERY_VERBOSE = -1, 0, 1, 2
 
 __all__ = ["CLEAR_LINE", "LONG_RUNNING", "ConsoleReporter", "color_wanted", "summary_line"]
-
-#: Carriage return plus "erase to end of line": removes the live status line.
-CLEAR_LINE = "\r\x1b[K"
 
 _RESET = "\x1b[0m"
 _GREEN = "\x1b[32m"
@@ -136,10 +134,7 @@ class ConsoleReporter:
         self.live = wanted and tty and verbosity > QUIET and not _dumb(env)
         self.numbered = wanted and not tty and verbosity > QUIET
         self.progress = Progress(clock)
-        self._status_shown = False
-        # The timer thread and the event loop both write: one at a time.
-        self._lock = threading.Lock()
-        self._ticker = Ticker(tick, self.tick) if tick is not None and self.live else None
+        self.screen = StatusLine(stream, self.progress.status, live=self.live, tick=tick)
 
     # ------------------------------------------------------------------ helpers
 
@@ -174,78 +169,41 @@ class ConsoleReporter:
                     )
         return lines
 
-    def _write(self, text: str) -> None:
-        with self._lock:
-            self._write_locked(text)
-
-    def _write_locked(self, text: str) -> None:
-        try:
-            self.stream.write(text)
-        except UnicodeEncodeError:
-            # A terminal that is not UTF-8 (LANG=C, a Windows code page) must
-            # not turn a scenario name with "é" into a crash of the run.
-            encoding = getattr(self.stream, "encoding", None) or "ascii"
-            self.stream.write(text.encode(encoding, "backslashreplace").decode(encoding))
-        self.stream.flush()
-
     # ------------------------------------------------------------------ events
 
     def run_started(self, total: int) -> None:
         """The run is about to start *total* scenarios."""
         self.progress.begin(total)
-        if self.live:
-            self._write(self.progress.status())
-            self._status_shown = True
-        if self._ticker is not None:
-            self._ticker.start()
+        self.screen.start()
 
     def scenario_started(self, scenario_id: str, name: str) -> None:
         """A scenario started: the status line can name it if it runs long."""
-        with self._lock:
+        with self.screen.lock:
             self.progress.scenario_started(scenario_id, name)
 
     def tick(self) -> None:
         """Redraw the live status line (the timer thread calls this)."""
-        with self._lock:
-            if self._status_shown:
-                self._write_locked(CLEAR_LINE + self.progress.status())
+        self.screen.redraw()
 
     def close(self) -> None:
         """Stop the timer thread, if any."""
-        if self._ticker is not None:
-            self._ticker.stop()
+        self.screen.stop()
 
     def scenario_finished(self, result: ScenarioResult) -> None:
         """Print the scenario's line (and, with ``-v``/``-vv``, its details) as it finishes."""
-        # Under the lock: the timer thread must not redraw between erasing and drawing.
-        with self._lock:
-            self._finished_locked(result)
-
-    def _finished_locked(self, result: ScenarioResult) -> None:
-        self.progress.scenario_finished(result)
         failed = result.outcome in (Outcome.FAILED, Outcome.ERROR)
-        out = []
-        if self._status_shown:
-            out.append(CLEAR_LINE)
-            self._status_shown = False
-        if self.verbosity > QUIET or failed:
-            out.append(self._scenario_line(result) + "\n")
-            out.extend(line + "\n" for line in self._detail_lines(result))
-        if self.live:
-            out.append(self.progress.status())
-            self._status_shown = True
-        if out:
-            self._write_locked("".join(out))
+        # Under the lock: the timer must not draw counts that do not match the lines above.
+        with self.screen.lock:
+            self.progress.scenario_finished(result)
+            lines: list[str] = []
+            if self.verbosity > QUIET or failed:
+                lines = [self._scenario_line(result), *self._detail_lines(result)]
+            self.screen.write("".join(line + "\n" for line in lines))
 
     def run_finished(self, run: RunResult) -> None:
         """Explain every failure, print requested transcripts and outputs, then the summary."""
-        self.close()
-        out: list[str] = []
-        if self._status_shown:
-            out.append(CLEAR_LINE)
-            self._status_shown = False
-        out.extend(closing_lines(run, self._paint, self.transcripts, self.show_output))
-        self._write("".join(out))
+        closing = closing_lines(run, self._paint, self.transcripts, self.show_output)
+        self.screen.finish("".join(closing))
 
 
 def closing_lines(

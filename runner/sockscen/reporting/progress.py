@@ -1,22 +1,20 @@
-"""The console's progress: counts, the live status line's text, and the timer redrawing it.
+"""The console's progress: counts, and the live status line's text.
 
 ``Progress`` counts finished scenarios by outcome and remembers the running
 ones; its ``status()`` is the live line (``[37/200] 35 passed, 2 failed
 12.3s``), naming the scenarios that have run for ``LONG_RUNNING`` seconds or
-more, longest first, cut to the terminal's width.  ``Ticker`` calls a
-function from a daemon thread at a fixed period until stopped.
+more, longest first, cut to the terminal's width (``status_line`` draws it).
 """
 
 from __future__ import annotations
 
 import shutil
-import threading
 from collections.abc import Callable
 
 from ..rendering import escape_text, plural
 from ..results import Outcome, ScenarioResult
 
-__all__ = ["LONG_RUNNING", "Progress", "Ticker"]
+__all__ = ["LONG_RUNNING", "Progress"]
 
 #: Seconds a scenario runs before the status line names it.
 LONG_RUNNING = 3.0
@@ -79,29 +77,3 @@ class Progress:
         named = ", ".join(f"{escape_text(n)} ({age:.0f}s)" for age, n in long[:_NAMED])
         rest = len(self.running) - min(len(long), _NAMED)
         return f"  running: {named}" + (f" +{rest} more" if rest else "")
-
-
-class Ticker:
-    """Calls *function* every *period* seconds from a daemon thread, between start and stop."""
-
-    def __init__(self, period: float, function: Callable[[], None]) -> None:
-        self.period = period
-        self.function = function
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        """Start calling the function."""
-        self._thread = threading.Thread(target=self._loop, name="sockscen-status", daemon=True)
-        self._thread.start()
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self.period):
-            self.function()
-
-    def stop(self) -> None:
-        """Stop, and wait for a call under way to end."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
