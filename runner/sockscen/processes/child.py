@@ -17,7 +17,7 @@ import contextlib
 import os
 import subprocess
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import trio
 
@@ -77,9 +77,19 @@ class Spawner:
         self._pool: concurrent.futures.ThreadPoolExecutor | None = None
 
     async def open(
-        self, argv: Sequence[str], *, stdin_pipe: bool, cwd: str, env: dict[str, str]
+        self,
+        argv: Sequence[str],
+        *,
+        stdin_pipe: bool,
+        cwd: str,
+        env: dict[str, str],
+        forked: Callable[[int], object] = lambda pid: None,
     ) -> Child:
-        """Start *argv* leading a new session, stdout and stderr piped; raises ``OSError``."""
+        """Start *argv* leading a new session, stdout and stderr piped; raises ``OSError``.
+
+        *forked* gets the pid as soon as the program runs, in the spawning
+        thread (it must be thread-safe), before this returns to trio.
+        """
         if self._pool is None:
             self._pool = concurrent.futures.ThreadPoolExecutor(
                 SPAWN_THREADS, thread_name_prefix="sockscen-spawn"
@@ -91,7 +101,7 @@ class Spawner:
             out_r, out_w = os.pipe()
             err_r, err_w = os.pipe()
             ends += [out_r, out_w, err_r, err_w]
-            future = self._pool.submit(_popen, argv, (in_r, out_w, err_w), cwd, env)
+            future = self._pool.submit(_popen, argv, (in_r, out_w, err_w), cwd, env, forked)
             popen = await _result(future)
         except BaseException:
             for fd in ends:
@@ -105,12 +115,16 @@ class Spawner:
 
 
 def _popen(
-    argv: Sequence[str], pipes: tuple[int, int, int], cwd: str, env: dict[str, str]
+    argv: Sequence[str],
+    pipes: tuple[int, int, int],
+    cwd: str,
+    env: dict[str, str],
+    forked: Callable[[int], object],
 ) -> subprocess.Popen[bytes]:
     """Start *argv* armed to die with this runner (``arming.launch`` says how); in a spawner."""
     args, preexec = launch(argv, cwd, env, os.getpid())
     stdin, stdout, stderr = pipes
-    return subprocess.Popen(
+    popen = subprocess.Popen(
         args,
         stdin=stdin,
         stdout=stdout,
@@ -120,6 +134,8 @@ def _popen(
         start_new_session=True,
         preexec_fn=preexec,
     )
+    forked(popen.pid)
+    return popen
 
 
 async def _result(

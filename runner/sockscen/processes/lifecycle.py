@@ -60,6 +60,8 @@ async def spawn(prepared: PreparedCommand, label: str, location: Location, *, st
                 stdin_pipe=stdin == subprocess.PIPE,
                 cwd=prepared.cwd,
                 env=env,
+                # Known as ours at once: a stop elsewhere need not wonder whose child it is.
+                forked=GROUPS.spawned.add,
             )
         except OSError as exc:
             raise SetupError(spawn_error(exc, prepared, label), location) from None
