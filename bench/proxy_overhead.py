@@ -1,29 +1,42 @@
 """Benchmark: what a sockscen proxy adds to a client<->server exchange, next to socat.
 
-Three paths to the same echo server (a separate Python process), measured in
-interleaved runs so machine noise spreads evenly:
+Paths to the same echo server (a separate Python process), measured in
+interleaved runs (each run starting at another path) so machine noise
+spreads evenly:
 
 - direct:   client -> server
 - sockscen: client -> sockscen proxy (no faults; a `sockscen run` subprocess) -> server
+- raw trio: client -> a 40-line trio relay -> server (the floor for any trio relay)
 - socat:    client -> `socat TCP-LISTEN:P,fork,reuseaddr TCP:upstream` -> server
-- raw trio: client -> a 15-line trio relay -> server (TCP only: the floor for any trio relay)
 
-For TCP and UDP: round-trip latency (64-byte echo, mean per run) and
-throughput (TCP: 32 MiB one way, acknowledged at end of stream; UDP: 1 KiB
-datagrams, 64 in flight).  Prints median [min-max] over the runs, and the
-latency each relay adds per round trip.  socat missing: its rows are skipped
-with a message (`apt-get install socat`).  Goal: sockscen adds at most 2x
-what socat adds.
+For TCP and UDP: round-trip latency (64-byte echo; each run's figure is the
+median of its round trips, timed one by one, so a few descheduled ones on a
+busy machine do not move it) and throughput (TCP: 32 MiB one way,
+acknowledged at end of stream; UDP: 1 KiB datagrams, 64 in flight).  Also
+the relay's own CPU per round trip (user+sys of the relay process and its
+children, from /proc: steadier than wall time when the machine is loaded).
+Prints median [min-max] over the runs, and the latency each relay adds per
+round trip.  socat missing: its rows are skipped with a message
+(`apt-get install socat`).  Goal: sockscen adds at most 2x what socat adds.
 
-    python bench/proxy_overhead.py [--runs N] [--round-trips N]
+``--runner LABEL=PATH`` (repeatable) measures the sockscen of another source
+tree's ``runner/`` folder, in the same interleaved runs:
+``--runner before=/work/before/runner --runner after=runner``.
+
+    python bench/proxy_overhead.py [--runs N] [--round-trips N] [--runner LABEL=PATH ...]
+                                   [--kind tcp|udp]
+
+Takes about a minute with the defaults (9 runs of 5,000 round trips).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import os
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -68,10 +81,10 @@ while True:
     threading.Thread(target=serve, args=(c,), daemon=True).start()
 """
 
-#: A minimal raw trio relay (TCP only): what any trio relay costs, next to sockscen's own.
+#: A minimal raw trio relay: what any trio relay costs, next to sockscen's own.
 TRIO_RELAY = r"""
-import sys, trio
-listen, up = int(sys.argv[1]), int(sys.argv[2])
+import socket, sys, trio
+kind, listen, up = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 async def pump(a, b):
     while data := await a.receive_some(65536):
         await b.send_all(data)
@@ -81,7 +94,34 @@ async def handle(client):
     async with trio.open_nursery() as nursery:
         nursery.start_soon(pump, client, upstream)
         nursery.start_soon(pump, upstream, client)
-trio.run(trio.serve_tcp, handle, listen)
+async def replies(out, down, peer):
+    while True:
+        try:
+            data = out.recv(65536)
+        except BlockingIOError:
+            await trio.lowlevel.wait_readable(out)
+            continue
+        down.sendto(data, peer)
+async def udp():
+    down = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    down.bind(("127.0.0.1", listen))
+    down.setblocking(False)
+    ups = {}
+    async with trio.open_nursery() as nursery:
+        while True:
+            try:
+                data, peer = down.recvfrom(65536)
+            except BlockingIOError:
+                await trio.lowlevel.wait_readable(down)
+                continue
+            out = ups.get(peer)
+            if out is None:
+                out = ups[peer] = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                out.setblocking(False)
+                out.connect(("127.0.0.1", up))
+                nursery.start_soon(replies, out, down, peer)
+            out.send(data)
+trio.run(udp) if kind == "udp" else trio.run(trio.serve_tcp, handle, listen)
 """
 
 PROXY_SCENARIO = """\
@@ -99,10 +139,13 @@ clients:
 """
 
 
-def free_port(kind: int) -> int:
-    with socket.socket(socket.AF_INET, kind) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def free_ports(kind: int, n: int) -> list[int]:
+    """*n* distinct free ports: all held at once while picked, so no two paths share one."""
+    with contextlib.ExitStack() as stack:
+        held = [stack.enter_context(socket.socket(socket.AF_INET, kind)) for _ in range(n)]
+        for s in held:
+            s.bind(("127.0.0.1", 0))
+        return [int(s.getsockname()[1]) for s in held]
 
 
 def wait_tcp(port: int) -> None:
@@ -128,21 +171,60 @@ def wait_udp(port: int) -> None:
 
 
 @contextlib.contextmanager
-def process(argv: list[str]) -> Iterator[None]:
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        yield
-    finally:
-        proc.terminate()
+def process(
+    argv: list[str], env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run *argv* for the block; its stderr goes to a file, for when it ends early."""
+    with tempfile.TemporaryFile() as errors:
+        proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=errors)
         try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+            yield proc
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        if proc.returncode not in (0, -signal.SIGTERM, 128 + signal.SIGTERM):
+            errors.seek(0)
+            print(f"{argv[0]} ended with {proc.returncode}: {errors.read().decode()[-2000:]}")
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu(pid: int | None) -> float:
+    """CPU seconds (user+sys) of *pid*, its live descendants and its reaped children.
+
+    socat forks a child per connection (per sender for UDP): the work is there.
+    """
+    if pid is None:
+        return 0.0
+    parents: dict[int, int] = {}
+    cpu: dict[int, float] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rpartition(")")[2].split()
+        except OSError:
+            continue  # gone meanwhile
+        # After the command: state ppid ... utime(12) stime(13) cutime(14) cstime(15).
+        parents[int(entry)] = int(fields[1])
+        cpu[int(entry)] = sum(int(x) for x in fields[11:15]) / _TICK
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        total += cpu.get(p, 0.0)
+        todo += [c for c, parent in parents.items() if parent == p]
+    return total
 
 
 def tcp_latency(port: int, n: int) -> float:
-    """Mean round trip, in microseconds."""
+    """Median round trip, in microseconds."""
+    times = []
     with socket.create_connection(("127.0.0.1", port)) as s:
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         s.sendall(b"e")
@@ -150,11 +232,13 @@ def tcp_latency(port: int, n: int) -> float:
         for _ in range(50):  # warm up
             s.sendall(msg)
             _recv_exactly(s, 64)
-        start = time.perf_counter()
+        clock = time.perf_counter_ns
         for _ in range(n):
+            start = clock()
             s.sendall(msg)
             _recv_exactly(s, 64)
-        return (time.perf_counter() - start) / n * 1e6
+            times.append(clock() - start)
+    return statistics.median(times) / 1e3
 
 
 def _recv_exactly(s: socket.socket, size: int) -> None:
@@ -183,6 +267,8 @@ def tcp_throughput(port: int, size: int = 32 << 20) -> float:
 
 
 def udp_latency(port: int, n: int) -> float:
+    """Median round trip, in microseconds."""
+    times = []
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.settimeout(2)
         s.connect(("127.0.0.1", port))
@@ -190,119 +276,149 @@ def udp_latency(port: int, n: int) -> float:
         for _ in range(50):
             s.send(msg)
             s.recv(2048)
-        start = time.perf_counter()
+        clock = time.perf_counter_ns
         for _ in range(n):
+            start = clock()
             s.send(msg)
             s.recv(2048)
-        return (time.perf_counter() - start) / n * 1e6
+            times.append(clock() - start)
+    return statistics.median(times) / 1e3
 
 
-def udp_throughput(port: int, batches: int = 300, window: int = 64) -> float:
-    """MiB/s of 1 KiB datagrams echoed, *window* in flight (a lost one ends the run)."""
+def udp_throughput(port: int, batches: int = 150, window: int = 64) -> float:
+    """MiB/s of 1 KiB datagrams echoed, *window* in flight (NaN when one is lost)."""
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
         s.settimeout(2)
         s.connect(("127.0.0.1", port))
         msg = b"z" * 1024
         start = time.perf_counter()
-        for _ in range(batches):
-            for _ in range(window):
-                s.send(msg)
-            for _ in range(window):
-                s.recv(2048)
+        try:
+            for _ in range(batches):
+                for _ in range(window):
+                    s.send(msg)
+                for _ in range(window):
+                    s.recv(2048)
+        except TimeoutError:
+            return math.nan  # a datagram was lost on the way: no figure for this run
         elapsed = time.perf_counter() - start
     return batches * window * 1024 / elapsed / (1 << 20)
 
 
 def shown(values: list[float], digits: int = 1) -> str:
+    values = [v for v in values if not math.isnan(v)]
+    if not values:
+        return "-"
     return (
         f"{statistics.median(values):.{digits}f} "
         f"[{min(values):.{digits}f}-{max(values):.{digits}f}]"
     )
 
 
+class Route:
+    """One way to the echo server: its port and the PID of the relay on it (None: direct)."""
+
+    def __init__(self, port: int, pid: int | None = None) -> None:
+        self.port = port
+        self.pid = pid
+        self.lat: list[float] = []
+        self.tput: list[float] = []
+        self.cpu: list[float] = []
+
+
 def measure(
-    kind: str, runs: int, round_trips: int, have_socat: bool
-) -> dict[str, dict[str, list[float]]]:
+    kind: str, runs: int, round_trips: int, have_socat: bool, runners: list[tuple[str, Path]]
+) -> dict[str, Route]:
     sock_kind = socket.SOCK_STREAM if kind == "tcp" else socket.SOCK_DGRAM
-    upstream, via_sockscen, via_socat, via_trio = (free_port(sock_kind) for _ in range(4))
     wait = wait_tcp if kind == "tcp" else wait_udp
     latency: Callable[[int, int], float] = tcp_latency if kind == "tcp" else udp_latency
     throughput: Callable[[int], float] = tcp_throughput if kind == "tcp" else udp_throughput
-    paths = {"direct": upstream, "sockscen": via_sockscen}
-    if kind == "tcp":
-        paths["raw trio"] = via_trio
-    if have_socat:
-        paths["socat"] = via_socat
-    results: dict[str, dict[str, list[float]]] = {p: {"lat": [], "tput": []} for p in paths}
+    ports = iter(free_ports(sock_kind, len(runners) + 3))
+    upstream = next(ports)
+    paths = {"direct": Route(upstream)}
     with contextlib.ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
-        stack.enter_context(process([sys.executable, "-c", ECHO_SERVER, kind, str(upstream)]))
-        wait(upstream)
-        scenario = Path(tmp) / "proxy.yaml"
-        scenario.write_text(
-            PROXY_SCENARIO.format(scheme=kind, port=via_sockscen, upstream=upstream)
-        )
-        env = {**os.environ, "PYTHONPATH": str(REPO / "runner")}
-        proxy_cmd = [sys.executable, "-m", "sockscen", "run", "-q", str(scenario)]
-        stack.enter_context(_env_process(proxy_cmd, env))
-        wait(via_sockscen)
-        if kind == "tcp":
-            stack.enter_context(
-                process([sys.executable, "-c", TRIO_RELAY, str(via_trio), str(upstream)])
-            )
-            wait(via_trio)
+
+        def start(port: int, argv: list[str], env: dict[str, str] | None = None) -> Route:
+            proc = stack.enter_context(process(argv, env))
+            wait(port)
+            if proc.poll() is not None:  # it ended, and something else answers on its port
+                raise SystemExit(f"{argv[0]} ended with {proc.returncode}")
+            return Route(port, proc.pid)
+
+        start(upstream, [sys.executable, "-c", ECHO_SERVER, kind, str(upstream)])
+        for label, runner in runners:
+            port = next(ports)
+            scenario = Path(tmp) / f"proxy-{len(paths)}.yaml"
+            scenario.write_text(PROXY_SCENARIO.format(scheme=kind, port=port, upstream=upstream))
+            env = {**os.environ, "PYTHONPATH": str(runner)}
+            argv = [sys.executable, "-m", "sockscen", "run", "-q", str(scenario)]
+            paths[label] = start(port, argv, env)
+        port = next(ports)
+        argv = [sys.executable, "-c", TRIO_RELAY, kind, str(port), str(upstream)]
+        paths["raw trio"] = start(port, argv)
         if have_socat:
-            u = kind.upper()
-            stack.enter_context(
-                process(
-                    ["socat", f"{u}-LISTEN:{via_socat},fork,reuseaddr", f"{u}:127.0.0.1:{upstream}"]
-                )
-            )
-            wait(via_socat)
-        for _ in range(runs):
-            for path, port in paths.items():  # interleaved: every path once per run
-                results[path]["lat"].append(latency(port, round_trips))
-                results[path]["tput"].append(throughput(port))
-    return results
-
-
-@contextlib.contextmanager
-def _env_process(argv: list[str], env: dict[str, str]) -> Iterator[None]:
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        yield
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+            port, u = next(ports), kind.upper()
+            argv = ["socat", f"{u}-LISTEN:{port},fork,reuseaddr", f"{u}:127.0.0.1:{upstream}"]
+            paths["socat"] = start(port, argv)
+        order = list(paths.values())
+        for run in range(runs):
+            # Interleaved, and each run starts at another path, so no path always
+            # follows the same one (or always runs first, on a cold cache).
+            for path in order[run % len(order) :] + order[: run % len(order)]:
+                before = tree_cpu(path.pid)
+                path.lat.append(latency(path.port, round_trips))
+                path.cpu.append((tree_cpu(path.pid) - before) / (round_trips + 50) * 1e6)
+                path.tput.append(throughput(path.port))
+    return paths
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--round-trips", type=int, default=3000)
+    parser.add_argument("--runs", type=int, default=9)
+    parser.add_argument("--round-trips", type=int, default=5000)
+    parser.add_argument(
+        "--runner",
+        action="append",
+        default=[],
+        metavar="[LABEL=]PATH",
+        help="a runner/ tree whose sockscen to measure (default: this checkout's); repeatable",
+    )
+    parser.add_argument("--kind", choices=("tcp", "udp"), action="append", help="default: both")
     args = parser.parse_args()
+    trees = [r.partition("=") if "=" in r else ("sockscen", "", r) for r in args.runner]
+    runners = [(label, Path(path).resolve()) for label, _, path in trees] or [
+        ("sockscen", REPO / "runner")
+    ]
     have_socat = shutil.which("socat") is not None
     if not have_socat:
         print("socat not found: its rows are skipped (apt-get install socat)")
-    for kind in ("tcp", "udp"):
-        results = measure(kind, args.runs, args.round_trips, have_socat)
-        unit = "MiB/s"
-        print(f"\n{kind.upper()} ({args.runs} interleaved runs, median [min-max])")
-        print(f"  {'path':<9} {'round trip (µs)':<24} {'throughput (' + unit + ')':<24}")
-        for path, r in results.items():
-            print(f"  {path:<9} {shown(r['lat']):<24} {shown(r['tput'], 0):<24}")
-        direct = statistics.median(results["direct"]["lat"])
-        added = {
-            p: statistics.median(r["lat"]) - direct for p, r in results.items() if p != "direct"
-        }
-        print("  added per round trip: " + ", ".join(f"{p} {v:.1f} µs" for p, v in added.items()))
-        if "socat" in added and added["socat"] > 0:
-            ratio = added["sockscen"] / added["socat"]
-            print(f"  sockscen / socat added latency: {ratio:.2f}x (goal <= 2x)")
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    for kind in args.kind or ("tcp", "udp"):
+        paths = measure(kind, args.runs, args.round_trips, have_socat, runners)
+        print(
+            f"\n{kind.upper()} ({args.runs} interleaved runs of {args.round_trips} round trips, "
+            "median [min-max])"
+        )
+        width = max(9, *(len(p) for p in paths))
+        print(
+            f"  {'path':<{width}} {'round trip (µs)':<22} {'relay CPU/rt (µs)':<22} "
+            "throughput (MiB/s)"
+        )
+        for name, path in paths.items():
+            cpu = shown(path.cpu) if path.pid is not None else ""
+            if path.pid is not None and not max(path.cpu):
+                cpu = "0 (not relaying?)"
+            print(f"  {name:<{width}} {shown(path.lat):<22} {cpu:<22} {shown(path.tput, 0)}")
+        # Medians say what a run usually costs; the best runs, what it costs with the machine
+        # to itself (on a loaded machine the two differ most for the busiest relay).
+        for what, pick in (("median runs", statistics.median), ("best runs", min)):
+            direct = pick(paths["direct"].lat)
+            added = {name: pick(p.lat) - direct for name, p in paths.items() if name != "direct"}
+            listed = ", ".join(f"{p} {v:.1f} µs" for p, v in added.items())
+            print(f"  added per round trip ({what}): {listed}")
+            if added.get("socat", 0) > 0:
+                ratios = ", ".join(f"{n} {added[n] / added['socat']:.2f}x" for n, _ in runners)
+                print(f"    / socat's: {ratios} (goal <= 2x)")
 
 
 if __name__ == "__main__":

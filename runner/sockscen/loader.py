@@ -13,11 +13,15 @@ import os
 import stat
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from . import build, schema, yamlsource
 from .errors import ConfigError, Location, Problem
 from .model import Scenario
 from .rendering import clip_text
+
+if TYPE_CHECKING:
+    from . import yamlsource
+    from .loadcache import LoadCache
 
 SUFFIXES = (".yaml", ".yml")
 
@@ -123,6 +127,9 @@ def _load_text(
 def _check_and_build(
     text: str, path: str, directory: str, environ: Mapping[str, str] | None
 ) -> tuple[list[Scenario], list[Problem]]:
+    # Imported here: a run whose files all come from the load cache needs no YAML parser.
+    from . import build, schema, yamlsource
+
     documents, problems = yamlsource.parse(text, path)
     scenarios: list[Scenario] = []
     problems.extend(build.duplicate_names((d.value, d.marks) for d in documents))
@@ -168,7 +175,7 @@ def _separator_in_name(document: dict[str, object], marks: yamlsource.Marks) -> 
 MAX_SCENARIO_FILE = 16 * 1024 * 1024
 
 
-def _read(path: Path, shown: str) -> tuple[str | None, Problem | None]:
+def _read(path: Path, shown: str) -> tuple[bytes | None, Problem | None]:
     try:
         info = path.stat()
         # A FIFO would block and /dev/zero never ends: read regular files only.
@@ -181,11 +188,14 @@ def _read(path: Path, shown: str) -> tuple[str | None, Problem | None]:
                 f"{MAX_SCENARIO_FILE // (1024 * 1024)} MiB a scenario file may have; "
                 "split it, or load large payloads with file:",
             )
-        data = path.read_bytes()
+        return path.read_bytes(), None
     except IsADirectoryError:
         return None, Problem(None, f"{shown}: is a directory")
     except OSError as exc:
         return None, Problem(None, f"{shown}: cannot read the file: {exc.strerror or exc}")
+
+
+def _decode(data: bytes, shown: str) -> tuple[str | None, Problem | None]:
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]  # so positions below count from the text
     try:
@@ -203,30 +213,62 @@ def _read(path: Path, shown: str) -> tuple[str | None, Problem | None]:
 
 
 def _load_file(
-    path: Path, environ: Mapping[str, str] | None
+    path: Path, environ: Mapping[str, str] | None, cache: LoadCache | None = None
 ) -> tuple[list[Scenario], list[Problem]]:
     shown = display_path(path)
-    text, problem = _read(path, shown)
+    data, problem = _read(path, shown)
+    if data is None:
+        return [], [problem] if problem is not None else []
+    directory = os.path.dirname(os.path.abspath(path))
+    if cache is None:
+        text, problem = _decode(data, shown)
+        if text is None:
+            return [], [problem] if problem is not None else []
+        return _load_text(text, shown, directory, environ)
+    return _load_cached(cache, data, shown, directory, os.environ if environ is None else environ)
+
+
+def _load_cached(
+    cache: LoadCache, data: bytes, shown: str, directory: str, environ: Mapping[str, str]
+) -> tuple[list[Scenario], list[Problem]]:
+    from .loadcache import WatchedEnviron
+
+    key = cache.key(data, shown, directory)
+    found = cache.get(key, environ)
+    if found is not None:
+        return found, []
+    text, problem = _decode(data, shown)
     if text is None:
         return [], [problem] if problem is not None else []
-    return _load_text(text, shown, os.path.dirname(os.path.abspath(path)), environ)
+    watched = WatchedEnviron(environ)
+    scenarios, problems = _load_text(text, shown, directory, watched)
+    if not problems:
+        cache.put(key, scenarios, watched)
+    return scenarios, problems
 
 
-def load_file(path: Path, environ: Mapping[str, str] | None = None) -> list[Scenario]:
-    """The scenarios of the file at *path*; raises ``ConfigError`` with every problem."""
-    scenarios, problems = _load_file(Path(path), environ)
+def load_file(
+    path: Path, environ: Mapping[str, str] | None = None, cache: LoadCache | None = None
+) -> list[Scenario]:
+    """The scenarios of the file at *path*; raises ``ConfigError`` with every problem.
+
+    With *cache*, an unchanged valid file is read back from it (see ``loadcache``).
+    """
+    scenarios, problems = _load_file(Path(path), environ, cache)
     if problems:
         raise ConfigError(_printable(problems))
     return scenarios
 
 
 def load_paths(
-    paths: Sequence[str | Path], environ: Mapping[str, str] | None = None
+    paths: Sequence[str | Path],
+    environ: Mapping[str, str] | None = None,
+    cache: LoadCache | None = None,
 ) -> list[Scenario]:
     """The scenarios of every file under *paths*, in file order then document order.
 
     Raises one ``ConfigError`` holding the problems of all files (missing
-    paths included), sorted by location.
+    paths included), sorted by location.  *cache*: as for ``load_file``.
     """
     problems: list[Problem] = []
     files: list[Path] = []
@@ -242,7 +284,7 @@ def load_paths(
         if key in seen:
             continue
         seen.add(key)
-        found, file_problems = _load_file(file, environ)
+        found, file_problems = _load_file(file, environ, cache)
         scenarios.extend(found)
         problems.extend(file_problems)
     if problems:

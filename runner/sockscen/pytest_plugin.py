@@ -4,10 +4,9 @@ Installed through the ``pytest11`` entry point, so it is loaded in *every*
 pytest run of an environment where sockscen is installed.  Hence:
 
 * only files meant for sockscen are collected (see ``is_scenario_file``);
-* this module imports only pytest, the standard library and the light
-  ``sockscen.options`` table (shared with the CLI); the loader
-  (YAML, JSON Schema) is imported when a scenario file is collected, the
-  engine (trio) when a scenario item runs.
+* this module imports only pytest, the standard library and the light ``sockscen.options``
+  table (shared with the CLI); the loader (YAML, JSON Schema) is imported when a
+  scenario file is collected, the engine (trio) when a scenario item runs.
 
 Collection, by default: ``*.yaml``/``*.yml`` files below a directory named
 ``scenarios`` and any ``*.scn.yaml``/``*.scn.yml`` file.  The ini option
@@ -20,9 +19,9 @@ error (a server that did not start) is a pytest ERROR and a misbehaving
 system under test a FAILURE, each shown with the same diagnosis as the
 ``sockscen`` console report.
 
-Items hold nothing but their ``Scenario`` and the result of their own run,
-so each pytest-xdist worker re-creates them by collecting the files itself;
-no state is shared between items, workers or sessions.
+Items hold nothing but their ``Scenario`` and the result of their own run, so each
+pytest-xdist worker re-creates them by collecting the files itself; only the load
+cache (``plugin_cache``: unchanged valid files are not validated again) outlives a session.
 """
 
 from __future__ import annotations
@@ -39,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from .options import add_plugin_options, build_run_options, plugin_values
+from .plugin_cache import add_cache_option, clear_if_asked, load_cache
 from .plugin_failures import (
     JunitClassnames,
     add_result_sections,
@@ -93,6 +93,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     add_plugin_options(group)
     # Each registered reporter brings its flag (--sockscen-json ...).
     add_report_options(group)
+    add_cache_option(group)
     parser.addini(
         INI_FILES,
         type="linelist",
@@ -107,6 +108,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(JunitClassnames(config), "sockscen-junit-classnames")
     config.addinivalue_line("markers", "sockscen: a scenario collected from a sockscen YAML file")
     configure_reports(config)
+    clear_if_asked(config)
 
 
 # --------------------------------------------------------------------------- collection rules
@@ -245,7 +247,7 @@ class ScenarioFile(pytest.File):
         from .loader import load_file
 
         try:
-            scenarios = load_file(self.path)
+            scenarios = load_file(self.path, cache=load_cache(self.config))
             clashes = marker_clashes(self.config, self.path, scenarios)
             if clashes:
                 raise ConfigError(clashes)

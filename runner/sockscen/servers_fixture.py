@@ -16,12 +16,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from .model import Scenario
 from .results import Outcome, ScenarioResult
+
+if TYPE_CHECKING:
+    from .loadcache import LoadCache
 
 #: How long starting the servers may take before the test fails.
 START_TIMEOUT = 30.0
@@ -123,13 +126,16 @@ def _addresses(found: dict[str, dict[str, Any]]) -> dict[str, Served]:
     return out
 
 
-def servers_factory(base: Path) -> Callable[..., StandingServers]:
-    """``sockscen_servers(path, name=None)``: *path* relative to *base* (the test's folder)."""
+def servers_factory(base: Path, cache: LoadCache | None = None) -> Callable[..., StandingServers]:
+    """``sockscen_servers(path, name=None)``: *path* relative to *base* (the test's folder).
+
+    An unchanged valid file is read back from *cache*, the session's load cache.
+    """
     from .loader import load_file
 
     def start(path: str | Path, name: str | None = None) -> StandingServers:
         file = Path(path) if Path(path).is_absolute() else base / path
-        scenarios = load_file(file)
+        scenarios = load_file(file, cache=cache)
         chosen = [s for s in scenarios if name is None or s.name == name]
         if len(chosen) != 1:
             names = ", ".join(s.name for s in scenarios)
@@ -142,4 +148,6 @@ def servers_factory(base: Path) -> Callable[..., StandingServers]:
 @pytest.fixture
 def sockscen_servers(request: pytest.FixtureRequest) -> Callable[..., StandingServers]:
     """Start a scenario file's servers in the background: ``with sockscen_servers(path) as s:``."""
-    return servers_factory(Path(request.path).parent)
+    from .plugin_cache import load_cache
+
+    return servers_factory(Path(request.path).parent, load_cache(request.config))

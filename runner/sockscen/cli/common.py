@@ -14,6 +14,7 @@ from ..errors import ConfigError
 from .help import DEFAULT_PATH
 
 if TYPE_CHECKING:
+    from ..loadcache import LoadCache
     from ..model import Scenario
 
 
@@ -68,7 +69,25 @@ def _load_stdin() -> list[Scenario]:
     return load_text(sys.stdin.read(), STDIN_NAME, os.getcwd())
 
 
-def _with_stdin(paths: Sequence[str], shard: tuple[int, int] | None) -> tuple[int, list[Scenario]]:
+def load_cache(args: argparse.Namespace) -> LoadCache | None:
+    """The load cache the command's options ask for (``--no-cache``, ``--cache-clear``).
+
+    It lives in ``.sockscen_cache/`` beside the project's ``pyproject.toml``, or in the
+    current folder when there is none (where pytest's rootdir would be).
+    """
+    from ..loadcache import CACHE_DIR, LoadCache
+
+    here = Path.cwd()
+    root = next((d for d in (here, *here.parents) if (d / "pyproject.toml").is_file()), here)
+    cache = LoadCache(root / CACHE_DIR)
+    if getattr(args, "cache_clear", False):
+        cache.clear()
+    return cache if getattr(args, "use_cache", True) else None
+
+
+def _with_stdin(
+    paths: Sequence[str], shard: tuple[int, int] | None, cache: LoadCache | None
+) -> tuple[int, list[Scenario]]:
     others = [p for p in paths if p != STDIN]
     errors: list[ConfigError] = []
     try:
@@ -80,7 +99,7 @@ def _with_stdin(paths: Sequence[str], shard: tuple[int, int] | None) -> tuple[in
     rest: list[Scenario] = []
     try:
         if others:
-            count, rest = load(others, shard)
+            count, rest = load(others, shard, cache)
     except ConfigError as exc:
         errors.append(exc)
     if errors:
@@ -91,15 +110,20 @@ def _with_stdin(paths: Sequence[str], shard: tuple[int, int] | None) -> tuple[in
     return count + 1, from_stdin + rest
 
 
-def load(paths: Sequence[str], shard: tuple[int, int] | None = None) -> tuple[int, list[Scenario]]:
+def load(
+    paths: Sequence[str],
+    shard: tuple[int, int] | None = None,
+    cache: LoadCache | None = None,
+) -> tuple[int, list[Scenario]]:
     """(number of files, scenarios) of the files (of the *shard*, ``--shard K/N``) under *paths*.
 
     Raises ConfigError (missing path included).  A shard reads only its own
     files: the others are another job's to check.  ``-`` is standard input,
     read once, named ``<stdin>`` in reports (and never left out by a shard).
+    Files (not standard input) are read back from *cache* when unchanged.
     """
     if STDIN in paths:
-        return _with_stdin(paths, shard)
+        return _with_stdin(paths, shard, cache)
     from ..loader import discover, display_path, load_paths
     from ..selection import shard as shard_of
 
@@ -119,7 +143,7 @@ def load(paths: Sequence[str], shard: tuple[int, int] | None = None) -> tuple[in
         files = [shown[name] for name in shard_of(list(shown), *shard)]
         if not files:
             raise EmptyShard(f"shard {shard[0]}/{shard[1]}: no file of the {len(shown)} found")
-    scenarios = load_paths(files)
+    scenarios = load_paths(files, cache=cache)
     for scenario in scenarios:
         for warning in scenario.warnings:
             print(warning, file=sys.stderr)

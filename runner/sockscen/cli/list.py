@@ -10,7 +10,7 @@ from .exits import EXIT_OK
 
 def cmd_list(args: argparse.Namespace) -> int:
     """Print ``path:line: name [tags]`` per scenario and a count (-q: only the ids)."""
-    file_count, scenarios = common.load(common.paths(args), args.shard)
+    file_count, scenarios = common.load(common.paths(args), args.shard, common.load_cache(args))
     selected = common.select(args, scenarios, file_count)
     quiet = common.verbosity(args) < 0
     for s in selected:

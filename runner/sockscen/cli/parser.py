@@ -89,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
             add_record_options(command)
         elif name != "schema":
             command.add_argument("paths", nargs="*", metavar="PATH", help=texts.PATHS_HELP)
+            _add_cache_options(command)
         if name in ("run", "serve"):
             _add_run_options(command)
         if name == "validate":
@@ -164,6 +165,20 @@ def _add_run_options(run: argparse.ArgumentParser) -> None:
         report.add_argument(*flags, dest=spec.attribute, metavar=spec.metavar, help=spec.help)
         if spec.switch:
             report.add_argument(spec.switch, action="store_true", help=spec.switch_help)
+
+
+def _add_cache_options(command: argparse.ArgumentParser) -> None:
+    group = command.add_argument_group("load cache")
+    group.add_argument(
+        "--no-cache",
+        dest="use_cache",
+        action="store_false",
+        help="load every file afresh: neither read nor write .sockscen_cache/ (by default "
+        "unchanged valid files are read back from it, in the project's root)",
+    )
+    group.add_argument(
+        "--cache-clear", action="store_true", help="empty .sockscen_cache/ before loading"
+    )
 
 
 def _add_serve_options(serve: argparse.ArgumentParser) -> None:

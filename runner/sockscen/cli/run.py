@@ -33,7 +33,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from ..reporting.github import github_enabled
 
     paths = common.paths(args)
-    file_count, scenarios = common.load(paths, args.shard)
+    file_count, scenarios = common.load(paths, args.shard, common.load_cache(args))
     selected = common.select(args, scenarios, file_count)
     # Mocks without clients are for ``serve`` and the fixture: counted, not run.
     mocks = sum(1 for s in selected if s.mock and not s.clients)

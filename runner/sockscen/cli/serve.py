@@ -86,7 +86,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def _chosen(args: argparse.Namespace) -> Scenario:
     if len(args.paths) != 1:
         raise UsageError("serve takes one scenario file: sockscen serve FILE [-k NAME]")
-    file_count, scenarios = common.load(args.paths)
+    file_count, scenarios = common.load(args.paths, cache=common.load_cache(args))
     selected = common.select(args, scenarios, file_count)
     if len(selected) > 1:
         names = ", ".join(s.name for s in selected)

@@ -13,7 +13,7 @@ from .exits import EXIT_NO_SCENARIO, EXIT_OK, EXIT_USAGE
 def cmd_validate(args: argparse.Namespace) -> int:
     """Report every problem of every file (exit 2), or how many files and scenarios are valid."""
     try:
-        file_count, scenarios = common.load(common.paths(args))
+        file_count, scenarios = common.load(common.paths(args), cache=common.load_cache(args))
     except ConfigError as exc:
         common.report_invalid(exc, args, ran_nothing=False)
         return EXIT_USAGE

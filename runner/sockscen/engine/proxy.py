@@ -1,6 +1,7 @@
 """Proxies: listen like a server, relay each connection (or datagram sender) to ``upstream``.
 
-The relaying itself, with the faults of each direction, is ``relay.Relay``.
+The relaying itself, with the faults of each direction, is ``relay.Relay``
+for stream connections and ``datagram_relay.DatagramRelays`` for senders.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from ..transport import (
     bind,
 )
 from .context import ScenarioContext
+from .datagram_relay import DatagramRelays
 from .listening import (
     accept_until_cancelled,
     accepting_actor,
@@ -30,7 +32,6 @@ from .listening import (
     record_server_failure,
 )
 from .relay import Observer, Relay
-from .scripted_server import DatagramPeer, Senders
 
 
 class ProxyRun:
@@ -84,7 +85,20 @@ class ProxyRun:
             task_status.started()
             receive = None
             if isinstance(self.endpoint, DatagramSocket):
-                receive = Senders(self.endpoint, self._new_sender, self._failure).receive
+                assert self.upstream is not None
+                senders = DatagramRelays(
+                    self.context,
+                    self.spec,
+                    self.endpoint,
+                    self.upstream,
+                    self._new_actor,
+                    self._failure,
+                )
+                senders.observer = self.observer
+
+                async def receive() -> None:
+                    await senders.receive(nursery)
+
             with self._accept_scope:
                 await accept_until_cancelled(self.endpoint, self._accepted, receive, self._failure)
 
@@ -101,17 +115,13 @@ class ProxyRun:
         assert self._nursery is not None
         self._nursery.start_soon(self._relay, conn, self._new_actor(conn.peer))
 
-    async def _relay(self, down: StreamConnection | DatagramPeer, actor: Actor) -> None:
+    async def _relay(self, down: StreamConnection, actor: Actor) -> None:
         assert self.upstream is not None
         relay = Relay(self.context, self.spec, self.upstream, actor, actor.result.copy or 0)
         relay.observer = self.observer
         await relay.run(down)
         if self.relay_done is not None:
             self.relay_done()
-
-    def _new_sender(self, link: DatagramPeer) -> None:
-        assert self._nursery is not None
-        self._nursery.start_soon(self._relay, link, self._new_actor(link.peer))
 
     async def finish(self) -> None:
         """Clients are done: accept no more; relays in progress go on until the scenario ends."""

@@ -1,11 +1,10 @@
-"""One relayed connection (or datagram sender) of a proxy: both directions, faults on each.
+"""One relayed stream connection of a proxy: both directions, faults on each.
 
-A stream connection gets its own upstream connection; bytes are relayed as
-they come, a half-close is passed on as a half-close and a reset as a reset.
-A datagram sender gets its own upstream socket, whose replies go back to it.
+Each connection gets its own upstream connection; bytes are relayed as they
+come, a half-close is passed on as a half-close and a reset as a reset.
 ``upstream_faults`` wrap the upstream side (what clients send),
 ``downstream_faults`` the client side (what comes back), with the same
-wrapper an actor's own ``faults:`` use.
+wrapper an actor's own ``faults:`` use.  (Datagram senders: ``datagram_relay``.)
 """
 
 from __future__ import annotations
@@ -21,10 +20,9 @@ from ..connection import Connection, ConnectionFaulted, StreamOps
 from ..model import Proxy
 from ..results import EventKind
 from ..steps import Actor
-from ..transport import DatagramSocket, StreamConnection, TransportError, open_datagram, open_stream
+from ..transport import StreamConnection, TransportError, open_stream
 from .context import ScenarioContext
 from .faulty import FaultyConnection, apply_faults
-from .scripted_server import DatagramPeer
 
 #: Called with (connection index, "upstream" or "downstream", bytes) for every relayed read.
 Observer = Callable[[int, str, bytes], None]
@@ -43,7 +41,7 @@ class Relay:
         self.n = n
         self.observer: Observer | None = None
 
-    async def run(self, down: StreamConnection | DatagramPeer) -> None:
+    async def run(self, down: StreamConnection) -> None:
         """Relay *down* both ways until both directions have ended."""
         spec, n, actor = self.spec, self.n, self.actor
         identity = (spec.name, n)
@@ -52,46 +50,39 @@ class Relay:
             down,
             spec.downstream_faults,
             (*identity, "downstream"),
-            _to(actor, "client"),
+            to_side(actor, "client"),
         )
         if isinstance(down_side, FaultyConnection) and down_side.plan.refuses():
             actor.note("note", note="refuse: reset at once")
-            down.close() if isinstance(down, DatagramPeer) else down.abort()
+            down.abort()
             return
-        up: StreamConnection | DatagramSocket | None = None
+        up: StreamConnection | None = None
         try:
-            up = await self._open_upstream()
+            up = await open_stream(self.upstream)
             actor.note("connected", note=f"to upstream {self.upstream}")
             up_side = apply_faults(
                 self.context,
                 up,
                 spec.upstream_faults,
                 (*identity, "upstream"),
-                _to(actor, "upstream"),
+                to_side(actor, "upstream"),
             )
             async with trio.open_nursery() as nursery:
                 nursery.start_soon(self._pump, down, up_side, "upstream")
                 nursery.start_soon(self._pump, up, down_side, "downstream")
         except TransportError as exc:
             actor.note("note", note=f"upstream: {exc}")
-            if isinstance(down, StreamConnection):
-                down.abort()  # the client sees the upstream's refusal as a reset
+            down.abort()  # the client sees the upstream's refusal as a reset
         finally:
             for conn in (down_side, up):
                 if conn is not None:
                     conn.close()
 
-    async def _open_upstream(self) -> StreamConnection | DatagramSocket:
-        assert self.upstream is not None
-        if self.upstream.is_stream:
-            return await open_stream(self.upstream)
-        local = self.context.bindings.client_socket_path() if self.upstream.is_unix else None
-        return await open_datagram(self.upstream, local)
-
     async def _pump(self, source: Connection, sink: Connection, direction: str) -> None:
         """Relay *source* to *sink*; an end of stream goes on as a half-close, a reset as one."""
         actor, n = self.actor, self.n
         side = "client" if direction == "upstream" else "upstream"
+        sent_to = "to upstream" if side == "client" else "to client"
         observer, noted = self.observer, not isinstance(sink, FaultyConnection)
         try:
             while True:
@@ -103,7 +94,7 @@ class Relay:
                     actor.note("note", note=f"{side}: {exc}")
                     _reset(sink)
                     return
-                if not data and source.is_stream:
+                if not data:
                     actor.note("eof", note=f"from {side}")
                     await _shutdown(sink)
                     return
@@ -111,7 +102,7 @@ class Relay:
                     observer(n, direction, data)
                 await sink.send(data)
                 if noted:
-                    actor.note("sent", data, f"to {'upstream' if side == 'client' else 'client'}")
+                    actor.note("sent", data, sent_to)
         except ConnectionFaulted:
             source.close()  # the fault cut this direction: the other side is closed, in order
         except (TransportError, trio.ClosedResourceError) as exc:
@@ -119,7 +110,7 @@ class Relay:
             _reset(source)
 
 
-def _to(actor: Actor, side: str) -> Callable[[EventKind, bytes, str], None]:
+def to_side(actor: Actor, side: str) -> Callable[[EventKind, bytes, str], None]:
     """The transcript note of one direction's fault wrapper."""
 
     def note(kind: EventKind, data: bytes, why: str) -> None:
@@ -129,10 +120,7 @@ def _to(actor: Actor, side: str) -> Callable[[EventKind, bytes, str], None]:
 
 
 def _reset(conn: Connection) -> None:
-    if conn.is_stream:
-        cast(StreamOps, conn).abort()
-    else:
-        conn.close()
+    cast(StreamOps, conn).abort()
 
 
 async def _shutdown(conn: Connection) -> None:

@@ -148,15 +148,18 @@ def run(
     sink: list[RunResult] = []
 
     async def main() -> None:
+        if not handle_signals:
+            # No watcher, so no nursery around the run: the pytest plugin makes one run per item.
+            await run_async(scenarios, options, on_start=on_start, on_result=on_result, sink=sink)
+            return
         async with trio.open_nursery() as nursery:
             # The watcher lives outside the scope it cancels: it keeps its signal
             # handlers during cleanup, so a second Ctrl-C cannot kill us mid-teardown.
             run_scope = trio.CancelScope()
-            if handle_signals:
-                from ..processes import hurry_stops
+            from ..processes import hurry_stops
 
-                hurry_stops(False)
-                await nursery.start(_watch_signals, run_scope, received)
+            hurry_stops(False)
+            await nursery.start(_watch_signals, run_scope, received)
             try:
                 with run_scope:
                     await run_async(

@@ -1,0 +1,238 @@
+"""The datagram side of a proxy: each sender gets its own upstream socket, relayed directly.
+
+One task receives on the listening socket and sends each datagram straight
+on its sender's upstream socket; one task per sender receives that socket's
+replies and sends them straight back on the listening socket.  Nothing is
+handed between tasks, so a round trip costs two wake-ups, as in any relay.
+``upstream_faults`` may wait (``delay``, ``throttle``): with them, a sender's
+datagrams go through a bounded queue to a task of its own, so one sender's
+waits never hold up the others.  ``downstream_faults`` act in the reply task.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import trio
+
+from ..addresses import Address
+from ..connection import Connection, ConnectionFaulted
+from ..model import Proxy
+from ..steps import Actor
+from ..transport import DatagramSocket, TransportError, open_datagram
+from .context import ScenarioContext
+from .faulty import FaultyConnection, apply_faults
+from .relay import Observer, to_side
+from .scripted_server import MAX_SENDERS, PEER_QUEUE, DatagramPeer
+
+
+class SenderRelay:
+    """The relay of datagram sender number *n* (at *peer*), recorded in *actor*'s transcript.
+
+    *failure* records a failure of the proxy (this sender's queue overflowed).
+    """
+
+    def __init__(
+        self,
+        context: ScenarioContext,
+        spec: Proxy,
+        actor: Actor,
+        n: int,
+        peer: Address,
+        failure: Callable[[str], None],
+    ) -> None:
+        self.context = context
+        self.spec = spec
+        self.actor = actor
+        self.n = n
+        self.peer = peer
+        self._failure = failure
+        self.observer: Observer | None = None
+        #: Set once this sender's datagrams go nowhere (refused, no upstream, a send failed).
+        self.dead = False
+        #: The upstream socket, when datagrams go straight to it (no faults, nobody observing).
+        self.direct: DatagramSocket | None = None
+        self.up: DatagramSocket | None = None
+        self.up_side: Connection | None = None
+        self.down_side: Connection | None = None
+        self._queue: trio.MemorySendChannel[bytes] | None = None
+        self._overflowed = False
+
+    async def open(self, down: DatagramPeer, upstream: Address, nursery: trio.Nursery) -> None:
+        """Open the upstream socket and start relaying replies (and queued sends) in *nursery*."""
+        spec, actor, identity = self.spec, self.actor, (self.spec.name, self.n)
+        self.down_side = apply_faults(
+            self.context,
+            down,
+            spec.downstream_faults,
+            (*identity, "downstream"),
+            to_side(actor, "client"),
+        )
+        if isinstance(self.down_side, FaultyConnection) and self.down_side.plan.refuses():
+            actor.note("note", note="refuse: reset at once")
+            self.dead = True
+            return
+        try:
+            local = self.context.bindings.client_socket_path() if upstream.is_unix else None
+            self.up = await open_datagram(upstream, local)
+        except TransportError as exc:
+            actor.note("note", note=f"upstream: {exc}")
+            self.dead = True
+            return
+        actor.note("connected", note=f"to upstream {upstream}")
+        self.up_side = apply_faults(
+            self.context,
+            self.up,
+            spec.upstream_faults,
+            (*identity, "upstream"),
+            to_side(actor, "upstream"),
+        )
+        if isinstance(self.up_side, FaultyConnection):
+            # Faults may wait: this sender's datagrams queue for a task of their own.
+            self._queue, queued = trio.open_memory_channel[bytes](PEER_QUEUE)
+            nursery.start_soon(self._send_queued, queued)
+        elif self.observer is None:
+            self.direct = self.up
+        nursery.start_soon(self._relay_replies)
+
+    async def forward(self, data: bytes) -> None:
+        """Send *data* from the client upstream: at once, or queued when faults may wait."""
+        if self.observer is not None:
+            self.observer(self.n, "upstream", data)
+        if self._queue is not None:
+            try:
+                self._queue.send_nowait(data)
+            except trio.WouldBlock:
+                if not self._overflowed:  # said once per sender, however many are dropped
+                    self._overflowed = True
+                    self._failure(
+                        f"more than {PEER_QUEUE} datagrams from {self.peer} wait to be relayed "
+                        "upstream"
+                    )
+            return
+        assert self.up is not None
+        try:
+            await self.up.send(data)
+        except TransportError as exc:
+            self.upstream_failed(exc)
+            return
+        self.actor.note("sent", data, "to upstream")
+
+    def upstream_failed(self, exc: BaseException) -> None:
+        """Note why *exc* ended the upstream direction; later datagrams are dropped."""
+        self.actor.note("note", note=f"upstream: {exc}")
+        self.dead = True
+        self.direct = None
+
+    async def _send_queued(self, queued: trio.MemoryReceiveChannel[bytes]) -> None:
+        assert self.up_side is not None
+        async for data in queued:
+            try:
+                await self.up_side.send(data)  # the fault wrapper notes what it sends
+            except ConnectionFaulted:
+                self.dead = True
+                return
+            except (TransportError, trio.ClosedResourceError) as exc:
+                self.upstream_failed(exc)
+                return
+
+    async def _relay_replies(self) -> None:
+        """Send the upstream's replies back to the sender, until the scenario ends."""
+        up, down, actor, n = self.up, self.down_side, self.actor, self.n
+        assert up is not None
+        assert down is not None
+        observer, noted = self.observer, not isinstance(down, FaultyConnection)
+        try:
+            while True:
+                try:
+                    data = await up.receive()
+                except TransportError as exc:
+                    actor.note("note", note=f"upstream: {exc}")
+                    break
+                if observer is not None:
+                    observer(n, "downstream", data)
+                try:
+                    await down.send(data)
+                except (ConnectionFaulted, TransportError, trio.ClosedResourceError) as exc:
+                    if not isinstance(exc, ConnectionFaulted):
+                        actor.note("note", note=f"downstream: {exc}")
+                    break
+                if noted:
+                    actor.note("sent", data, "to client")
+            # Replies have ended; datagrams from the client may still go upstream.
+            await trio.sleep_forever()
+        finally:
+            down.close()
+            up.close()
+
+
+class DatagramRelays:
+    """Every sender of a datagram proxy listening on *sock*, each relayed by a ``SenderRelay``.
+
+    *new_actor* makes (and counts) the actor of a new sender; *failure* records
+    a failure of the proxy itself.
+    """
+
+    def __init__(
+        self,
+        context: ScenarioContext,
+        spec: Proxy,
+        sock: DatagramSocket,
+        upstream: Address,
+        new_actor: Callable[[Address], Actor],
+        failure: Callable[[str], None],
+    ) -> None:
+        self.context = context
+        self.spec = spec
+        self.sock = sock
+        self.upstream = upstream
+        self.observer: Observer | None = None
+        self.relays: dict[Address, SenderRelay] = {}
+        self._new_actor = new_actor
+        self._failure = failure
+        self._full = False
+
+    async def receive(self, nursery: trio.Nursery) -> None:
+        """Relay each datagram to its sender's upstream socket, forever; relays run in *nursery*."""
+        sock, relays = self.sock, self.relays
+        # The last sender seen: where the socket hands back the same Address object for a
+        # sender, the usual case (one sender at a time) needs no hashing of it.
+        last: SenderRelay | None = None
+        while True:
+            data, peer = await sock.receive_from()
+            relay = last
+            if relay is None or relay.peer is not peer:
+                relay = relays.get(peer)
+                if relay is None:
+                    relay = await self._new_sender(peer, nursery)
+                    if relay is None:
+                        continue
+                last = relay
+            up = relay.direct
+            if up is not None:  # the common case, inline: a datagram costs no more than this
+                try:
+                    await up.send(data)
+                except TransportError as exc:
+                    relay.upstream_failed(exc)
+                    continue
+                relay.actor.note("sent", data, "to upstream")
+            elif not relay.dead:
+                await relay.forward(data)
+
+    async def _new_sender(self, peer: Address, nursery: trio.Nursery) -> SenderRelay | None:
+        if len(self.relays) >= MAX_SENDERS:
+            # A flood of one-datagram senders would otherwise grow without bound.
+            if not self._full:
+                self._full = True
+                self._failure(
+                    f"more than {MAX_SENDERS} senders: the datagram from {peer} was dropped "
+                    f"(a proxy relays at most {MAX_SENDERS} senders)"
+                )
+            return None
+        actor = self._new_actor(peer)
+        n = actor.result.copy or 0
+        relay = SenderRelay(self.context, self.spec, actor, n, peer, self._failure)
+        self.relays[peer] = relay
+        relay.observer = self.observer
+        await relay.open(DatagramPeer(self.sock, peer), self.upstream, nursery)
+        return relay

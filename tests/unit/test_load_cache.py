@@ -1,0 +1,163 @@
+"""The load cache gives back what loading gives, and never what loading would not."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from sockscen import loadcache
+from sockscen.errors import ConfigError
+from sockscen.loadcache import LoadCache
+from sockscen.loader import load_file, load_paths
+
+ECHO = """\
+name: echo {n}
+servers:
+  s:
+    listen: tcp://127.0.0.1:0
+    handle:
+      - expect: "ping"
+      - send: "pong"
+clients:
+  c:
+    connect: ${{s.url}}
+    steps:
+      - send: "ping"
+      - expect: {{regex: "po+ng"}}
+"""
+
+ENV = """\
+name: from the environment
+clients:
+  c:
+    command: [echo, "${env.SOCKSCEN_CACHE_TEST}"]
+"""
+
+QUOTED = """\
+name: quoted
+clients:
+  c:
+    command: [printf, 'a\\n']
+"""
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Messages show paths relative to the current folder.
+    monkeypatch.chdir(tmp_path)
+
+
+def _entries(cache: LoadCache) -> list[Path]:
+    folder = cache.folder / "v1"
+    return sorted(folder.iterdir()) if folder.is_dir() else []
+
+
+def _messages(path: Path, cache: LoadCache | None) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        load_file(path, cache=cache)
+    return [str(p) for p in caught.value.problems]
+
+
+def test_a_hit_gives_the_scenarios_loading_gives(tmp_path: Path) -> None:
+    for n in range(3):
+        (tmp_path / f"e{n}.yaml").write_text(ECHO.format(n=n))
+    cache = LoadCache(tmp_path / ".sockscen_cache")
+    fresh = load_paths([tmp_path])
+    assert load_paths([tmp_path], cache=cache) == fresh
+    assert len(_entries(cache)) == 3
+    assert load_paths([tmp_path], cache=cache) == fresh
+    assert (cache.folder / ".gitignore").read_text().splitlines()[-1] == "*"
+    assert (cache.folder / "CACHEDIR.TAG").read_bytes().startswith(b"Signature: 8a477f59")
+
+
+def test_an_edited_file_is_loaded_again(tmp_path: Path) -> None:
+    path = tmp_path / "e.yaml"
+    path.write_text(ECHO.format(n=1))
+    cache = LoadCache(tmp_path / "cache")
+    assert load_file(path, cache=cache)[0].name == "echo 1"
+    path.write_text(ECHO.format(n=2))
+    assert load_file(path, cache=cache)[0].name == "echo 2"
+
+
+def test_an_unreadable_entry_is_a_miss(tmp_path: Path) -> None:
+    path = tmp_path / "e.yaml"
+    path.write_text(ECHO.format(n=1))
+    cache = LoadCache(tmp_path / "cache")
+    fresh = load_file(path, cache=cache)
+    for damage in (b"", b"sockscen-load-cache 1\n\x80\x05garbage", b"another format"):
+        for entry in _entries(cache):
+            entry.write_bytes(damage)
+        assert load_file(path, cache=cache) == fresh
+
+
+def test_other_sockscen_code_is_a_miss(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "e.yaml"
+    path.write_text(ECHO.format(n=1))
+    cache = LoadCache(tmp_path / "cache")
+    load_file(path, cache=cache)
+    monkeypatch.setattr(loadcache, "_fingerprint", [b"another version of sockscen"])
+    load_file(path, cache=cache)
+    assert len(_entries(cache)) == 2
+
+
+def test_an_environment_variable_the_file_needs_is_checked_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "env.yaml"
+    path.write_text(ENV)
+    cache = LoadCache(tmp_path / "cache")
+    monkeypatch.setenv("SOCKSCEN_CACHE_TEST", "x")
+    assert load_file(path, cache=cache) == load_file(path)
+    assert len(_entries(cache)) == 1
+    monkeypatch.delenv("SOCKSCEN_CACHE_TEST")
+    assert _messages(path, cache) == _messages(path, None)
+    assert "environment variable SOCKSCEN_CACHE_TEST is not set" in _messages(path, cache)[0]
+
+
+def test_a_file_payload_is_never_cached(tmp_path: Path) -> None:
+    (tmp_path / "payload.bin").write_bytes(b"ping")
+    path = tmp_path / "f.yaml"
+    path.write_text(ECHO.format(n=1).replace('send: "ping"', "send: {file: payload.bin}"))
+    cache = LoadCache(tmp_path / "cache")
+    load_file(path, cache=cache)
+    assert _entries(cache) == []
+    # Its payload is checked on every load: gone, it is a problem.
+    os.unlink(tmp_path / "payload.bin")
+    assert "file 'payload.bin' not found" in _messages(path, cache)[0]
+
+
+def test_an_invalid_file_says_the_same_and_is_not_stored(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(ECHO.format(n=1).replace("expect:", "expct:"))
+    cache = LoadCache(tmp_path / "cache")
+    assert _messages(path, cache) == _messages(path, None)
+    assert _entries(cache) == []
+
+
+def test_warnings_come_back_from_a_hit(tmp_path: Path) -> None:
+    path = tmp_path / "quoted.yaml"
+    path.write_text(QUOTED)
+    cache = LoadCache(tmp_path / "cache")
+    load_file(path, cache=cache)
+    (hit,) = load_file(path, cache=cache)
+    assert [str(w) for w in hit.warnings] == [str(w) for w in load_file(path)[0].warnings]
+    assert "single-quoted string holds \\n" in str(hit.warnings[0])
+
+
+def test_a_read_only_folder_loads_uncached(tmp_path: Path) -> None:
+    path = tmp_path / "e.yaml"
+    path.write_text(ECHO.format(n=1))
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder would be")
+    assert load_file(path, cache=LoadCache(blocked)) == load_file(path)
+
+
+def test_clear_removes_every_entry(tmp_path: Path) -> None:
+    path = tmp_path / "e.yaml"
+    path.write_text(ECHO.format(n=1))
+    cache = LoadCache(tmp_path / "cache")
+    load_file(path, cache=cache)
+    cache.clear()
+    assert not cache.folder.exists()
