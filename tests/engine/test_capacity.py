@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -70,24 +72,58 @@ def test_auto_is_the_default_and_runs_every_scenario(tmp_path: Path) -> None:
     assert outcomes == [Outcome.PASSED] * 12
 
 
-async def admitted(limiter: AutoLimiter, wanted: int) -> int:
-    """How many of *wanted* acquisitions succeed without any release (within 0.2 s)."""
+async def admitted(limiter: AutoLimiter, wanted: int, within: float = 2.0) -> int:
+    """How many of *wanted* acquisitions succeed without any release, *within* seconds."""
     got = 0
-    with trio.move_on_after(0.2):
+    with trio.move_on_after(within):
         for token in range(wanted):
             await limiter.acquire_on_behalf_of(token)
             got += 1
     return got
 
 
+def run_fast(*args: object) -> int:
+    """``trio.run`` on a clock that jumps ahead whenever every task waits: looks cost no time."""
+    return trio.run(*args, clock=trio.testing.MockClock(autojump_threshold=0))  # type: ignore[arg-type]
+
+
 def test_auto_grows_past_the_floor_while_there_is_room_up_to_its_cap() -> None:
     limiter = AutoLimiter(4, cap=30, room=lambda: True)
-    assert trio.run(admitted, limiter, 100) == 30
+    assert run_fast(admitted, limiter, 100) == 30
+
+
+def test_auto_grows_by_a_quarter_per_look_not_all_at_once() -> None:
+    """A look that finds room raised the limit without bound once (4 to the cap at once)."""
+    limiter = AutoLimiter(8, cap=100, room=lambda: True)
+    # Three looks, a TICK apart: 8 -> 10 -> 12 -> 15.
+    assert run_fast(admitted, limiter, 100, 2.5 * capacity.TICK) == 15
 
 
 def test_auto_keeps_to_the_floor_while_the_cpu_is_busy() -> None:
     limiter = AutoLimiter(4, cap=30, room=lambda: False)
-    assert trio.run(admitted, limiter, 100) == 4
+    assert run_fast(admitted, limiter, 100) == 4
+
+
+def test_auto_comes_down_while_busy_and_replaces_a_finished_scenario_at_once() -> None:
+    room = [True]
+    limiter = AutoLimiter(4, cap=30, room=lambda: room[0])
+
+    async def main() -> list[int]:
+        levels = [await admitted(limiter, 100, 1.0)]
+        async with trio.open_nursery() as nursery:
+            room[0] = False
+            # One finishes: its place is taken with no look at the CPU (no time passes).
+            limiter.release_on_behalf_of(0)
+            await limiter.acquire_on_behalf_of("replacement")
+            levels.append(limiter.running)
+            # Busy: the limit comes down as scenarios wait, never below the floor.
+            nursery.start_soon(limiter.acquire_on_behalf_of, "waiting")
+            await trio.sleep(1.0)
+            levels.append(limiter.limit)
+            nursery.cancel_scope.cancel()
+        return levels
+
+    assert run_fast(main) == [30, 30, 4]
 
 
 def test_auto_starts_a_waiting_scenario_when_one_finishes() -> None:
@@ -130,7 +166,7 @@ class _Clock:
 def test_cpu_room_sees_a_busy_loop(monkeypatch: pytest.MonkeyPatch) -> None:
     clock = _Clock()
     monkeypatch.setattr(capacity, "time", clock)
-    monkeypatch.setattr(capacity, "_machine_busy_seconds", lambda: None)
+    monkeypatch.setattr(capacity, "run_cpu_seconds", lambda: clock.cpu)
     room = CpuRoom()
     # 50 ms of wall time, all of it this process's CPU: the loop is busy, so no room.
     clock.wall += 0.05
@@ -140,3 +176,46 @@ def test_cpu_room_sees_a_busy_loop(monkeypatch: pytest.MonkeyPatch) -> None:
     clock.wall += 0.05
     clock.cpu += 0.001
     assert room.has_room() is True
+
+
+def test_cpu_room_sees_busy_programs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The programs the run started count, not just the runner's own loop."""
+    clock = _Clock()
+    programs = [0.0]
+    monkeypatch.setattr(capacity, "time", clock)
+    monkeypatch.setattr(capacity, "run_cpu_seconds", lambda: clock.cpu + programs[0])
+    monkeypatch.setattr(capacity, "cores", lambda: 2)
+    room = CpuRoom()
+    # 100 ms in which the programs used 190 ms of CPU on 2 cores: busy.
+    clock.wall += 0.1
+    programs[0] += 0.19
+    assert room.has_room() is False
+    # Then 100 ms in which they used 100 ms: half the cores, room.
+    clock.wall += 0.1
+    programs[0] += 0.1
+    assert room.has_room() is True
+
+
+BUSY_CHILD = """
+import time
+started = time.process_time()
+while time.process_time() - started < 0.3:
+    pass
+print("done", flush=True)
+input()
+"""
+
+
+def test_the_run_cpu_counts_a_running_program() -> None:
+    """A program's CPU counts while it runs, not only once it is reaped."""
+    before = capacity.run_cpu_seconds()
+    child = subprocess.Popen(
+        [sys.executable, "-c", BUSY_CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline() == b"done\n"
+        assert capacity.run_cpu_seconds() - before >= 0.25
+    finally:
+        child.kill()
+        child.communicate(timeout=10)

@@ -144,6 +144,7 @@ REPORTING_MAY_IMPORT = frozenset({"errors", "rendering", "results"})
 #: The engine side runs model objects and knows nothing of how they were read.
 PROCESS_MODULES = frozenset(
     {
+        "processes.arming",
         "processes.capture",
         "processes.child",
         "processes.client",
@@ -154,6 +155,7 @@ PROCESS_MODULES = frozenset(
         "processes.proctable",
         "processes.readiness",
         "processes.server",
+        "processes.server_verdict",
     }
 )
 ENGINE_MODULES = frozenset(

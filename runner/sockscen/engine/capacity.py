@@ -4,14 +4,20 @@ A fixed count fits no suite: scenarios that wait (on a program starting, a
 ``sleep``, an ``expect_silence``) use no CPU, and a count small enough for
 CPU-bound scenarios leaves the machine idle while they wait; a large one
 makes CPU-bound scenarios miss their deadlines.  ``auto`` starts the usual
-``default_jobs()`` at once, then admits more for as long as both this
-process's event loop and the machine's cores have room, sampled every
-``TICK``; when either is busy, new scenarios wait for one to finish.
+``default_jobs()`` at once, then, while scenarios wait to start, looks at
+the CPU every ``TICK``: it raises its limit by a quarter while this
+process's event loop and the CPU this run uses (the runner and the programs
+it started) both have room, and lowers it (never below the floor) while
+either is busy.  A finished scenario's place is taken at once whenever the
+limit allows.  The run's own CPU, not the machine's, is what counts: other
+work on the machine neither holds a waiting suite back to the floor nor
+lets a CPU-bound one take more than the cores.
 """
 
 from __future__ import annotations
 
 import os
+import resource
 import time
 from collections.abc import Callable
 
@@ -19,52 +25,74 @@ import trio
 
 from .options import cores
 
-#: How often ``auto`` looks at the CPU while scenarios wait to start.
-TICK = 0.01
+#: How often ``auto`` looks at the CPU while scenarios wait to start (a look reads
+#: ``/proc/PID/stat`` of every running program: ~9 µs each).
+TICK = 0.05
 #: A share of one core above which this process's event loop counts as busy.
 LOOP_BUSY = 0.85
-#: The share of all cores above which the machine counts as busy.
-MACHINE_BUSY = 0.90
+#: The share of all cores above which this run (runner and programs) counts as busy.
+RUN_BUSY = 0.90
 #: Scenarios at once under ``auto``, per core: bounds memory and descriptors.
 CAP_PER_CORE = 64
 
+_HZ = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
-def _machine_busy_seconds() -> tuple[float, float] | None:
-    """(busy, total) CPU seconds of the whole machine since boot; None off Linux."""
+
+def _read(path: str | bytes) -> bytes:
+    """A small ``/proc`` file (plain ``os`` calls: a look reads one per running program)."""
+    fd = os.open(path, os.O_RDONLY)
     try:
-        with open("/proc/stat", "rb") as stat:
-            fields = stat.readline().split()[1:]
+        return os.read(fd, 65536)
+    finally:
+        os.close(fd)
+
+
+def _live_children_seconds() -> float:
+    """CPU seconds of this process's running (unreaped) children and what they reaped."""
+    ticks = 0
+    try:
+        tasks = os.listdir("/proc/self/task")
     except OSError:
-        return None
-    ticks = [int(x) for x in fields[:8]]
-    idle = ticks[3] + ticks[4]  # idle + iowait
-    total = sum(ticks)
-    hz = os.sysconf("SC_CLK_TCK")
-    return (total - idle) / hz, total / hz
+        return 0.0
+    for tid in tasks:
+        try:
+            children = _read(f"/proc/self/task/{tid}/children").split()
+        except OSError:
+            continue
+        for pid in children:
+            try:
+                raw = _read(b"/proc/%s/stat" % pid)
+            except OSError:
+                continue  # reaped meanwhile: its time is in RUSAGE_CHILDREN now
+            # utime, stime, cutime, cstime: the 14th to 17th fields, after the ")".
+            fields = raw[raw.rfind(b")") + 2 :].split()
+            ticks += sum(map(int, fields[11:15]))
+    return ticks / _HZ
+
+
+def run_cpu_seconds() -> float:
+    """CPU seconds used so far by this process and every program it started (and reaped)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    reaped = resource.getrusage(resource.RUSAGE_CHILDREN)
+    used = own.ru_utime + own.ru_stime + reaped.ru_utime + reaped.ru_stime
+    return used + _live_children_seconds()
 
 
 class CpuRoom:
-    """Whether this process's loop and the machine have CPU to spare, since the last look."""
+    """Whether this process's loop and this run's CPU have room to spare, since the last look."""
 
     def __init__(self) -> None:
         self._wall = time.monotonic()
         self._own = time.process_time()
-        self._machine = _machine_busy_seconds()
-        self._room = True
+        self._run = run_cpu_seconds()
 
     def has_room(self) -> bool:
-        """True when, over the last ``TICK`` or more, neither the loop nor the cores were busy."""
-        wall = time.monotonic()
-        elapsed = wall - self._wall
-        if elapsed < TICK:
-            return self._room  # too short a window to say anything new
-        own, machine = time.process_time(), _machine_busy_seconds()
+        """True when, since the last look, neither the loop nor the run's CPU was busy."""
+        wall, own, run = time.monotonic(), time.process_time(), run_cpu_seconds()
+        elapsed = max(wall - self._wall, 1e-6)
         room = (own - self._own) / elapsed < LOOP_BUSY
-        if machine is not None and self._machine is not None:
-            total = machine[1] - self._machine[1]
-            if total > 0:
-                room = room and (machine[0] - self._machine[0]) / total < MACHINE_BUSY
-        self._wall, self._own, self._machine, self._room = wall, own, machine, room
+        room = room and (run - self._run) / (elapsed * cores()) < RUN_BUSY
+        self._wall, self._own, self._run = wall, own, run
         return room
 
 
@@ -77,27 +105,35 @@ class AutoLimiter:
     ) -> None:
         self.floor = floor
         self.cap = max(floor, cap or CAP_PER_CORE * cores())
+        #: Scenarios allowed at once now: from ``floor`` to ``cap``.
+        self.limit = floor
         self.running = 0
         self._released = trio.Event()
         self._room = room
-        self._budget = 0
+        self._next_look = 0.0
 
     async def acquire_on_behalf_of(self, token: object) -> None:
         """Wait until another scenario may start."""
-        while self.running >= self.floor:
-            if self.running < self.cap:
-                if self._room is None:  # first look now: a run within the floor never needs it
-                    self._room = CpuRoom().has_room
-                if self._budget == 0 and self._room():
-                    # Grow by a quarter of what runs: reaches the right level in a
-                    # few ticks without overshooting by much.
-                    self._budget = max(1, self.running // 4)
-                if self._budget > 0:
-                    self._budget -= 1
+        while self.running >= self.limit:
+            now = trio.current_time()
+            if now >= self._next_look:
+                self._look()
+                self._next_look = now + TICK
+                if self.running < self.limit:
                     break
-            with trio.move_on_after(TICK):
+            with trio.move_on_at(self._next_look):
                 await self._released.wait()
         self.running += 1
+
+    def _look(self) -> None:
+        """Raise the limit by a quarter when the CPU has room, lower it by an eighth when not."""
+        if self._room is None:  # first look now: a run within the floor never needs it
+            self._room = CpuRoom().has_room
+            return  # nothing measured yet
+        if self._room():
+            self.limit = min(self.cap, self.limit + max(1, self.limit // 4))
+        else:
+            self.limit = max(self.floor, self.limit - max(1, self.limit // 8))
 
     def release_on_behalf_of(self, token: object) -> None:
         """A scenario finished (or never started): wake whoever waits to start one."""

@@ -15,7 +15,9 @@ command, a server that never became ready) as ``SetupError``.
 Modules: ``commands`` (from a ``Command`` to argv/env/cwd), ``groups`` (the
 ``ProcessGroups`` object: what this runner started), ``orphans`` (the sweeps
 for escapees, adopted orphans and abandoned work), ``proctable`` (reading
-``/proc``), ``lifecycle`` (spawn, end a group),
+``/proc``), ``arming`` (how a program is armed to die with its runner),
+``child`` (the spawner), ``lifecycle`` (spawn, end a group),
+``server_verdict`` (a server's failure, if any),
 ``capture`` (bounded output tails), ``readiness`` (the probe table),
 ``server`` and ``client``.
 """

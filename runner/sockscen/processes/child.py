@@ -7,50 +7,24 @@ the scenario still needs it.  ``Spawner`` therefore forks in threads that live
 as long as the interpreter, and ``Child`` is the small part of
 ``trio.Process`` this package uses, built on that ``subprocess.Popen``.
 Once the runner is gone (even by SIGKILL) every program it started gets
-SIGKILL from the kernel.
+SIGKILL from the kernel (``arming`` says how each program is armed).
 """
 
 from __future__ import annotations
 
 import concurrent.futures
 import contextlib
-import ctypes
 import os
-import signal
 import subprocess
 import weakref
 from collections.abc import Callable, Sequence
 
 import trio
 
-#: prctl option: the signal this process gets when its parent (thread) dies (Linux).
-_PR_SET_PDEATHSIG = 1
+from .arming import launch
+
 #: Threads that fork programs; they never end before the interpreter does.
 SPAWN_THREADS = 4
-
-
-def _load_prctl() -> Callable[..., int] | None:
-    try:
-        prctl: Callable[..., int] = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-    return prctl
-
-
-#: Resolved in the parent: a child between fork and exec should call, not look up.
-_PRCTL = _load_prctl()
-
-
-def _die_with(runner: int) -> Callable[[], None]:
-    """The ``preexec_fn`` arming SIGKILL for the child when its forking thread ends."""
-
-    def arm() -> None:
-        armed = _PRCTL is not None and _PRCTL(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0
-        # The runner may have died between fork and prctl: then nothing would fire.
-        if armed and os.getppid() != runner:
-            os.kill(os.getpid(), signal.SIGKILL)
-
-    return arm
 
 
 class Child:
@@ -103,9 +77,19 @@ class Spawner:
         self._pool: concurrent.futures.ThreadPoolExecutor | None = None
 
     async def open(
-        self, argv: Sequence[str], *, stdin_pipe: bool, cwd: str, env: dict[str, str]
+        self,
+        argv: Sequence[str],
+        *,
+        stdin_pipe: bool,
+        cwd: str,
+        env: dict[str, str],
+        forked: Callable[[int], object] = lambda pid: None,
     ) -> Child:
-        """Start *argv* leading a new session, stdout and stderr piped; raises ``OSError``."""
+        """Start *argv* leading a new session, stdout and stderr piped; raises ``OSError``.
+
+        *forked* gets the pid as soon as the program runs, in the spawning
+        thread (it must be thread-safe), before this returns to trio.
+        """
         if self._pool is None:
             self._pool = concurrent.futures.ThreadPoolExecutor(
                 SPAWN_THREADS, thread_name_prefix="sockscen-spawn"
@@ -117,17 +101,7 @@ class Spawner:
             out_r, out_w = os.pipe()
             err_r, err_w = os.pipe()
             ends += [out_r, out_w, err_r, err_w]
-            future = self._pool.submit(
-                subprocess.Popen,
-                list(argv),
-                stdin=in_r,
-                stdout=out_w,
-                stderr=err_w,
-                cwd=cwd,
-                env=env,
-                start_new_session=True,
-                preexec_fn=_die_with(os.getpid()),
-            )
+            future = self._pool.submit(_popen, argv, (in_r, out_w, err_w), cwd, env, forked)
             popen = await _result(future)
         except BaseException:
             for fd in ends:
@@ -138,6 +112,30 @@ class Spawner:
                 _close_quietly(fd)
         stdin = trio.lowlevel.FdStream(in_w) if stdin_pipe else None
         return Child(popen, stdin, trio.lowlevel.FdStream(out_r), trio.lowlevel.FdStream(err_r))
+
+
+def _popen(
+    argv: Sequence[str],
+    pipes: tuple[int, int, int],
+    cwd: str,
+    env: dict[str, str],
+    forked: Callable[[int], object],
+) -> subprocess.Popen[bytes]:
+    """Start *argv* armed to die with this runner (``arming.launch`` says how); in a spawner."""
+    args, preexec = launch(argv, cwd, env, os.getpid())
+    stdin, stdout, stderr = pipes
+    popen = subprocess.Popen(
+        args,
+        stdin=stdin,
+        stdout=stdout,
+        stderr=stderr,
+        cwd=cwd,
+        env=env,
+        start_new_session=True,
+        preexec_fn=preexec,
+    )
+    forked(popen.pid)
+    return popen
 
 
 async def _result(

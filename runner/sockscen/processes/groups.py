@@ -44,6 +44,8 @@ class ProcessGroups:
         self.ended: set[int] = set()
         self.adopting = False
         self._spawning = 0
+        #: Marker tokens of programs being forked right now (not registered yet).
+        self._pending: set[str] = set()
         self._swept_dead = False
 
     # -- spawning --------------------------------------------------------------
@@ -73,13 +75,15 @@ class ProcessGroups:
         return kill_abandoned()
 
     @contextlib.contextmanager
-    def spawning(self) -> Iterator[None]:
-        """No adopted-orphan sweep while a program is being forked."""
+    def spawning(self, token: str) -> Iterator[None]:
+        """No adopted-orphan sweep while the program marked *token* is being forked."""
         self._spawning += 1
+        self._pending.add(token)
         try:
             yield
         finally:
             self._spawning -= 1
+            self._pending.discard(token)
 
     def register(self, pid: int, label: str, token: str) -> None:
         """Remember a program just started as leader of group *pid*, marked with *token*."""
@@ -124,16 +128,25 @@ class ProcessGroups:
         outlived it) became our child when its parent died: with the group
         gone and no child of ours we did not start, nothing escaped, and the
         machine's process table need not be read (~2 ms per program with a
-        hundred processes on the machine).
+        hundred processes on the machine).  A child of ours not registered yet
+        is fine when it carries the marker of a program being forked right now.
         """
-        if self.adopting and gone and not self._spawning:
+        if self.adopting and gone:
             children = proctable.own_children()
-            if children is not None and children <= self.spawned:
+            if children is not None and all(map(self._being_forked, children - self.spawned)):
                 if not self.tokens:
                     self.ended.clear()  # as sweep_adopted does when nothing runs
                 return []
         escaped = self.sweep_escaped(token) if token is not None else []
         return escaped + self.sweep_adopted()
+
+    def _being_forked(self, pid: int) -> bool:
+        """True when child *pid* is a program still being forked (its marker is pending)."""
+        prefix = f"{TOKEN_VARIABLE}=".encode()
+        for entry in proctable.environ(pid):
+            if entry.startswith(prefix):
+                return entry[len(prefix) :].decode(errors="replace") in self._pending
+        return False
 
     def sweep_adopted(self) -> list[int]:
         """SIGKILL (and reap) adopted orphans that provably came from an ended program.

@@ -53,13 +53,15 @@ async def spawn(prepared: PreparedCommand, label: str, location: Location, *, st
     GROUPS.sweep_dead_runners()
     token = GROUPS.new_token()
     env = {**os.environ, **prepared.env, TOKEN_VARIABLE: token}
-    with GROUPS.spawning():
+    with GROUPS.spawning(token):
         try:
             proc = await SPAWNER.open(
                 prepared.argv,
                 stdin_pipe=stdin == subprocess.PIPE,
                 cwd=prepared.cwd,
                 env=env,
+                # Known as ours at once: a stop elsewhere need not wonder whose child it is.
+                forked=GROUPS.spawned.add,
             )
         except OSError as exc:
             raise SetupError(spawn_error(exc, prepared, label), location) from None

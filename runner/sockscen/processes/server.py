@@ -14,8 +14,8 @@ from ..durations import format_duration
 from ..errors import Location, SetupError
 from ..model import ProcessServer
 from ..placeholders import PlaceholderError, Ref
-from ..results import ActorResult, Failure, Outcome, ProcessOutput
-from ..wholecheck import CHECKED_OUTPUT_LIMIT, check_output
+from ..results import ActorResult, Outcome, ProcessOutput
+from ..wholecheck import CHECKED_OUTPUT_LIMIT
 from .capture import DRAIN_TIMEOUT, OUTPUT_TAIL_LIMIT, Capture
 from .child import Child
 from .commands import (
@@ -27,12 +27,7 @@ from .commands import (
 )
 from .lifecycle import KILL_GRACE, end_group, spawn
 from .readiness import READY_HINTS, Probe, compile_ready, describe_ready, wait_ready
-
-#: Said when a server exits with status 0 on its own, before or after it was ready.
-DAEMON_HINT = (
-    " — did it daemonize or fork into the background? Run it in the "
-    "foreground (e.g. --daemonize no, daemon off;)"
-)
+from .server_verdict import DAEMON_HINT, server_failure
 
 
 def _no_values(ref: Ref) -> str:
@@ -151,7 +146,9 @@ class ServerProcess:
         the scenario did.  ``expect_exit`` is checked against the status after
         ``stop``.
         """
-        failure = self._failure(exited_early)
+        failure = server_failure(
+            self.spec, self._capture, self.returncode, exited_early, self.lookup
+        )
         return ActorResult(
             actor=self.name,
             name=self.name,
@@ -162,73 +159,8 @@ class ServerProcess:
             output=self.output,
         )
 
-    def _failure(self, exited_early: bool) -> Failure | None:
-        spec = self.spec
-        code = self.returncode
-        failure: Failure | None = None
-        if exited_early:
-            status = describe_status(code) if code is not None else "an unknown status"
-            # Exit status 0 early is how a daemonizing program looks whether it forked
-            # before or after the readiness probe succeeded: the same hint either way.
-            ended = f"exited before the scenario ended, with {status}"
-            hint = DAEMON_HINT if code == 0 else ""
-            failure = Failure(
-                actor=self.name,
-                role="process-server",
-                message=f"server {self.name!r} {ended}{hint}",
-                location=spec.location,
-                expected_text="the server keeps running until the scenario ends",
-            )
-        elif (mismatch := output_failure(spec, self._capture, self.lookup)) is not None:
-            failure = mismatch
-        elif spec.expect_exit is not None and code != spec.expect_exit:
-            status = describe_status(code) if code is not None else "no exit status (not reaped)"
-            failure = Failure(
-                actor=self.name,
-                role="process-server",
-                message=(
-                    f"server {self.name!r} ended with {status} after "
-                    f"{spec.stop.signal.name}, expected exit status {spec.expect_exit}"
-                ),
-                location=spec.expect_exit_location or spec.location,
-                expected_text=f"exit status {spec.expect_exit}",
-            )
-        return failure
-
     async def _pump(self) -> None:
         await self._capture.pump(self._proc, self._io_scope)
-
-
-def output_failure(
-    spec: ProcessServer, capture: Capture, lookup: Callable[[Ref], str]
-) -> Failure | None:
-    """The first of ``expect_stdout``/``expect_stderr`` the whole output does not meet."""
-    checks = (
-        ("stdout", spec.expect_stdout, spec.expect_stdout_location),
-        ("stderr", spec.expect_stderr, spec.expect_stderr_location),
-    )
-    for name, matcher, location in checks:
-        if matcher is None:
-            continue
-        tail = capture.tails[name]
-        if tail.dropped:
-            limit = CHECKED_OUTPUT_LIMIT // (1024 * 1024)
-            reason: str | None = f"the {name} was larger than {limit} MiB, too large to check"
-        else:
-            try:
-                reason = check_output(matcher, tail.data, lookup)
-            except PlaceholderError as exc:
-                reason = f"cannot expand the expectation: {exc}"
-        if reason is not None:
-            return Failure(
-                actor=spec.name,
-                role="process-server",
-                message=f"server {spec.name!r}: {name} does not match: {reason}",
-                location=location or spec.location,
-                expected_text=f"{name}: {matcher.describe()}",
-                received=tail.data[-4096:],
-            )
-    return None
 
 
 async def start_server(
