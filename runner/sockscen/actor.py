@@ -11,27 +11,24 @@ microseconds (see the architecture notes).
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Awaitable, Callable
 from time import perf_counter
 
 import trio
 
-from .buffer import ReceiveBuffer
 from .connection import Connection, ConnectionFaulted
 from .framing import NONE, Framing, FramingError
 from .model import Step
 from .placeholders import PlaceholderError
-from .results import ActorResult, Failure, Outcome, Role
+from .results import ActorResult, Failure, Role
 from .state import ScenarioState
 from .steps.interface import StepFailed, timeout_failure
 from .steps.registry import STEP_KINDS
 from .transport import TransportError
-from .waiting import PeerWaits
+from .waiting import DEADLINE_SLACK, PeerWaits
 
-#: How early a step's deadline may be (see ``Actor.set_timeout``).
-DEADLINE_SLACK = 0.001
+__all__ = ["DEADLINE_SLACK", "Actor"]
 
 #: Errors a step may raise, and the failure message each becomes.
 _ERRORS: tuple[tuple[type[Exception], Callable[[Exception], str]], ...] = (
@@ -52,6 +49,16 @@ class Actor(PeerWaits):
     connection may be given later (a client connects as its first act).
     """
 
+    __slots__ = (
+        "captures",
+        "connecting_to",
+        "finished",
+        "framed",
+        "framing",
+        "lookup",
+        "taken",
+    )
+
     def __init__(
         self,
         state: ScenarioState,
@@ -64,22 +71,15 @@ class Actor(PeerWaits):
         connection: Connection | None = None,
     ) -> None:
         super().__init__(state, label=label, name=name, role=role, copy=copy)
-        self.state = state
         self.framing = framing
         self.framed = framing.is_framed
-        self.conn: Connection | None = connection
+        self.conn = connection
         self.captures: dict[str, str] = {}
         self.lookup = state.lookup_for(self.captures)
-        self.buffer = ReceiveBuffer(state.max_buffer)
-        self.closed_by: str | None = None
-        self.pending_datagram: bytes | None = None
         self.taken = 0
         #: Where a client is connecting while it has no step yet (for a timeout message).
         self.connecting_to: str | None = None
         self.finished = False
-        self.idle_scope: trio.CancelScope | None = None
-        self.closing: Callable[[], bool] = lambda: False
-        self._scope = trio.CancelScope()
 
     # -- running ----------------------------------------------------------
 
@@ -116,11 +116,19 @@ class Actor(PeerWaits):
     async def run_steps(self, steps: tuple[Step, ...]) -> None:
         """Run *steps* in order, recording each."""
         kinds = STEP_KINDS
+        done, times = self._steps, self._step_times
         for step in steps:
             self.current = step
             self.current_started = perf_counter()
             await kinds[type(step)].run(self, step)
-            self.step_done(step, Outcome.PASSED)
+            # ``step_done(step, PASSED)``, inlined: this is the hot path of every round trip.
+            now = perf_counter()
+            if len(done) >= 2 * self.history_limit:
+                self._log.drop_steps(self.history_limit)
+            started = self.current_started  # a repeat restores its own start
+            done.append(step)
+            times.append(started - self.clock.started)
+            times.append(now - started)
 
     def interrupted_failure(self, message: str) -> Failure:
         """A failure describing where this unfinished actor was when the scenario stopped."""
@@ -142,19 +150,6 @@ class Actor(PeerWaits):
         return timeout_failure(self, waited, what)
 
     # -- the step interface -------------------------------------------------
-
-    def set_timeout(self, timeout: float | None) -> None:
-        """Let what follows take at most *timeout* seconds (None: the run's step timeout)."""
-        limit = timeout if timeout is not None else self.state.default_timeout
-        deadline = trio.current_time() + limit
-        # Moving a deadline re-files it in trio's deadline heap, which costs more
-        # than the rest of a step; a deadline at most 1ms early is just as good.
-        if not 0 <= deadline - self._scope.deadline < DEADLINE_SLACK:
-            self._scope.deadline = deadline
-
-    def no_deadline(self) -> None:
-        """Lift the deadline: what follows bounds itself."""
-        self._scope.deadline = math.inf
 
     def need_conn(self) -> Connection:
         """The open connection; a failure when it is closed or was never opened."""

@@ -52,22 +52,31 @@ class ScenarioState:
 
     def lookup_for(self, local: dict[str, str]) -> Callable[[Ref], str]:
         """A placeholder lookup seeing *local* captures first, then the scenario's values."""
-        values = self.values
-        shared = self.captures
+        return _Lookup(self, local)
 
-        def lookup(ref: Ref) -> str:
-            path = ref.path
-            if len(path) == 1:
-                name = path[0]
-                if name in local:
-                    return local[name]
-                if name in shared:
-                    return shared[name]
-            value = values.get(path)
-            if value is not None:
-                return value
-            if self.lazy is not None:
-                return self.lazy(ref)
-            raise PlaceholderError(f"unknown placeholder {ref.text}")
 
-        return lookup
+class _Lookup:
+    """``ScenarioState.lookup_for``'s lookup: one small object per actor (not a closure and
+    its cells: thousands of connections each have one, for the garbage collector to walk)."""
+
+    __slots__ = ("local", "state")
+
+    def __init__(self, state: ScenarioState, local: dict[str, str]) -> None:
+        self.state = state
+        self.local = local
+
+    def __call__(self, ref: Ref) -> str:
+        path = ref.path
+        state = self.state
+        if len(path) == 1:
+            name = path[0]
+            if name in self.local:
+                return self.local[name]
+            if name in state.captures:
+                return state.captures[name]
+        value = state.values.get(path)
+        if value is not None:
+            return value
+        if state.lazy is not None:
+            return state.lazy(ref)
+        raise PlaceholderError(f"unknown placeholder {ref.text}")

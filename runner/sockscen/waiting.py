@@ -12,20 +12,65 @@ import trio
 
 from .buffer import ReceiveBuffer
 from .connection import Connection, ResetByPeer
+from .results import Role
+from .state import ScenarioState
 from .steps.record import ActorRecord
 from .transport import TransportError
 
+#: How early a step's deadline may be (see ``PeerWaits.set_timeout``).
+DEADLINE_SLACK = 0.001
+
+
+def _not_closing() -> bool:
+    return False
+
 
 class PeerWaits(ActorRecord):
-    """Receiving for an actor: ``fill``, ``next_datagram`` and the idle ``peer_has_more``."""
+    """Deadlines and receiving for an actor: ``set_timeout``, ``no_deadline``, ``fill``,
+    ``next_datagram`` and the idle ``peer_has_more``.
 
-    conn: Connection | None
-    buffer: ReceiveBuffer
-    closed_by: str | None
-    pending_datagram: bytes | None
-    idle_scope: trio.CancelScope | None
-    closing: Callable[[], bool]
-    _scope: trio.CancelScope
+    Timing: one cancel scope per actor whose deadline moves before each step,
+    instead of a ``fail_after`` per step.
+    """
+
+    __slots__ = (
+        "_scope",
+        "buffer",
+        "closed_by",
+        "closing",
+        "conn",
+        "idle_scope",
+        "pending_datagram",
+        "state",
+    )
+
+    def __init__(
+        self, state: ScenarioState, *, label: str, name: str, role: Role, copy: int | None
+    ) -> None:
+        super().__init__(state, label=label, name=name, role=role, copy=copy)
+        self.state = state
+        self.conn: Connection | None = None
+        self.buffer = ReceiveBuffer(state.max_buffer)
+        self.closed_by: str | None = None
+        self.pending_datagram: bytes | None = None
+        self.idle_scope: trio.CancelScope | None = None
+        #: True once the scenario is finishing: an idle wait for "more" ends at once.
+        self.closing: Callable[[], bool] = _not_closing
+        self._scope = trio.CancelScope()
+
+    def set_timeout(self, timeout: float | None) -> None:
+        """Let what follows take at most *timeout* seconds (None: the run's step timeout)."""
+        deadline = trio.current_time() + (
+            timeout if timeout is not None else self.state.default_timeout
+        )
+        # Moving a deadline re-files it in trio's deadline heap, which costs more
+        # than the rest of a step; a deadline at most 1ms early is just as good.
+        if not 0 <= deadline - self._scope.deadline < DEADLINE_SLACK:
+            self._scope.deadline = deadline
+
+    def no_deadline(self) -> None:
+        """Lift the deadline: what follows bounds itself (a sleep, a silence, an idle wait)."""
+        self._scope.deadline = math.inf
 
     async def fill(self) -> bytes:
         """Receive more stream data into the buffer; returns it (``b""`` at end of stream)."""
@@ -71,7 +116,7 @@ class PeerWaits(ActorRecord):
                 return False
         elif self.pending_datagram is not None:
             return True
-        self._scope.deadline = math.inf
+        self.no_deadline()
         with trio.CancelScope() as idle:
             self.idle_scope = idle
             if self.closing():

@@ -6,6 +6,7 @@ one per sender, fed through a bounded queue by the dispatcher below.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 
 import trio
@@ -33,7 +34,14 @@ MAX_SENDERS = 4096
 
 
 class DatagramPeer:
-    """One sender of a datagram server, seen as a connection by its handler."""
+    """One sender of a datagram server, seen as a connection by its handler.
+
+    The dispatcher queues the sender's datagrams here and wakes the handler
+    directly: a memory channel's bookkeeping, per datagram, costs more than
+    the rest of the hand-off.  One task receives at a time (the handler).
+    """
+
+    __slots__ = ("_sockaddr", "_waiter", "overflowed", "peer", "queue", "sock")
 
     is_stream = False
     notes_sends = False
@@ -41,27 +49,46 @@ class DatagramPeer:
     def __init__(self, sock: DatagramSocket, peer: Address) -> None:
         self.sock = sock
         self.peer = peer
-        self.send_channel, self.receive_channel = trio.open_memory_channel[bytes](PEER_QUEUE)
+        # None: a unixgram sender that did not bind an address of its own (no reply possible).
+        self._sockaddr = peer.sockaddr() if not peer.is_unix or peer.path else None
+        self.queue: deque[bytes] = deque()
+        self._waiter: trio.lowlevel.Task | None = None
         self.overflowed = False
+
+    def put(self, data: bytes) -> bool:
+        """Queue *data* for the handler (waking it); False when ``PEER_QUEUE`` already wait."""
+        if len(self.queue) >= PEER_QUEUE:
+            return False
+        self.queue.append(data)
+        waiter = self._waiter
+        if waiter is not None:
+            self._waiter = None
+            trio.lowlevel.reschedule(waiter)
+        return True
 
     async def send(self, data: bytes) -> None:
         """Reply to this sender."""
-        if self.peer.is_unix and not self.peer.path:
+        if self._sockaddr is None:
             raise TransportError(
                 "cannot reply to a unixgram sender that did not bind an address of its own"
             )
-        await self.sock.send_to(data, self.peer)
+        await self.sock.send_to(data, self.peer, self._sockaddr)
 
     async def receive(self) -> bytes:
         """The next datagram from this sender."""
-        return await self.receive_channel.receive()
+        while not self.queue:
+            assert self._waiter is None, "one task receives from a datagram peer at a time"
+            self._waiter = trio.lowlevel.current_task()
+            await trio.lowlevel.wait_task_rescheduled(self._abort)
+        return self.queue.popleft()
+
+    def _abort(self, _: object) -> trio.lowlevel.Abort:
+        self._waiter = None
+        return trio.lowlevel.Abort.SUCCEEDED
 
     def receive_nowait(self) -> bytes | None:
         """A datagram from this sender already queued, or None."""
-        try:
-            return self.receive_channel.receive_nowait()
-        except trio.WouldBlock:
-            return None
+        return self.queue.popleft() if self.queue else None
 
     def close(self) -> None:
         """Nothing to do: the socket is shared by every sender; the server closes it."""
@@ -78,6 +105,9 @@ class Senders:
     ) -> None:
         self.sock = sock
         self.peers: dict[Address, DatagramPeer] = {}
+        # The last sender seen: the socket hands back the same Address object for a sender,
+        # so the usual case (one sender) needs no hashing of it.
+        self._last: DatagramPeer | None = None
         self.full = False
         self._new_handler = new_handler
         self._overflowed = overflowed
@@ -98,7 +128,9 @@ class Senders:
 
     def dispatch(self, data: bytes, peer: Address) -> None:
         """Queue *data* for *peer*'s handler, starting one for a new sender."""
-        link = self.peers.get(peer)
+        link = self._last
+        if link is None or link.peer is not peer:
+            link = self.peers.get(peer)
         if link is None:
             if len(self.peers) >= MAX_SENDERS:
                 # A flood of one-datagram senders would otherwise grow without bound.
@@ -111,14 +143,13 @@ class Senders:
                 return
             link = self.peers[peer] = DatagramPeer(self.sock, peer)
             self._new_handler(link)
-        try:
-            link.send_channel.send_nowait(data)
-        except trio.WouldBlock:
-            if not link.overflowed:  # said once per sender, however many are dropped
-                link.overflowed = True
-                self._overflowed(
-                    f"more than {PEER_QUEUE} datagrams from {peer} wait unread by the handler"
-                )
+        self._last = link
+        # Said once per sender, however many are dropped.
+        if not link.put(data) and not link.overflowed:
+            link.overflowed = True
+            self._overflowed(
+                f"more than {PEER_QUEUE} datagrams from {peer} wait unread by the handler"
+            )
 
 
 class ScriptedServerRun:
@@ -138,6 +169,8 @@ class ScriptedServerRun:
         self.endpoint: StreamListener | DatagramSocket | None = None
         self._nursery: trio.Nursery | None = None
         self._accept_scope = trio.CancelScope()
+        #: Shared by every handler of this server (one bound method, not one per connection).
+        self._is_closing: Callable[[], bool] = self._closing_now
 
     def bind(self, lookup: Callable[[Ref], str]) -> None:
         """Bind the ``listen`` address and publish its values; a failure is a ``SetupError``."""
@@ -192,7 +225,10 @@ class ScriptedServerRun:
         return actor
 
     def _setup_actor(self, actor: Actor) -> None:
-        actor.closing = lambda: self.closing
+        actor.closing = self._is_closing
+
+    def _closing_now(self) -> bool:
+        return self.closing
 
     def _apply_faults(
         self, actor: Actor, connection: StreamConnection | DatagramPeer, n: int

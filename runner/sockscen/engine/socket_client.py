@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from time import perf_counter
 
 from ..addresses import AddressError, parse_address
@@ -21,11 +22,9 @@ async def run_socket_client(context: ScenarioContext, spec: SocketClient, copy: 
     )
     actor.home = spec.location
     context.actors.append(actor)
-
-    async def connect() -> None:
-        await _connect(context, spec, actor)
-
-    result = await actor.run(spec.steps, before=connect if spec.connect is not None else None)
+    # A partial, not a closure: one object per client instead of a function and its cells.
+    connect = partial(_connect, context, spec, actor) if spec.connect is not None else None
+    result = await actor.run(spec.steps, before=connect)
     if result.failure is not None:
         context.record_failure(result.failure)
 

@@ -47,7 +47,7 @@ class StepActor(Protocol):
     closed_by: str | None
     lookup: Lookup
     #: Iteration numbers of the repeats being run, outermost first (for failure labels).
-    iteration: list[int]
+    iteration: tuple[int, ...]
     current: Step | None
     current_started: float
 

@@ -1,190 +1,59 @@
 """What an actor records: its transcript, its step results, its failure.
 
 Bounded, so a long ``repeat`` cannot eat memory.  Step results: beyond
-twice ``history_limit`` the oldest half is dropped.  The transcript is
-bounded in bytes, per actor (``--max-buffer``) and per run (the budget on the
-clock), and in entries (twice ``history_limit``): past a bound an actor keeps
-its first quarter (how it began) and its latest entries (how it ended), and
-one note where the middle was elided says how much was.  The check costs a
-few additions and comparisons per entry.
+twice ``history_limit`` the oldest half is dropped.  The transcript's bounds
+are ``steps.transcript``'s.  Both are kept as tuples and built into result
+objects when read (``steps.live_result``).
 """
 
 from __future__ import annotations
 
-from itertools import accumulate
-from operator import attrgetter
 from time import perf_counter
-from typing import Protocol
 
 from ..errors import Location
 from ..model import Step
-from ..results import (
-    TRANSCRIPT_DATA_LIMIT,
-    ActorResult,
-    EventKind,
-    Failure,
-    Outcome,
-    Role,
-    StepResult,
-    TranscriptEntry,
-)
+from ..results import Failure, Outcome, Role
 from .interface import StepFailed
-from .registry import STEP_KINDS, describe_step
+from .live_result import LiveResult, RawLog
+from .registry import describe_step
+from .transcript import ACTOR_FLOOR, ENTRY_COST, HISTORY_LIMIT, BoundedTranscript, Clock
 
-#: Step results kept per actor (see the module docstring).
-HISTORY_LIMIT = 20_000
-#: What a transcript entry costs beyond its data (the object and its fields), in bytes.
-ENTRY_COST = 200
-#: Transcript bytes an actor may always keep, however full the run's budget is.
-ACTOR_FLOOR = 256 * 1024
+__all__ = ["ACTOR_FLOOR", "ENTRY_COST", "HISTORY_LIMIT", "ActorRecord"]
 
 
-class Budget(Protocol):
-    """Transcript bytes every actor of a run keeps together (``used``) and their bound."""
-
-    limit: int
-    used: int
-
-
-class Clock(Protocol):
-    """Where the scenario's clock starts (a ``perf_counter`` value, set when it starts),
-    and the bounds of transcripts: ``max_buffer`` per actor, ``transcripts`` per run."""
-
-    started: float
-    max_buffer: int
-
-    @property
-    def transcripts(self) -> Budget:
-        """The run's transcript budget."""
-        ...
-
-
-_DATA = attrgetter("data")
-_SIZE = attrgetter("size")
-
-
-def _cost(entry: TranscriptEntry) -> int:
-    return len(entry.data) + ENTRY_COST
-
-
-def _fewest(costs: list[int], need: int) -> int:
-    """The least k with ``costs[k] + k * ENTRY_COST >= need`` (len(costs) - 1 when none)."""
-    low, high = 0, len(costs) - 1
-    while low < high:  # binary search: the sum grows with k
-        mid = (low + high) // 2
-        if costs[mid] + mid * ENTRY_COST >= need:
-            high = mid
-        else:
-            low = mid + 1
-    return low
-
-
-class ActorRecord:
+class ActorRecord(BoundedTranscript):
     """The result of one actor as it runs: transcript, steps, failure, and where it is now.
 
     Times are seconds since ``clock.started``, read when each is recorded.
     """
 
+    __slots__ = (
+        "_step_times",
+        "_steps",
+        "current",
+        "current_started",
+        "home",
+        "iteration",
+        "label",
+        "result",
+    )
+
     def __init__(
         self, clock: Clock, *, label: str, name: str, role: Role, copy: int | None = None
     ) -> None:
-        self.clock = clock
+        log = RawLog(label)
+        super().__init__(clock, log)
         self.label = label
-        self.result = ActorResult(
-            actor=label, name=name, role=role, outcome=Outcome.PASSED, copy=copy
+        self.result = LiveResult(
+            log, actor=label, name=name, role=role, outcome=Outcome.PASSED, copy=copy
         )
+        self._steps, self._step_times = log.steps, log.step_times
         self.current: Step | None = None
         self.current_started = 0.0
         #: Iteration numbers of the repeats being run, outermost first.
-        self.iteration: list[int] = []
+        self.iteration: tuple[int, ...] = ()
         #: Where failures outside any step point (a client's declaration).
         self.home: Location | None = None
-        self.dropped_steps = 0
-        #: Entries kept (see the module docstring); long-lived servers may keep fewer.
-        self.history_limit = HISTORY_LIMIT
-        self.budget = clock.transcripts
-        self.byte_limit = max(clock.max_buffer, ACTOR_FLOOR)
-        self.kept_bytes = 0
-        #: Index of the note that stands for the elided middle; -1 until there is one.
-        self.elided_at = -1
-        self.elided_events = 0
-        self.elided_bytes = 0
-
-    def note(self, kind: EventKind, data: bytes = b"", note: str = "") -> None:
-        """Add a transcript entry (data beyond ``TRANSCRIPT_DATA_LIMIT`` is counted, not kept)."""
-        # On every send and receive: the clock is read inline and short bytes are kept as they
-        # are (a mutable buffer is still copied: the transcript must not change under us).
-        size = len(data)
-        if size <= TRANSCRIPT_DATA_LIMIT and type(data) is bytes:
-            kept = data
-        else:
-            kept = bytes(data[:TRANSCRIPT_DATA_LIMIT])
-        transcript = self.result.transcript
-        transcript.append(
-            TranscriptEntry(perf_counter() - self.clock.started, self.label, kind, kept, size, note)
-        )
-        cost = len(kept) + ENTRY_COST
-        self.kept_bytes += cost
-        budget = self.budget
-        budget.used += cost
-        if (
-            self.kept_bytes > self.byte_limit
-            or budget.used > budget.limit
-            or len(transcript) > 2 * self.history_limit
-        ):
-            self._elide()
-
-    def _elide(self) -> None:
-        """Drop entries from the middle: after the first quarter, before the latest ones."""
-        transcript = self.result.transcript
-        too_many = len(transcript) > 2 * self.history_limit
-        if self.kept_bytes > self.byte_limit:
-            target = self.byte_limit // 2
-        elif self.budget.used > self.budget.limit and self.kept_bytes > ACTOR_FLOOR:
-            # The run's budget is spent: every actor over its floor gives back half.
-            target = max(self.kept_bytes // 2, ACTOR_FLOOR // 2)
-        elif too_many:
-            target = self.kept_bytes
-        else:
-            return
-        if self.elided_at < 0:
-            head, index = 0, 0
-            head_limit = min(self.byte_limit // 4, target // 2)
-            last = min(len(transcript) - 1, self.history_limit // 4)
-            while index < last and head + _cost(transcript[index]) <= head_limit:
-                head += _cost(transcript[index])
-                index += 1
-            transcript.insert(index, TranscriptEntry(transcript[index].time, self.label, "note"))
-            self.elided_at = index
-            self.kept_bytes += ENTRY_COST
-            self.budget.used += ENTRY_COST
-        start = self.elided_at + 1
-        # C-level loops (map, accumulate, bisect): this runs on the hot path of long loops.
-        middle = transcript[start:-1]
-        costs = list(accumulate(map(len, map(_DATA, middle)), initial=0))
-        need = self.kept_bytes - target
-        # The fewest entries whose data plus ENTRY_COST each free at least *need* bytes.
-        dropped = _fewest(costs, need) if need > 0 else 0
-        if too_many:
-            dropped = max(dropped, self.history_limit)
-        dropped = min(len(middle), dropped)
-        if dropped == 0:
-            return
-        end = start + dropped
-        freed = costs[dropped] + dropped * ENTRY_COST
-        self.elided_events += dropped
-        self.elided_bytes += sum(map(_SIZE, middle[:dropped]))
-        del transcript[start:end]
-        self.kept_bytes -= freed
-        self.budget.used -= freed
-        transcript[self.elided_at] = TranscriptEntry(
-            transcript[self.elided_at].time,
-            self.label,
-            "note",
-            note=f"{self.elided_events} events ({self.elided_bytes} bytes of data) not kept here: "
-            f"transcripts are bounded ({self.byte_limit} bytes per actor, --max-buffer; "
-            f"{self.budget.limit} bytes per run); the first and the latest events are kept",
-        )
 
     def fail(
         self,
@@ -221,23 +90,17 @@ class ActorRecord:
         )
 
     def step_done(self, step: Step, outcome: Outcome) -> None:
-        """Record a finished step."""
+        """Record a finished step (``current_started`` is when it started)."""
         now = perf_counter()
-        steps = self.result.steps
-        limit = self.history_limit
-        if len(steps) >= 2 * limit:
-            del steps[:limit]
-            self.dropped_steps += limit
-        steps.append(
-            StepResult(
-                step.label,
-                STEP_KINDS[type(step)].key,
-                step.location,
-                outcome,
-                self.current_started - self.clock.started,
-                now - self.current_started,
-            )
-        )
+        log = self._log
+        if len(log.steps) >= 2 * self.history_limit:
+            log.drop_steps(self.history_limit)
+        if outcome is not Outcome.PASSED:
+            log.outcomes[log.dropped_steps + len(log.steps)] = outcome
+        started = self.current_started
+        log.steps.append(step)
+        log.step_times.append(started - self.clock.started)
+        log.step_times.append(now - started)
 
     def record_failure(self, failure: Failure) -> None:
         """End the actor as failed (the current step too)."""

@@ -34,14 +34,16 @@ async def run(actor: StepActor, step: Repeat) -> None:
     """Run the body; a repeat without count must consume data in every iteration."""
     started = actor.current_started
     # Pushed here and popped only when the loop ends normally: a failure or a
-    # timeout inside reports the iteration it happened in.
-    actor.iteration.append(0)
+    # timeout inside reports the iteration it happened in.  A tuple, not a list:
+    # most actors never repeat, and thousands of connections each kept one.
+    outer = actor.iteration
+    actor.iteration = (*outer, 0)
     n = 0
     while step.count is None or n < step.count:
         if step.count is None and not await actor.peer_has_more():
             break
         n += 1
-        actor.iteration[-1] = n
+        actor.iteration = (*outer, n)
         taken = actor.taken
         await actor.run_steps(step.steps)
         if step.count is None and actor.taken == taken:
@@ -55,7 +57,7 @@ async def run(actor: StepActor, step: Repeat) -> None:
             # Steps that never wait (a zero-length expect, notify) must not keep
             # the scheduler from noticing a timeout or Ctrl-C.
             await actor.checkpoint()
-    actor.iteration.pop()
+    actor.iteration = outer
     # The body's steps were recorded; the repeat itself is recorded as the current step.
     actor.current = step
     actor.current_started = started

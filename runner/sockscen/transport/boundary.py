@@ -74,11 +74,16 @@ def transport_error(exc: OSError, action: str, address: Address) -> TransportErr
     return TransportError(describe_os_error(exc, action, address))
 
 
+def out_of_files(exc: OSError, failed: str) -> str | None:
+    """*failed* (``cannot accept ... on ADDRESS``) explained, when *exc* says we ran out of
+    file descriptors (the usual limit of many concurrent clients); None for other errors."""
+    if exc.errno not in (errno.EMFILE, errno.ENFILE):
+        return None
+    return f"{failed}: too many open files (raise the limit with `ulimit -n`, or lower count / -j)"
+
+
 def socket_error(exc: OSError, address: Address) -> str:
     """Why a socket for *address* could not be opened; running out of descriptors says so."""
-    if exc.errno in (errno.EMFILE, errno.ENFILE):
-        return (
-            f"cannot open a socket for {address}: too many open files "
-            "(raise the limit with `ulimit -n`, or lower count / -j)"
-        )
-    return describe_os_error(exc, "open a socket for", address)
+    return out_of_files(exc, f"cannot open a socket for {address}") or describe_os_error(
+        exc, "open a socket for", address
+    )

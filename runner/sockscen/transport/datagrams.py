@@ -9,8 +9,7 @@ import trio
 
 from ..addresses import Address
 from .boundary import TransportError, transport_error
-from .sockets import connecting, new_socket, unlink_socket_file
-from .streams import StreamConnection
+from .sockets import Yielding, connecting, new_socket, unlink_socket_file
 
 #: The UDP maximum (a datagram's length field is 16 bits).
 DATAGRAM_SIZE = 65536
@@ -61,7 +60,7 @@ def _taken(view: memoryview, length: int, where: Address) -> bytes:
     return bytes(view[:length])
 
 
-class DatagramSocket:
+class DatagramSocket(Yielding):
     """A datagram socket (UDP or unixgram).  Clients are connected to their server.
 
     Like ``StreamConnection``, operations try the non-blocking call first.
@@ -83,71 +82,77 @@ class DatagramSocket:
         self.local = local
         self.peer = peer
         self.closed = False
-        self._unyielded = 0
+        super().__init__()
+        # Where datagrams are read into: one buffer shared by every socket (reads never await).
+        self._view = _ReceiveBuffer.get(local.is_unix)
+        # Senders' addresses as the kernel gives them, mapped to ours: no Address per datagram.
+        self._peers: dict[object, Address] = {}
         #: ``reply_from: any``: the socket is not connected; replies from any port of the
         #: peer's host are taken, and later sends go where the last reply came from.
         self.any_port = any_port
         #: Datagrams dropped because they came from another host (``any_port`` only).
         self.strays = 0
 
-    async def send_to(self, data: bytes, peer: Address) -> None:
+    async def send_to(
+        self, data: bytes, peer: Address, sockaddr: str | bytes | tuple[str, int] | None = None
+    ) -> None:
+        """Send one datagram to *peer* (any socket: a server's replies, ``reply_from: any``).
+
+        *sockaddr* is ``peer.sockaddr()`` when the caller keeps it (one per datagram otherwise).
+        """
+        await self._send(data, sockaddr if sockaddr is not None else peer.sockaddr(), peer)
+
+    async def send(self, data: bytes) -> None:
+        """Send one datagram to the peer."""
+        assert self.peer is not None
+        await self._send(data, self.peer.sockaddr() if self.any_port else None, self.peer)
+
+    async def _send(
+        self, data: bytes, to: str | bytes | tuple[str, int] | None, where: Address
+    ) -> None:
+        """Send to *to* (None: the connected peer); errors name *where*."""
+        sock = self._sock
         try:
             while True:
                 try:
-                    self._sock.sendto(data, peer.sockaddr())
+                    if to is None:
+                        sock.send(data)
+                    else:
+                        sock.sendto(data, to)
                     break
                 except BlockingIOError:
-                    self._unyielded = 0
-                    await trio.lowlevel.wait_writable(self._sock)
+                    pass
+                # Waiting outside the except clause: the error is not kept alive meanwhile.
+                self._unyielded = 0
+                await trio.lowlevel.wait_writable(sock)
         except OSError as exc:
-            raise transport_error(exc, "send a datagram to", peer) from exc
+            raise transport_error(exc, "send a datagram to", where) from exc
         # As for streams: a yield per call would double the cost of a round trip.
         await self._maybe_yield()
 
-    async def send(self, data: bytes) -> None:
-        assert self.peer is not None
-        if self.any_port:
-            await self.send_to(data, self.peer)
-            return
-        try:
-            while True:
-                try:
-                    self._sock.send(data)
-                    break
-                except BlockingIOError:
-                    self._unyielded = 0
-                    await trio.lowlevel.wait_writable(self._sock)
-        except OSError as exc:
-            raise transport_error(exc, "send a datagram to", self.peer) from exc
-        await self._maybe_yield()
-
     async def receive(self) -> bytes:
+        """The next datagram (from the peer)."""
         if self.any_port:
             while True:
                 data, sender = await self.receive_from()
                 if self._take(sender):
                     return data
+        sock, view = self._sock, self._view
         try:
             while True:
                 try:
-                    view = _ReceiveBuffer.get(self.local.is_unix)
-                    length = self._sock.recv_into(view, 0, stdsocket.MSG_TRUNC)
+                    length = sock.recv_into(view, 0, stdsocket.MSG_TRUNC)
                     break
                 except BlockingIOError:
-                    self._unyielded = 0
-                    await trio.lowlevel.wait_readable(self._sock)
+                    pass
+                self._unyielded = 0
+                await trio.lowlevel.wait_readable(sock)
         except OSError as exc:
             where = self.peer or self.local
             raise transport_error(exc, "receive a datagram from", where) from exc
         data = _taken(view, length, self.peer or self.local)
         await self._maybe_yield()
         return data
-
-    async def _maybe_yield(self) -> None:
-        self._unyielded += 1
-        if self._unyielded >= StreamConnection._YIELD_EVERY:
-            self._unyielded = 0
-            await trio.lowlevel.checkpoint()
 
     def _take(self, sender: Address) -> bool:
         """``any_port``: a reply from the peer's host is taken, and answered from now on."""
@@ -165,7 +170,7 @@ class DatagramSocket:
                 if self._take(got[1]):
                     return got[0]
             return None
-        view = _ReceiveBuffer.get(self.local.is_unix)
+        view = self._view
         try:
             length = self._sock.recv_into(view, 0, stdsocket.MSG_TRUNC)
         except OSError:
@@ -188,8 +193,8 @@ class DatagramSocket:
         about one peer (ECONNREFUSED after replying to a closed port) must
         not stop the others.
         """
+        view = self._view
         while True:
-            view = _ReceiveBuffer.get(self.local.is_unix)
             try:
                 length, raw_peer = self._sock.recvfrom_into(view, 0, stdsocket.MSG_TRUNC)
             except (BlockingIOError, InterruptedError):
@@ -198,7 +203,11 @@ class DatagramSocket:
                 if exc.errno in _ICMP_ERRORS:
                     continue  # an ICMP error about one peer; the queued datagrams are fine
                 return None
-            peer = _datagram_peer(self.local, raw_peer)
+            peer = self._peers.get(raw_peer)
+            if peer is None:
+                peer = _datagram_peer(self.local, raw_peer)
+                if len(self._peers) < _PEER_CACHE:
+                    self._peers[raw_peer] = peer
             return _taken(view, length, peer), peer
 
     def close(self) -> None:
@@ -208,6 +217,9 @@ class DatagramSocket:
             self._sock.close()
             unlink_socket_file(self.local)
 
+
+#: Senders a datagram socket remembers the ``Address`` of (beyond, one is made per datagram).
+_PEER_CACHE = 4096
 
 #: Errors a datagram socket reports for an earlier send to one peer (from ICMP).
 _ICMP_ERRORS = frozenset(

@@ -13,6 +13,29 @@ from ..addresses import Address
 from .boundary import TransportError, socket_error, transport_error
 
 
+class Yielding:
+    """Socket operations that try the non-blocking call first, and yield now and then.
+
+    Most sends and many receives on loopback complete at once, and skipping
+    trio's per-call scheduling round trip halves the cost of a step; to stay a
+    fair trio citizen (and notice cancellation) an operation that did not wait
+    still yields once every ``YIELD_EVERY`` calls.  Waiting resets the count.
+    """
+
+    __slots__ = ("_unyielded",)
+
+    YIELD_EVERY = 16
+
+    def __init__(self) -> None:
+        self._unyielded = 0
+
+    async def _maybe_yield(self) -> None:
+        self._unyielded += 1
+        if self._unyielded >= self.YIELD_EVERY:
+            self._unyielded = 0
+            await trio.lowlevel.checkpoint()
+
+
 def family(address: Address) -> int:
     """The address family of *address*: Unix, IPv6 or IPv4."""
     if address.is_unix:

@@ -12,39 +12,31 @@ from dataclasses import dataclass
 import trio
 
 from ..addresses import Address
-from .boundary import TransportError, transport_error
-from .sockets import connecting, new_socket, unlink_socket_file
+from .boundary import TransportError, out_of_files, transport_error
+from .sockets import Yielding, connecting, new_socket, unlink_socket_file
 
 RECEIVE_SIZE = 65536
 
 
-class StreamConnection:
+class StreamConnection(Yielding):
     """A connected stream socket (TCP or Unix) with the few operations steps need.
 
     Operations try the non-blocking socket call first and only wait for
-    readiness when it would block: most sends and many receives on loopback
-    complete at once, and skipping trio's per-call scheduling round trip
-    halves the cost of a step.  To stay a fair trio citizen (and notice
-    cancellation) we still yield at least every ``_YIELD_EVERY`` operations.
+    readiness when it would block (see ``sockets.Yielding``).
     """
+
+    __slots__ = ("_sock", "closed", "peer")
 
     is_stream = True
     #: Only a fault wrapper records its own sends (see ``steps.send``).
     notes_sends = False
-    _YIELD_EVERY = 16
 
     def __init__(self, sock: stdsocket.socket, peer: Address) -> None:
         sock.setblocking(False)
         self._sock = sock
         self.peer = peer
         self.closed = False
-        self._unyielded = 0
-
-    async def _maybe_yield(self) -> None:
-        self._unyielded += 1
-        if self._unyielded >= self._YIELD_EVERY:
-            self._unyielded = 0
-            await trio.lowlevel.checkpoint()
+        super().__init__()
 
     async def send(self, data: bytes) -> None:
         """Write all of *data*; a peer that stops reading blocks it (the step's timeout applies)."""
@@ -68,20 +60,22 @@ class StreamConnection:
     async def receive(self) -> bytes:
         """Some bytes, or ``b""`` at end of stream."""
         sock = self._sock
+        waited = False
         try:
-            try:
-                data = sock.recv(RECEIVE_SIZE)
-            except BlockingIOError:
+            while True:  # readiness can be spurious: wait again until data or EOF
+                try:
+                    data = sock.recv(RECEIVE_SIZE)
+                    break
+                except BlockingIOError:
+                    pass
+                # Waiting outside the except clause: the error is not kept alive meanwhile.
+                waited = True
                 self._unyielded = 0
-                while True:  # readiness can be spurious: wait again until data or EOF
-                    await trio.lowlevel.wait_readable(sock)
-                    try:
-                        return sock.recv(RECEIVE_SIZE)
-                    except BlockingIOError:
-                        continue
+                await trio.lowlevel.wait_readable(sock)
         except OSError as exc:
             raise transport_error(exc, "receive from", self.peer) from exc
-        await self._maybe_yield()
+        if not waited:
+            await self._maybe_yield()
         return data
 
     def receive_nowait(self) -> bytes | None:
@@ -189,11 +183,9 @@ class StreamListener:
                     continue  # that connection is gone; the others are fine
                 for conn in accepted:
                     conn.close()
-                if exc.errno in (errno.EMFILE, errno.ENFILE):
-                    raise TransportError(
-                        f"cannot accept more connections on {self.address}: too many open files "
-                        "(raise the limit with `ulimit -n`, or lower count / -j)"
-                    ) from exc
+                full = out_of_files(exc, f"cannot accept more connections on {self.address}")
+                if full is not None:
+                    raise TransportError(full) from exc
                 raise transport_error(exc, "accept on", self.address) from exc
             raw.setblocking(False)
             if not self.address.is_unix:
