@@ -11,6 +11,7 @@ request matched no rule.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -78,7 +79,10 @@ class StandingServers:
 
         assert self._thread is not None
         if self._thread.is_alive():
-            trio.from_thread.run_sync(self._stop.set, trio_token=self._token)
+            # The run may end by itself between the check and the call (a server's
+            # failure cancels it): nothing is left to stop then.
+            with contextlib.suppress(trio.RunFinishedError):
+                trio.from_thread.run_sync(self._stop.set, trio_token=self._token)
         self._thread.join(STOP_TIMEOUT)
         if exc_type is None:
             self._fail("the servers' expectations were not met")
