@@ -17,6 +17,7 @@ from ..rundirs import clear_stale_dirs
 from ..state import TranscriptBudget
 from .bindings import tmp_base
 from .capacity import AutoLimiter
+from .collector import tuned_collector
 from .options import (
     DEFAULT_OPTIONS,
     MAX_CONNECTS_IN_FLIGHT,
@@ -169,7 +170,8 @@ def run(
                 nursery.cancel_scope.cancel()
 
     try:
-        trio.run(main)
+        with tuned_collector():
+            trio.run(main)
     except BaseExceptionGroup as group:
         # Ctrl-C without our handler (under pytest) reaches us wrapped by a nursery:
         # hand it on as the plain KeyboardInterrupt callers know how to handle.
