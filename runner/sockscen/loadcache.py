@@ -228,5 +228,12 @@ class LoadCache:
                 target.write_bytes(content)
 
     def clear(self) -> None:
-        """Remove every entry (the folder goes; it comes back with the next entry)."""
-        shutil.rmtree(self.folder, ignore_errors=True)
+        """Remove every entry (the folder goes; it comes back with the next entry).
+
+        A folder that is a symbolic link (to a RAM disk, a CI cache) stays, and
+        so does what it points to: only the entries in it go.
+        """
+        if self.folder.is_symlink():
+            shutil.rmtree(self._entries, ignore_errors=True)
+        else:
+            shutil.rmtree(self.folder, ignore_errors=True)

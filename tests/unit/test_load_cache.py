@@ -181,3 +181,19 @@ def test_clear_removes_every_entry(tmp_path: Path) -> None:
     load_file(path, cache=cache)
     cache.clear()
     assert not cache.folder.exists()
+
+
+def test_clear_empties_a_folder_that_is_a_symbolic_link(tmp_path: Path) -> None:
+    """rmtree refuses a link: --cache-clear left every entry in place, saying nothing."""
+    path = tmp_path / "e.yaml"
+    path.write_text(ECHO.format(n=1))
+    elsewhere = tmp_path / "ramdisk"
+    elsewhere.mkdir()
+    (tmp_path / "cache").symlink_to(elsewhere)
+    cache = LoadCache(tmp_path / "cache")
+    load_file(path, cache=cache)
+    assert len(_entries(cache)) == 1
+    cache.clear()
+    assert _entries(cache) == []
+    assert (tmp_path / "cache").is_symlink()
+    assert elsewhere.is_dir()
