@@ -5,7 +5,8 @@ model) costs several times what reading its cached result back does.  An
 entry is keyed by everything the result depends on:
 
 * the file's bytes, the path messages show it by, and its folder (the base of
-  relative ``file:`` payloads);
+  relative ``file:`` payloads), the last two also naming the entry, so that a
+  file has one entry, replaced when it changes;
 * sockscen's own code and scenario schema (size and modification time of
   every module of the package, the schema's bytes) and the Python version;
 * the environment variables the build looked at (``${env.NAME}`` must be
@@ -44,7 +45,9 @@ __all__ = ["CACHE_DIR", "LoadCache", "WatchedEnviron"]
 #: The cache's folder, in the project's root (``sockscen`` run there, or pytest's rootdir).
 CACHE_DIR = ".sockscen_cache"
 #: Bumped when the layout of an entry changes.
-_FORMAT = b"sockscen-load-cache 1\n"
+_FORMAT = b"sockscen-load-cache 2\n"
+#: An entry's name, the first part of a key: where the file is (64 hex digits).
+_NAME = 64
 _README = (
     "# sockscen load cache\n\n"
     "Loaded scenario files, so that unchanged files skip validation.  Safe to delete;\n"
@@ -156,20 +159,29 @@ class LoadCache:
         self._entries = folder / "v1"
 
     def key(self, data: bytes, shown: str, directory: str) -> str:
-        """The entry name of a file with bytes *data*, shown as *shown*, in *directory*."""
+        """The key of a file with bytes *data*, shown as *shown*, in *directory*.
+
+        One entry per file (its name hashes where the file is), holding the
+        hash of what it was loaded from: an edited file replaces its entry, so
+        the folder holds as many entries as there are scenario files, however
+        often they (or sockscen) change.
+        """
+        where = f"{shown}\0{directory}\0".encode(errors="surrogateescape")
         digest = hashlib.sha256(_code_fingerprint())
-        digest.update(f"{shown}\0{directory}\0".encode(errors="surrogateescape"))
+        digest.update(where)
         digest.update(data)
-        return digest.hexdigest()
+        return hashlib.sha256(where).hexdigest() + digest.hexdigest()
 
     def get(self, key: str, environ: Mapping[str, str]) -> list[Scenario] | None:
         """The scenarios stored under *key*, or None (absent, unreadable, other environment)."""
+        name, loaded_from = key[:_NAME], key[_NAME:].encode()
+        header = _FORMAT + loaded_from + b"\n"
         try:
-            with open(self._entries / key, "rb") as f:
+            with open(self._entries / name, "rb") as f:
                 blob = f.read()
-            if not blob.startswith(_FORMAT):
-                return None
-            seen, scenarios = pickle.loads(memoryview(blob)[len(_FORMAT) :])
+            if not blob.startswith(header):
+                return None  # another format, or the file (or sockscen) has changed since
+            seen, scenarios = pickle.loads(memoryview(blob)[len(header) :])
             if any(environ.get(name) != value for name, value in seen.items()):
                 return None
             if not isinstance(scenarios, list):
@@ -184,7 +196,7 @@ class LoadCache:
         if environ.listed:
             return
         buffer = io.BytesIO()
-        buffer.write(_FORMAT)
+        buffer.write(_FORMAT + key[_NAME:].encode() + b"\n")
         try:
             _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump((environ.seen, scenarios))
         except (_Uncacheable, pickle.PicklingError, TypeError, AttributeError):
@@ -195,7 +207,7 @@ class LoadCache:
             try:
                 with os.fdopen(fd, "wb") as f:
                     f.write(buffer.getbuffer())
-                os.replace(temporary, self._entries / key)
+                os.replace(temporary, self._entries / key[:_NAME])
             except BaseException:
                 os.unlink(temporary)
                 raise
@@ -216,5 +228,12 @@ class LoadCache:
                 target.write_bytes(content)
 
     def clear(self) -> None:
-        """Remove every entry (the folder goes; it comes back with the next entry)."""
-        shutil.rmtree(self.folder, ignore_errors=True)
+        """Remove every entry (the folder goes; it comes back with the next entry).
+
+        A folder that is a symbolic link (to a RAM disk, a CI cache) stays, and
+        so does what it points to: only the entries in it go.
+        """
+        if self.folder.is_symlink():
+            shutil.rmtree(self._entries, ignore_errors=True)
+        else:
+            shutil.rmtree(self.folder, ignore_errors=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -109,7 +111,7 @@ def test_auto_comes_down_while_busy_and_replaces_a_finished_scenario_at_once() -
     limiter = AutoLimiter(4, cap=30, room=lambda: room[0])
 
     async def main() -> list[int]:
-        levels = [await admitted(limiter, 100, 1.0)]
+        levels = [await admitted(limiter, 100, 20 * capacity.TICK)]
         async with trio.open_nursery() as nursery:
             room[0] = False
             # One finishes: its place is taken with no look at the CPU (no time passes).
@@ -118,7 +120,7 @@ def test_auto_comes_down_while_busy_and_replaces_a_finished_scenario_at_once() -
             levels.append(limiter.running)
             # Busy: the limit comes down as scenarios wait, never below the floor.
             nursery.start_soon(limiter.acquire_on_behalf_of, "waiting")
-            await trio.sleep(1.0)
+            await trio.sleep(20 * capacity.TICK)
             levels.append(limiter.limit)
             nursery.cancel_scope.cancel()
         return levels
@@ -184,11 +186,15 @@ def test_cpu_room_sees_busy_programs(monkeypatch: pytest.MonkeyPatch) -> None:
     programs = [0.0]
     monkeypatch.setattr(capacity, "time", clock)
     monkeypatch.setattr(capacity, "run_cpu_seconds", lambda: clock.cpu + programs[0])
-    monkeypatch.setattr(capacity, "cores", lambda: 2)
+    monkeypatch.setattr(capacity, "usable_cores", lambda: 2)
     room = CpuRoom()
     # 100 ms in which the programs used 190 ms of CPU on 2 cores: busy.
     clock.wall += 0.1
     programs[0] += 0.19
+    assert room.has_room() is False
+    # 100 ms at 90% of the cores is a saturated run's tick-counting noise: still busy.
+    clock.wall += 0.1
+    programs[0] += 0.18
     assert room.has_room() is False
     # Then 100 ms in which they used 100 ms: half the cores, room.
     clock.wall += 0.1
@@ -219,3 +225,31 @@ def test_the_run_cpu_counts_a_running_program() -> None:
     finally:
         child.kill()
         child.communicate(timeout=10)
+
+
+GRANDCHILD = """
+import subprocess, sys
+subprocess.run([sys.executable, "-c", sys.argv[1]])
+"""
+
+
+def test_the_run_cpu_counts_a_running_grandchild() -> None:
+    """A ``shell: true`` command or a forking server: the work runs a level further down."""
+    before = capacity.run_cpu_seconds()
+    child = subprocess.Popen(
+        [sys.executable, "-c", GRANDCHILD, BUSY_CHILD],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline() == b"done\n"
+        assert capacity.run_cpu_seconds() - before >= 0.25
+    finally:
+        os.killpg(child.pid, signal.SIGKILL)  # its own session: the grandchild too
+        child.communicate(timeout=10)
+
+
+def test_usable_cores_follow_the_affinity_mask() -> None:
+    assert capacity.usable_cores() <= len(os.sched_getaffinity(0))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import select
+import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -163,3 +164,42 @@ def test_a_folder_is_not_a_program(tmp_path: Path) -> None:
     (tmp_path / "tool").mkdir()
     assert not execs("tool", "/", {"PATH": str(tmp_path)})
     assert not execs("./tool", str(tmp_path), {})
+
+
+def test_a_windows_line_end_after_the_interpreter_is_left_to_exec(tmp_path: Path) -> None:
+    """The kernel looks for "/bin/sh\\r"; setpriv would say so in its own words."""
+    path = tmp_path / "crlf.sh"
+    path.write_bytes(b"#!/bin/sh\r\necho hi\r\n")
+    path.chmod(0o755)
+    assert not execs("./crlf.sh", str(tmp_path), {})
+    _executable(tmp_path / "args.sh", "#! /bin/sh  -e \n")
+    assert execs("./args.sh", str(tmp_path), {})
+
+
+def _elf_copy(tmp_path: Path, edit: Callable[[bytes], bytes]) -> str:
+    program = Path(os.path.realpath(shutil.which("true") or "/bin/true")).read_bytes()
+    (tmp_path / "prog").write_bytes(edit(program))
+    (tmp_path / "prog").chmod(0o755)
+    return "./prog"
+
+
+def _loader_renamed(program: bytes) -> bytes:
+    start = program.index(b"/lib", 0, 4096)
+    end = program.index(b"\0", start)
+    return program[:start] + b"/no/such/ld".ljust(end - start, b"x") + program[end:]
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda program: program[:8],  # truncated: the kernel refuses, execvp would run sh on it
+        lambda program: program[:18] + b"\xff\xff" + program[20:],  # another machine
+        _loader_renamed,  # a dynamic loader not installed here (a musl build on glibc)
+    ],
+    ids=["truncated", "other-machine", "missing-loader"],
+)
+def test_elf_files_exec_would_refuse_are_left_to_exec(
+    tmp_path: Path, edit: Callable[[bytes], bytes]
+) -> None:
+    assert execs(_elf_copy(tmp_path, lambda program: program), str(tmp_path), {})
+    assert not execs(_elf_copy(tmp_path, edit), str(tmp_path), {})

@@ -97,8 +97,28 @@ def test_other_sockscen_code_is_a_miss(tmp_path: Path, monkeypatch: pytest.Monke
     path.write_text(ECHO.format(n=1))
     cache = LoadCache(tmp_path / "cache")
     load_file(path, cache=cache)
+    (entry,) = _entries(cache)
+    before = entry.read_bytes()
     monkeypatch.setattr(loadcache, "_fingerprint", [b"another version of sockscen"])
     load_file(path, cache=cache)
+    # Loaded again, its entry replaced: not one more entry per version of sockscen.
+    assert _entries(cache) == [entry]
+    assert entry.read_bytes() != before
+
+
+def test_a_file_edited_again_and_again_keeps_one_entry(tmp_path: Path) -> None:
+    """Entries once piled up, one per version of every file ever loaded, never removed."""
+    path = tmp_path / "e.yaml"
+    cache = LoadCache(tmp_path / "cache")
+    for n in range(5):
+        path.write_text(ECHO.format(n=n))
+        assert load_file(path, cache=cache)[0].name == f"echo {n}"
+        assert load_file(path, cache=cache)[0].name == f"echo {n}"
+    assert len(_entries(cache)) == 1
+    # Another file of the same bytes elsewhere has its own entry.
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "e.yaml").write_text(ECHO.format(n=4))
+    assert load_file(tmp_path / "sub" / "e.yaml", cache=cache)[0].name == "echo 4"
     assert len(_entries(cache)) == 2
 
 
@@ -161,3 +181,19 @@ def test_clear_removes_every_entry(tmp_path: Path) -> None:
     load_file(path, cache=cache)
     cache.clear()
     assert not cache.folder.exists()
+
+
+def test_clear_empties_a_folder_that_is_a_symbolic_link(tmp_path: Path) -> None:
+    """rmtree refuses a link: --cache-clear left every entry in place, saying nothing."""
+    path = tmp_path / "e.yaml"
+    path.write_text(ECHO.format(n=1))
+    elsewhere = tmp_path / "ramdisk"
+    elsewhere.mkdir()
+    (tmp_path / "cache").symlink_to(elsewhere)
+    cache = LoadCache(tmp_path / "cache")
+    load_file(path, cache=cache)
+    assert len(_entries(cache)) == 1
+    cache.clear()
+    assert _entries(cache) == []
+    assert (tmp_path / "cache").is_symlink()
+    assert elsewhere.is_dir()

@@ -9,9 +9,10 @@ the CPU every ``TICK``: it raises its limit by a quarter while this
 process's event loop and the CPU this run uses (the runner and the programs
 it started) both have room, and lowers it (never below the floor) while
 either is busy.  A finished scenario's place is taken at once whenever the
-limit allows.  The run's own CPU, not the machine's, is what counts: other
-work on the machine neither holds a waiting suite back to the floor nor
-lets a CPU-bound one take more than the cores.
+limit allows.  The run's own CPU, not the machine's, is what counts (the
+runner and every descendant of it), against the cores it may use (affinity,
+container quota): other work on the machine neither holds a waiting suite
+back to the floor nor lets a CPU-bound one take more than the cores.
 """
 
 from __future__ import annotations
@@ -26,12 +27,17 @@ import trio
 from .options import cores
 
 #: How often ``auto`` looks at the CPU while scenarios wait to start (a look reads
-#: ``/proc/PID/stat`` of every running program: ~9 µs each).
-TICK = 0.05
+#: ``/proc/PID/stat`` of every running program: ~9 µs each).  Not much less: each
+#: program's CPU time is counted in whole 10 ms ticks, so 40 programs blur a 50 ms
+#: look on 2 cores by a quarter either way; and a program takes a few hundred ms to
+#: start and show its load.
+TICK = 0.15
 #: A share of one core above which this process's event loop counts as busy.
 LOOP_BUSY = 0.85
-#: The share of all cores above which this run (runner and programs) counts as busy.
-RUN_BUSY = 0.90
+#: The share of the usable cores below which this run (runner and programs) has room.
+#: Well under 1: a saturated run measures 0.9 to 1.1 (CPU time is counted in 10 ms
+#: ticks), and a limit raised whenever noise dips under the mark climbs to the cap.
+RUN_ROOM = 0.75
 #: Scenarios at once under ``auto``, per core: bounds memory and descriptors.
 CAP_PER_CORE = 64
 
@@ -47,26 +53,46 @@ def _read(path: str | bytes) -> bytes:
         os.close(fd)
 
 
-def _live_children_seconds() -> float:
-    """CPU seconds of this process's running (unreaped) children and what they reaped."""
-    ticks = 0
+#: The most programs (descendants included) a look reads: bounds a look's cost.
+MAX_PROCESSES = 4096
+
+
+def _children(pid: bytes) -> list[bytes]:
+    """The running children of *pid*, whichever of its threads started them."""
     try:
-        tasks = os.listdir("/proc/self/task")
+        tasks = os.listdir(b"/proc/%s/task" % pid)
     except OSError:
-        return 0.0
+        return []
+    found: list[bytes] = []
     for tid in tasks:
         try:
-            children = _read(f"/proc/self/task/{tid}/children").split()
+            found += _read(b"/proc/%s/task/%s/children" % (pid, tid)).split()
         except OSError:
             continue
-        for pid in children:
-            try:
-                raw = _read(b"/proc/%s/stat" % pid)
-            except OSError:
-                continue  # reaped meanwhile: its time is in RUSAGE_CHILDREN now
-            # utime, stime, cutime, cstime: the 14th to 17th fields, after the ")".
-            fields = raw[raw.rfind(b")") + 2 :].split()
-            ticks += sum(map(int, fields[11:15]))
+    return found
+
+
+def _live_children_seconds() -> float:
+    """CPU seconds of this process's running (unreaped) descendants and what they reaped.
+
+    Descendants, not just children: a ``shell: true`` command or a server
+    that forks workers runs its CPU-bound work in grandchildren, whose time
+    reaches the child's ``cutime`` only once they end.
+    """
+    ticks = 0
+    pending = _children(b"self")
+    looked = 0
+    while pending and looked < MAX_PROCESSES:
+        pid = pending.pop()
+        looked += 1
+        try:
+            raw = _read(b"/proc/%s/stat" % pid)
+        except OSError:
+            continue  # reaped meanwhile: its time is in its parent's cutime now
+        # utime, stime, cutime, cstime: the 14th to 17th fields, after the ")".
+        fields = raw[raw.rfind(b")") + 2 :].split()
+        ticks += sum(map(int, fields[11:15]))
+        pending += _children(pid)
     return ticks / _HZ
 
 
@@ -78,6 +104,21 @@ def run_cpu_seconds() -> float:
     return used + _live_children_seconds()
 
 
+def usable_cores() -> float:
+    """The CPUs this run may use: its affinity mask, cut to the cgroup's quota (a container)."""
+    try:
+        usable: float = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        usable = cores()
+    try:
+        quota, period = _read("/sys/fs/cgroup/cpu.max").split()[:2]
+        if quota != b"max":
+            usable = min(usable, max(int(quota) / int(period), 0.1))
+    except (OSError, ValueError):
+        pass
+    return usable
+
+
 class CpuRoom:
     """Whether this process's loop and this run's CPU have room to spare, since the last look."""
 
@@ -85,13 +126,14 @@ class CpuRoom:
         self._wall = time.monotonic()
         self._own = time.process_time()
         self._run = run_cpu_seconds()
+        self._cores = usable_cores()
 
     def has_room(self) -> bool:
         """True when, since the last look, neither the loop nor the run's CPU was busy."""
         wall, own, run = time.monotonic(), time.process_time(), run_cpu_seconds()
         elapsed = max(wall - self._wall, 1e-6)
         room = (own - self._own) / elapsed < LOOP_BUSY
-        room = room and (run - self._run) / (elapsed * cores()) < RUN_BUSY
+        room = room and (run - self._run) / (elapsed * self._cores) < RUN_ROOM
         self._wall, self._own, self._run = wall, own, run
         return room
 

@@ -14,22 +14,26 @@ that program running, marked; the next run's ``sweep_dead_runners`` ends it.)
 ``launch`` is the one place that decides.  ``setpriv`` is used only when it
 works here and exec is sure to find and start the program (resolved as exec
 resolves it: PATH of the program's environment, execute permission, a
-``#!`` line or an ELF header).  Anything else takes the ``preexec_fn`` path,
-so a missing or unrunnable program fails in the runner's own exec, with the
-same error (and the same message) as ever, and a script without a ``#!``
-line is never handed to ``execvp``'s ``/bin/sh`` fallback.
+``#!`` line, or an ELF program for this machine whose loader exists).
+Anything else takes the ``preexec_fn`` path, so a missing or unrunnable
+program fails in the runner's own exec, with the same error (and the same
+message) as ever, and a script without a ``#!`` line is never handed to
+``execvp``'s ``/bin/sh`` fallback.
 """
 
 from __future__ import annotations
 
 import ctypes
 import os
+import re
 import shutil
 import signal
 import stat
+import struct
 import subprocess
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from typing import BinaryIO
 
 #: prctl option: the signal this process gets when its parent (thread) dies (Linux).
 _PR_SET_PDEATHSIG = 1
@@ -149,11 +153,13 @@ def _starts(path: str, depth: int) -> bool:
     except OSError:
         return False
     if head.startswith(b"\x7fELF"):
-        return True
+        return _elf_starts(path)
     if not head.startswith(b"#!") or b"\n" not in head:
         return False
-    words = head[2 : head.index(b"\n")].split()
-    if not words or not words[0].startswith(b"/"):
+    # The kernel ends the interpreter's name at a space or a tab only: in a
+    # "#!/bin/sh\r\n" line (a file saved on Windows) it looks for "/bin/sh\r".
+    words = re.split(rb"[ \t]+", head[2 : head.index(b"\n")].strip(b" \t"))
+    if not words[0].startswith(b"/"):
         return False
     interpreter = os.fsdecode(words[0])
     try:
@@ -161,3 +167,63 @@ def _starts(path: str, depth: int) -> bool:
     except OSError:
         return False
     return regular and _starts(interpreter, depth - 1)
+
+
+#: PT_INTERP: the program header naming an ELF program's loader (``ld.so``).
+_PT_INTERP = 3
+
+
+def _own_elf() -> bytes | None:
+    """The class, byte order and machine (e_ident[4:6], e_machine) of this interpreter."""
+    try:
+        with open("/proc/self/exe", "rb") as file:
+            head = file.read(20)
+    except OSError:
+        return None
+    return head[4:6] + head[18:20] if head.startswith(b"\x7fELF") and len(head) == 20 else None
+
+
+_OWN_ELF = _own_elf()
+
+
+def _elf_starts(path: str) -> bool:
+    """True when *path* is an ELF program for this machine whose loader (if any) exists.
+
+    Any other ELF file (truncated, another architecture, a loader that is not
+    installed here, as for a musl build) is refused by the kernel, and
+    ``setpriv``'s ``execvp`` would then run it through ``/bin/sh`` or say
+    "No such file or directory" in its own words.
+    """
+    try:
+        with open(path, "rb") as file:
+            return _elf_loader_exists(file)
+    except (OSError, struct.error, ValueError):
+        return False
+
+
+def _elf_loader_exists(file: BinaryIO) -> bool:
+    head = file.read(64)
+    if _OWN_ELF is None or len(head) < 52 or head[4:6] + head[18:20] != _OWN_ELF:
+        return False
+    order = "<" if head[5] == 1 else ">"
+    if head[4] == 2:  # ELFCLASS64
+        phoff, phentsize, phnum = struct.unpack_from(order + "Q14xHH", head, 32)
+        entry = order + "I4xQ16xQ"  # p_type, p_offset, p_filesz
+    else:
+        phoff, phentsize, phnum = struct.unpack_from(order + "I10xHH", head, 28)
+        entry = order + "II8xI"
+    if phentsize < struct.calcsize(entry) or phnum > 4096:
+        return False
+    file.seek(phoff)
+    table = file.read(phentsize * phnum)
+    if len(table) != phentsize * phnum:
+        return False
+    for index in range(phnum):
+        kind, offset, size = struct.unpack_from(entry, table, index * phentsize)
+        if kind == _PT_INTERP:
+            if not 1 < size <= 4096:
+                return False
+            file.seek(offset)
+            loader = file.read(size).split(b"\0", 1)[0]
+            return loader.startswith(b"/") and os.path.isfile(os.fsdecode(loader))
+    return True  # statically linked: no loader to find
