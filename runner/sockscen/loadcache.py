@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import importlib.util
 import io
 import os
 import pickle
@@ -126,6 +127,9 @@ class _Pickler(pickle.Pickler):
 
 
 _fingerprint: list[bytes] = []
+#: Libraries whose upgrade can change what a file loads to (parsing, schema verdicts,
+#: regex compilation): an upgrade rewrites their files, so their stat is in the key.
+_LOADING_LIBRARIES = ("yaml", "jsonschema_rs", "jsonschema", "regex")
 
 
 def _code_fingerprint() -> bytes:
@@ -137,6 +141,13 @@ def _code_fingerprint() -> bytes:
     for path, info in sorted(_modules(package)):
         digest.update(f"{path}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
     digest.update(schema_path_or_resource().read_bytes())
+    for name in _LOADING_LIBRARIES:
+        # Found, not imported: a run served from the cache never imports them.
+        spec = importlib.util.find_spec(name)
+        origin = spec.origin if spec is not None else None
+        if origin is not None and os.path.exists(origin):
+            info = os.stat(origin)
+            digest.update(f"{origin}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
     _fingerprint.append(digest.digest())
     return _fingerprint[0]
 

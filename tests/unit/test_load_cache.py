@@ -106,6 +106,20 @@ def test_other_sockscen_code_is_a_miss(tmp_path: Path, monkeypatch: pytest.Monke
     assert entry.read_bytes() != before
 
 
+def test_an_upgraded_loading_library_changes_the_fingerprint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    library = tmp_path / "fakeyaml.py"
+    library.write_text("VERSION = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(loadcache, "_LOADING_LIBRARIES", ("fakeyaml",))
+    monkeypatch.setattr(loadcache, "_fingerprint", [])
+    before = loadcache._code_fingerprint()
+    library.write_text("VERSION = 22\n")  # what a pip upgrade does to its files
+    monkeypatch.setattr(loadcache, "_fingerprint", [])
+    assert loadcache._code_fingerprint() != before
+
+
 def test_a_file_edited_again_and_again_keeps_one_entry(tmp_path: Path) -> None:
     """Entries once piled up, one per version of every file ever loaded, never removed."""
     path = tmp_path / "e.yaml"
