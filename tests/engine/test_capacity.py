@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -94,11 +95,17 @@ def test_auto_grows_past_the_floor_while_there_is_room_up_to_its_cap() -> None:
     assert run_fast(admitted, limiter, 100) == 30
 
 
-def test_auto_grows_by_a_quarter_per_look_not_all_at_once() -> None:
+def test_auto_doubles_per_look_not_all_at_once() -> None:
     """A look that finds room raised the limit without bound once (4 to the cap at once)."""
-    limiter = AutoLimiter(8, cap=100, room=lambda: True)
-    # Three looks, a TICK apart: 8 -> 10 -> 12 -> 15.
-    assert run_fast(admitted, limiter, 100, 2.5 * capacity.TICK) == 15
+    limiter = AutoLimiter(8, cap=1000, room=lambda: True)
+    # Three looks, a TICK apart: 8 -> 16 -> 32 -> 64.
+    assert run_fast(admitted, limiter, 1000, 2.5 * capacity.TICK) == 64
+
+
+def test_auto_holds_its_limit_while_programs_are_runnable() -> None:
+    """Neither busy nor idle (programs starting, their CPU not counted yet): no change."""
+    limiter = AutoLimiter(8, cap=1000, room=lambda: None)
+    assert run_fast(admitted, limiter, 1000, 20 * capacity.TICK) == 8
 
 
 def test_auto_keeps_to_the_floor_while_the_cpu_is_busy() -> None:
@@ -168,7 +175,7 @@ class _Clock:
 def test_cpu_room_sees_a_busy_loop(monkeypatch: pytest.MonkeyPatch) -> None:
     clock = _Clock()
     monkeypatch.setattr(capacity, "time", clock)
-    monkeypatch.setattr(capacity, "run_cpu_seconds", lambda: clock.cpu)
+    monkeypatch.setattr(capacity, "run_sample", lambda: (clock.cpu, 0))
     room = CpuRoom()
     # 50 ms of wall time, all of it this process's CPU: the loop is busy, so no room.
     clock.wall += 0.05
@@ -185,7 +192,7 @@ def test_cpu_room_sees_busy_programs(monkeypatch: pytest.MonkeyPatch) -> None:
     clock = _Clock()
     programs = [0.0]
     monkeypatch.setattr(capacity, "time", clock)
-    monkeypatch.setattr(capacity, "run_cpu_seconds", lambda: clock.cpu + programs[0])
+    monkeypatch.setattr(capacity, "run_sample", lambda: (clock.cpu + programs[0], 0))
     monkeypatch.setattr(capacity, "usable_cores", lambda: 2)
     room = CpuRoom()
     # 100 ms in which the programs used 190 ms of CPU on 2 cores: busy.
@@ -199,6 +206,24 @@ def test_cpu_room_sees_busy_programs(monkeypatch: pytest.MonkeyPatch) -> None:
     # Then 100 ms in which they used 100 ms: half the cores, room.
     clock.wall += 0.1
     programs[0] += 0.1
+    assert room.has_room() is True
+
+
+def test_cpu_room_sees_programs_runnable_before_their_cpu_adds_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Programs starting or computing count at once (no growth): CPU time shows them later."""
+    clock = _Clock()
+    runnable = [2]
+    monkeypatch.setattr(capacity, "time", clock)
+    monkeypatch.setattr(capacity, "run_sample", lambda: (clock.cpu, runnable[0]))
+    monkeypatch.setattr(capacity, "usable_cores", lambda: 2)
+    room = CpuRoom()
+    # Hardly any CPU counted yet, but as many programs runnable as cores: hold.
+    clock.wall += 0.05
+    assert room.has_room() is None
+    runnable[0] = 1
+    clock.wall += 0.05
     assert room.has_room() is True
 
 
@@ -227,6 +252,18 @@ def test_the_run_cpu_counts_a_running_program() -> None:
         child.communicate(timeout=10)
 
 
+def test_a_computing_program_is_runnable() -> None:
+    child = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        deadline = time.monotonic() + 10
+        while capacity.run_sample()[1] < 1:
+            assert time.monotonic() < deadline, "the busy program never showed as runnable"
+            time.sleep(0.01)
+    finally:
+        child.kill()
+        child.wait(10)
+
+
 GRANDCHILD = """
 import subprocess, sys
 subprocess.run([sys.executable, "-c", sys.argv[1]])
@@ -247,8 +284,14 @@ def test_the_run_cpu_counts_a_running_grandchild() -> None:
         assert child.stdout.readline() == b"done\n"
         assert capacity.run_cpu_seconds() - before >= 0.25
     finally:
-        os.killpg(child.pid, signal.SIGKILL)  # its own session: the grandchild too
-        child.communicate(timeout=10)
+        # Closing stdin ends the grandchild (EOF), which its parent reaps, then the child:
+        # a killed grandchild would become a zombie child of this process when an
+        # earlier test made it a subreaper (`sockscen run` in-process does).
+        try:
+            child.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)  # its own session: the grandchild too
+            child.communicate(timeout=10)
 
 
 def test_usable_cores_follow_the_affinity_mask() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -71,6 +72,13 @@ def test_a_program_being_forked_needs_no_process_table_scan(
         [sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE, env=env
     )
     try:
+        # Popen returns once exec closed its error pipe, a moment before the kernel
+        # publishes the new environment (/proc/PID/environ reads empty meanwhile; the
+        # code under test then scans, as it should when it cannot tell).
+        deadline = time.monotonic() + 10
+        while not any(e.startswith(TOKEN_VARIABLE.encode()) for e in proctable.environ(child.pid)):
+            assert time.monotonic() < deadline, "the child's environment never showed"
+            time.sleep(0.001)
         with groups.spawning(token):
             assert groups.sweep_after("ended", gone=True) == []
             assert scans == []

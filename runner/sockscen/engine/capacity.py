@@ -5,11 +5,12 @@ A fixed count fits no suite: scenarios that wait (on a program starting, a
 CPU-bound scenarios leaves the machine idle while they wait; a large one
 makes CPU-bound scenarios miss their deadlines.  ``auto`` starts the usual
 ``default_jobs()`` at once, then, while scenarios wait to start, looks at
-the CPU every ``TICK``: it raises its limit by a quarter while this
-process's event loop and the CPU this run uses (the runner and the programs
-it started) both have room, and lowers it (never below the floor) while
-either is busy.  A finished scenario's place is taken at once whenever the
-limit allows.  The run's own CPU, not the machine's, is what counts (the
+the CPU every ``TICK``: it doubles its limit while this process's event
+loop and the CPU this run uses (the runner and the programs it started) both
+have room, keeps it while as many of those programs as cores are runnable
+(their CPU time has not added up yet), and lowers it by an eighth (never
+below the floor) while either is busy.  A finished scenario's place is taken
+at once whenever the limit allows.  The run's own CPU, not the machine's, is what counts (the
 runner and every descendant of it), against the cores it may use (affinity,
 container quota): other work on the machine neither holds a waiting suite
 back to the floor nor lets a CPU-bound one take more than the cores.
@@ -27,17 +28,17 @@ import trio
 from .options import cores
 
 #: How often ``auto`` looks at the CPU while scenarios wait to start (a look reads
-#: ``/proc/PID/stat`` of every running program: ~9 µs each).  Not much less: each
-#: program's CPU time is counted in whole 10 ms ticks, so 40 programs blur a 50 ms
-#: look on 2 cores by a quarter either way; and a program takes a few hundred ms to
-#: start and show its load.
-TICK = 0.15
+#: ``/proc/PID/stat`` of every running program: ~9 µs each).  Often enough to fill
+#: the cores within a second for a suite that waits; CPU time alone would be too
+#: coarse for that (each program's is counted in whole 10 ms ticks, and a program
+#: takes a while to show its load), so runnable programs count as busy at once.
+TICK = 0.05
 #: A share of one core above which this process's event loop counts as busy.
 LOOP_BUSY = 0.85
 #: The share of the usable cores below which this run (runner and programs) has room.
 #: Well under 1: a saturated run measures 0.9 to 1.1 (CPU time is counted in 10 ms
 #: ticks), and a limit raised whenever noise dips under the mark climbs to the cap.
-RUN_ROOM = 0.75
+RUN_ROOM = 0.9
 #: Scenarios at once under ``auto``, per core: bounds memory and descriptors.
 CAP_PER_CORE = 64
 
@@ -72,14 +73,16 @@ def _children(pid: bytes) -> list[bytes]:
     return found
 
 
-def _live_children_seconds() -> float:
-    """CPU seconds of this process's running (unreaped) descendants and what they reaped.
+def _descendants() -> tuple[int, int]:
+    """CPU ticks of this process's running (unreaped) descendants, and how many are runnable.
 
     Descendants, not just children: a ``shell: true`` command or a server
     that forks workers runs its CPU-bound work in grandchildren, whose time
-    reaches the child's ``cutime`` only once they end.
+    reaches the child's ``cutime`` only once they end.  Runnable (state R):
+    a program starting or computing shows there at once, long before its CPU
+    time adds up to a share of a look.
     """
-    ticks = 0
+    ticks = runnable = 0
     pending = _children(b"self")
     looked = 0
     while pending and looked < MAX_PROCESSES:
@@ -89,19 +92,27 @@ def _live_children_seconds() -> float:
             raw = _read(b"/proc/%s/stat" % pid)
         except OSError:
             continue  # reaped meanwhile: its time is in its parent's cutime now
-        # utime, stime, cutime, cstime: the 14th to 17th fields, after the ")".
+        # The state, then utime, stime, cutime, cstime (14th to 17th fields), after the ")".
         fields = raw[raw.rfind(b")") + 2 :].split()
+        runnable += fields[0] == b"R"
         ticks += sum(map(int, fields[11:15]))
         pending += _children(pid)
-    return ticks / _HZ
+    return ticks, runnable
+
+
+def run_sample() -> tuple[float, int]:
+    """CPU seconds used so far by this process and every program it started (and reaped),
+    and how many of those programs are runnable right now."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    reaped = resource.getrusage(resource.RUSAGE_CHILDREN)
+    used = own.ru_utime + own.ru_stime + reaped.ru_utime + reaped.ru_stime
+    ticks, runnable = _descendants()
+    return used + ticks / _HZ, runnable
 
 
 def run_cpu_seconds() -> float:
     """CPU seconds used so far by this process and every program it started (and reaped)."""
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    reaped = resource.getrusage(resource.RUSAGE_CHILDREN)
-    used = own.ru_utime + own.ru_stime + reaped.ru_utime + reaped.ru_stime
-    return used + _live_children_seconds()
+    return run_sample()[0]
 
 
 def usable_cores() -> float:
@@ -125,17 +136,24 @@ class CpuRoom:
     def __init__(self) -> None:
         self._wall = time.monotonic()
         self._own = time.process_time()
-        self._run = run_cpu_seconds()
+        self._run = run_sample()[0]
         self._cores = usable_cores()
 
-    def has_room(self) -> bool:
-        """True when, since the last look, neither the loop nor the run's CPU was busy."""
-        wall, own, run = time.monotonic(), time.process_time(), run_cpu_seconds()
+    def has_room(self) -> bool | None:
+        """Since the last look: True when neither the loop nor the run's CPU was busy, False
+        when either was; None (hold) when they were not but as many of the run's programs
+        as cores are runnable right now (programs starting or computing, whose CPU time has
+        not added up yet: a CPU-bound suite must not grow on that, nor a suite whose programs
+        start in bursts shrink)."""
+        wall, own = time.monotonic(), time.process_time()
+        run, runnable = run_sample()
         elapsed = max(wall - self._wall, 1e-6)
-        room = (own - self._own) / elapsed < LOOP_BUSY
-        room = room and (run - self._run) / (elapsed * self._cores) < RUN_ROOM
+        busy = (own - self._own) / elapsed >= LOOP_BUSY
+        busy = busy or (run - self._run) / (elapsed * self._cores) >= RUN_ROOM
         self._wall, self._own, self._run = wall, own, run
-        return room
+        if busy:
+            return False
+        return None if runnable >= self._cores else True
 
 
 class AutoLimiter:
@@ -143,7 +161,7 @@ class AutoLimiter:
     ``trio.CapacityLimiter`` whose size follows the CPU (see the module docstring)."""
 
     def __init__(
-        self, floor: int, cap: int | None = None, room: Callable[[], bool] | None = None
+        self, floor: int, cap: int | None = None, room: Callable[[], bool | None] | None = None
     ) -> None:
         self.floor = floor
         self.cap = max(floor, cap or CAP_PER_CORE * cores())
@@ -168,13 +186,14 @@ class AutoLimiter:
         self.running += 1
 
     def _look(self) -> None:
-        """Raise the limit by a quarter when the CPU has room, lower it by an eighth when not."""
+        """Raise the limit by a quarter when the CPU has room, lower it by an eighth when busy."""
         if self._room is None:  # first look now: a run within the floor never needs it
             self._room = CpuRoom().has_room
             return  # nothing measured yet
-        if self._room():
-            self.limit = min(self.cap, self.limit + max(1, self.limit // 4))
-        else:
+        room = self._room()
+        if room:
+            self.limit = min(self.cap, self.limit * 2)
+        elif room is not None:
             self.limit = max(self.floor, self.limit - max(1, self.limit // 8))
 
     def release_on_behalf_of(self, token: object) -> None:

@@ -179,19 +179,22 @@ class ScenarioRun:
         )
         evidence.actors.extend(context.actor_results)
         evidence.actors.extend(context.interrupted_clients)
-        for proc in context.programs:
-            seen = any(
-                f.role == "process-server" and f.actor == proc.name for f in context.failures
-            )
-            # The watcher may not have run before teardown (a crash racing the end).
-            actor = proc.result(exited_early=seen or proc.exited_by_itself)
-            evidence.actors.append(actor)
-            if actor.failure is not None and not seen:
-                evidence.failures.append(actor.failure)
+        _add_programs(context, evidence)
         result = verdict(self.scenario, evidence)
         result.files = list(context.files)
         # Once, here: every reporter sees only what this returns.
         return Masker(context.state.secrets).masked(result)
+
+
+def _add_programs(context: ScenarioContext, evidence: Evidence) -> None:
+    """Each server program's result, and its failure when nothing reported it yet."""
+    for proc in context.programs:
+        seen = any(f.role == "process-server" and f.actor == proc.name for f in context.failures)
+        # The watcher may not have run before teardown (a crash racing the end).
+        actor = proc.result(exited_early=seen or proc.exited_by_itself)
+        evidence.actors.append(actor)
+        if actor.failure is not None and not seen:
+            evidence.failures.append(actor.failure)
 
 
 def _timeout_failures(context: ScenarioContext, everyone: list[Actor]) -> None:

@@ -20,7 +20,34 @@ from . import proctable
 from .orphans import TOKEN_VARIABLE, become_subreaper, kill_abandoned, kill_ended_orphans
 from .orphans import sweep_escaped as _sweep_escaped
 
-__all__ = ["GROUPS", "TOKEN_VARIABLE", "ProcessGroups"]
+__all__ = ["GROUPS", "TOKEN_VARIABLE", "Forking", "ProcessGroups"]
+
+
+class Forking:
+    """The programs being forked right now: how many, and the marker tokens they carry."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._tokens: set[str] = set()
+
+    @contextlib.contextmanager
+    def bracket(self, token: str) -> Iterator[None]:
+        """While the program marked *token* is being forked."""
+        self.count += 1
+        self._tokens.add(token)
+        try:
+            yield
+        finally:
+            self.count -= 1
+            self._tokens.discard(token)
+
+    def holds(self, pid: int) -> bool:
+        """True when process *pid* carries the marker of a program being forked."""
+        prefix = f"{TOKEN_VARIABLE}=".encode()
+        for entry in proctable.environ(pid):
+            if entry.startswith(prefix):
+                return entry[len(prefix) :].decode(errors="replace") in self._tokens
+        return False
 
 
 class ProcessGroups:
@@ -43,9 +70,8 @@ class ProcessGroups:
         #: Leaders (= group and session ids) of programs that have ended.
         self.ended: set[int] = set()
         self.adopting = False
-        self._spawning = 0
-        #: Marker tokens of programs being forked right now (not registered yet).
-        self._pending: set[str] = set()
+        #: Programs being forked right now (not registered yet).
+        self.forking = Forking()
         self._swept_dead = False
 
     # -- spawning --------------------------------------------------------------
@@ -74,16 +100,9 @@ class ProcessGroups:
         self._swept_dead = True
         return kill_abandoned()
 
-    @contextlib.contextmanager
-    def spawning(self, token: str) -> Iterator[None]:
+    def spawning(self, token: str) -> contextlib.AbstractContextManager[None]:
         """No adopted-orphan sweep while the program marked *token* is being forked."""
-        self._spawning += 1
-        self._pending.add(token)
-        try:
-            yield
-        finally:
-            self._spawning -= 1
-            self._pending.discard(token)
+        return self.forking.bracket(token)
 
     def register(self, pid: int, label: str, token: str) -> None:
         """Remember a program just started as leader of group *pid*, marked with *token*."""
@@ -133,20 +152,12 @@ class ProcessGroups:
         """
         if self.adopting and gone:
             children = proctable.own_children()
-            if children is not None and all(map(self._being_forked, children - self.spawned)):
+            if children is not None and all(map(self.forking.holds, children - self.spawned)):
                 if not self.tokens:
                     self.ended.clear()  # as sweep_adopted does when nothing runs
                 return []
         escaped = self.sweep_escaped(token) if token is not None else []
         return escaped + self.sweep_adopted()
-
-    def _being_forked(self, pid: int) -> bool:
-        """True when child *pid* is a program still being forked (its marker is pending)."""
-        prefix = f"{TOKEN_VARIABLE}=".encode()
-        for entry in proctable.environ(pid):
-            if entry.startswith(prefix):
-                return entry[len(prefix) :].decode(errors="replace") in self._pending
-        return False
 
     def sweep_adopted(self) -> list[int]:
         """SIGKILL (and reap) adopted orphans that provably came from an ended program.
@@ -159,7 +170,7 @@ class ProcessGroups:
         it).  Anything else may be a worker of a running server, even of
         another scenario, and is left for a later sweep.  Returns their pids.
         """
-        if not self.adopting or self._spawning:
+        if not self.adopting or self.forking.count:
             return []
         killed = kill_ended_orphans(self.spawned, self.tokens, self.starts, self.ended)
         if not self.tokens:
