@@ -26,17 +26,20 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import hmac
 import importlib.util
 import io
 import os
 import pickle
 import shutil
+import stat
 import sys
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from .cachesecret import MAC_SIZE, mac, secret
 from .model import Scenario
 from .payloads.file import FilePart
 from .schema_document import schema_path_or_resource
@@ -46,7 +49,7 @@ __all__ = ["CACHE_DIR", "LoadCache", "WatchedEnviron"]
 #: The cache's folder, in the project's root (``sockscen`` run there, or pytest's rootdir).
 CACHE_DIR = ".sockscen_cache"
 #: Bumped when the layout of an entry changes.
-_FORMAT = b"sockscen-load-cache 2\n"
+_FORMAT = b"sockscen-load-cache 3\n"
 #: An entry's name, the first part of a key: where the file is (64 hex digits).
 _NAME = 64
 _README = (
@@ -162,6 +165,28 @@ def _modules(folder: str) -> Iterator[tuple[str, os.stat_result]]:
                 yield entry.path, entry.stat()
 
 
+#: The largest entry read back (scenario files themselves are bounded well below).
+MAX_ENTRY = 64 * 1024 * 1024
+
+
+def _read_entry(path: Path) -> bytes | None:
+    """The entry at *path*: this user's own regular file (no link, FIFO or device), or None."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid():
+            return None
+        if info.st_size > MAX_ENTRY:
+            return None
+        with os.fdopen(os.dup(fd), "rb") as f:
+            return f.read(MAX_ENTRY + 1)
+    finally:
+        os.close(fd)
+
+
 class LoadCache:
     """Loaded files under *folder*, by what they were loaded from."""
 
@@ -169,8 +194,10 @@ class LoadCache:
         self.folder = folder
         self._entries = folder / "v1"
 
-    def key(self, data: bytes, shown: str, directory: str) -> str:
+    def key(self, data: bytes, shown: str, directory: str) -> str | None:
         """The key of a file with bytes *data*, shown as *shown*, in *directory*.
+
+        None when nothing may be cached (no signing key: see ``cachesecret``).
 
         One entry per file (its name hashes where the file is), holding the
         hash of what it was loaded from: an edited file replaces its entry, so
@@ -178,7 +205,13 @@ class LoadCache:
         often they (or sockscen) change.
         """
         where = f"{shown}\0{directory}\0".encode(errors="surrogateescape")
-        digest = hashlib.sha256(_code_fingerprint())
+        try:
+            fingerprint = _code_fingerprint()
+        except OSError:
+            return None  # sockscen's own files cannot be listed (a zipapp, an upgrade under way)
+        if secret() is None:
+            return None
+        digest = hashlib.sha256(fingerprint)
         digest.update(where)
         digest.update(data)
         return hashlib.sha256(where).hexdigest() + digest.hexdigest()
@@ -187,12 +220,16 @@ class LoadCache:
         """The scenarios stored under *key*, or None (absent, unreadable, other environment)."""
         name, loaded_from = key[:_NAME], key[_NAME:].encode()
         header = _FORMAT + loaded_from + b"\n"
+        signing = secret()
         try:
-            with open(self._entries / name, "rb") as f:
-                blob = f.read()
-            if not blob.startswith(header):
+            blob = _read_entry(self._entries / name)
+            if signing is None or blob is None or not blob.startswith(header):
                 return None  # another format, or the file (or sockscen) has changed since
-            seen, scenarios = pickle.loads(memoryview(blob)[len(header) :])
+            body = memoryview(blob)[len(header) + MAC_SIZE :]
+            signature = blob[len(header) : len(header) + MAC_SIZE]
+            if not hmac.compare_digest(signature, mac(signing, header, body)):
+                return None  # not written by this user's sockscen: never unpickled
+            seen, scenarios = pickle.loads(body)
             if any(environ.get(name) != value for name, value in seen.items()):
                 return None
             if not isinstance(scenarios, list):
@@ -206,18 +243,24 @@ class LoadCache:
         """Store *scenarios* under *key*; silently nothing when the folder is not writable."""
         if environ.listed:
             return
+        signing = secret()
+        if signing is None:
+            return
+        header = _FORMAT + key[_NAME:].encode() + b"\n"
         buffer = io.BytesIO()
-        buffer.write(_FORMAT + key[_NAME:].encode() + b"\n")
         try:
             _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump((environ.seen, scenarios))
         except (_Uncacheable, pickle.PicklingError, TypeError, AttributeError):
             return
+        body = buffer.getbuffer()
         try:
             self._prepare()
             fd, temporary = tempfile.mkstemp(dir=self._entries, prefix=".tmp-")
             try:
                 with os.fdopen(fd, "wb") as f:
-                    f.write(buffer.getbuffer())
+                    f.write(header)
+                    f.write(mac(signing, header, body))
+                    f.write(body)
                 os.replace(temporary, self._entries / key[:_NAME])
             except BaseException:
                 os.unlink(temporary)
@@ -234,9 +277,14 @@ class LoadCache:
             ("README.md", _README.encode()),
             ("CACHEDIR.TAG", _CACHEDIR_TAG),
         ):
-            target = self.folder / name
-            if not target.exists():
-                target.write_bytes(content)
+            # Never through a link someone planted: O_EXCL|O_NOFOLLOW creates a new file or nothing.
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+            try:
+                fd = os.open(self.folder / name, flags, 0o644)
+            except FileExistsError:
+                continue
+            with os.fdopen(fd, "wb") as f:
+                f.write(content)
 
     def clear(self) -> None:
         """Remove every entry (the folder goes; it comes back with the next entry).

@@ -220,28 +220,38 @@ def _load_file(
     if data is None:
         return [], [problem] if problem is not None else []
     directory = os.path.dirname(os.path.abspath(path))
-    if cache is None:
-        text, problem = _decode(data, shown)
-        if text is None:
-            return [], [problem] if problem is not None else []
-        return _load_text(text, shown, directory, environ)
-    return _load_cached(cache, data, shown, directory, os.environ if environ is None else environ)
+    key = cache.key(data, shown, directory) if cache is not None else None
+    if cache is None or key is None:
+        return _load_data(data, shown, directory, environ)
+    return _load_cached(
+        cache, key, data, shown, directory, os.environ if environ is None else environ
+    )
 
 
-def _load_cached(
-    cache: LoadCache, data: bytes, shown: str, directory: str, environ: Mapping[str, str]
+def _load_data(
+    data: bytes, shown: str, directory: str, environ: Mapping[str, str] | None
 ) -> tuple[list[Scenario], list[Problem]]:
-    from .loadcache import WatchedEnviron
-
-    key = cache.key(data, shown, directory)
-    found = cache.get(key, environ)
-    if found is not None:
-        return found, []
     text, problem = _decode(data, shown)
     if text is None:
         return [], [problem] if problem is not None else []
+    return _load_text(text, shown, directory, environ)
+
+
+def _load_cached(
+    cache: LoadCache,
+    key: str,
+    data: bytes,
+    shown: str,
+    directory: str,
+    environ: Mapping[str, str],
+) -> tuple[list[Scenario], list[Problem]]:
+    from .loadcache import WatchedEnviron
+
+    found = cache.get(key, environ)
+    if found is not None:
+        return found, []
     watched = WatchedEnviron(environ)
-    scenarios, problems = _load_text(text, shown, directory, watched)
+    scenarios, problems = _load_data(data, shown, directory, watched)
     if not problems:
         cache.put(key, scenarios, watched)
     return scenarios, problems

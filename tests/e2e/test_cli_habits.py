@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import pty
+import re
 import select
 import subprocess
 import sys
@@ -284,5 +285,7 @@ def test_on_a_terminal_the_status_line_ticks_and_names_long_scenarios(
     # Redrawn twice a second while the scenario waits for 4 s, its clock moving on.
     assert len(ticking) >= 4, out
     assert len({f.split("  ")[1] for f in ticking}) >= 4
-    assert any("running: the server never answers (3s)" in f for f in ticking), out
+    # Named once it has run 3 s; a loaded machine may skip the frames of that second.
+    named = re.compile(r"running: the server never answers \([34]s\)")
+    assert any(named.search(f) for f in ticking), out
     assert "0 passed, 1 failed in" in out

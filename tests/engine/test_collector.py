@@ -81,3 +81,9 @@ def test_a_scenario_runs_with_the_tuned_collector_and_restores_it(
     run(scenarios, on_start=lambda _: during.append(gc.get_threshold()), handle_signals=False)
     assert [(YOUNG_THRESHOLD, 10, 10)] == during
     assert thresholds == gc.get_threshold()
+
+
+def test_a_threshold_the_user_set_during_a_run_stays(thresholds: tuple[int, ...]) -> None:
+    with tuned_collector():
+        gc.set_threshold(1234, 7, 7)
+    assert (1234, 7, 7) == gc.get_threshold()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import socket
+from pathlib import Path
+
 import pytest
 
 from sockscen.engine import datagram_relay
@@ -184,3 +187,36 @@ def test_a_sender_whose_faults_hold_its_datagrams_back_has_a_bounded_queue(
     assert 1 == len(failures), explain(result)
     assert failures[0].startswith("more than 2 datagrams from udp://127.0.0.1:")
     assert failures[0].endswith(" wait to be relayed upstream")
+
+
+def test_an_upstream_that_does_not_read_queues_its_senders_datagrams_boundedly(
+    run_yaml: RunYaml, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A full upstream socket must not stop the listening socket being drained: the sender's
+    datagrams wait in its own bounded queue, and its overflow fails the proxy, saying so."""
+    monkeypatch.setattr(datagram_relay, "PEER_QUEUE", 5)
+    path = tmp_path / "slow.sock"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as slow:
+        slow.bind(str(path))  # never read: the kernel's queue for it fills up
+        result = run_yaml(
+            f"""
+            name: upstream never reads
+            proxies:
+              p:
+                listen: udp://127.0.0.1:0
+                upstream: unixgram:{path}
+            clients:
+              c:
+                connect: ${{p.url}}
+                steps:
+                  - repeat: {{count: 400, steps: [{{send: "x"}}]}}
+                  - sleep: 200ms
+            """
+        )
+    assert result.outcome is Outcome.FAILED, explain(result)
+    failures = [f.message for f in result.failures if f.actor == "p"]
+    assert 1 == len(failures), explain(result)
+    assert failures[0].startswith("more than 5 datagrams from udp://127.0.0.1:")
+    sent = [e for e in relay_entries(result) if e[0] == "sent"]
+    assert sent
+    assert all(e[2] == "to upstream" for e in sent)

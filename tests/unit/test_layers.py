@@ -66,6 +66,7 @@ LAYERS: dict[str, int] = {
     "build.*": 2,
     "loader": 2,
     "loadcache": 2,
+    "cachesecret": 2,
     "selection": 2,
     "reporting": 2,
     "reporting.*": 2,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sockscen import loadcache
+from sockscen import cachesecret, loadcache
 from sockscen.errors import ConfigError
 from sockscen.loadcache import LoadCache
 from sockscen.loader import load_file, load_paths
@@ -47,6 +47,9 @@ clients:
 def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Messages show paths relative to the current folder.
     monkeypatch.chdir(tmp_path)
+    # This user's signing key: a fresh one per test, not the real one in ~/.cache.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    monkeypatch.setattr(cachesecret, "_known", [])
 
 
 def _entries(cache: LoadCache) -> list[Path]:
@@ -211,3 +214,79 @@ def test_clear_empties_a_folder_that_is_a_symbolic_link(tmp_path: Path) -> None:
     assert _entries(cache) == []
     assert (tmp_path / "cache").is_symlink()
     assert elsewhere.is_dir()
+
+
+class _Planted:
+    """What a forged entry would run when unpickled."""
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (exec, ("import builtins; builtins.SOCKSCEN_PLANTED = True",))
+
+
+def test_an_entry_not_signed_with_this_users_key_is_never_unpickled(tmp_path: Path) -> None:
+    import builtins
+    import pickle
+
+    path = tmp_path / "e.yaml"
+    path.write_text(ECHO.format(n=1))
+    cache = LoadCache(tmp_path / "cache")
+    fresh = load_file(path, cache=cache)
+    (entry,) = _entries(cache)
+    blob = entry.read_bytes()
+    header = blob[: blob.index(b"\n", len(loadcache._FORMAT)) + 1]
+    # A committed or planted entry: the right header, any signature, a payload that runs code.
+    entry.write_bytes(header + bytes(cachesecret.MAC_SIZE) + pickle.dumps(_Planted()))
+    assert load_file(path, cache=cache) == fresh
+    assert not hasattr(builtins, "SOCKSCEN_PLANTED")
+
+
+def test_the_signing_key_is_private_to_this_user(tmp_path: Path) -> None:
+    key = cachesecret.secret()
+    assert key is not None
+    (path,) = (tmp_path / "user-cache" / "sockscen").iterdir()
+    assert 0o600 == path.stat().st_mode & 0o777
+    assert 0o700 == path.parent.stat().st_mode & 0o777
+
+
+def test_a_key_others_could_have_written_means_no_cache(tmp_path: Path) -> None:
+    folder = tmp_path / "user-cache" / "sockscen"
+    folder.mkdir(parents=True)
+    (folder / "load-cache.key").write_bytes(bytes(32))
+    (folder / "load-cache.key").chmod(0o644)
+    path = tmp_path / "e.yaml"
+    path.write_text(ECHO.format(n=1))
+    cache = LoadCache(tmp_path / "cache")
+    assert load_file(path, cache=cache) == load_file(path)
+    assert _entries(cache) == []
+
+
+def test_planted_links_in_the_cache_folder_are_not_followed(tmp_path: Path) -> None:
+    victim = tmp_path / "victim.txt"
+    cache = LoadCache(tmp_path / "cache")
+    cache.folder.mkdir()
+    (cache.folder / ".gitignore").symlink_to(victim)
+    path = tmp_path / "e.yaml"
+    path.write_text(ECHO.format(n=1))
+    load_file(path, cache=cache)
+    assert not victim.exists()
+    (entry,) = _entries(cache)
+    # An entry that is a link (to a FIFO, a device, another file) is a miss, never opened.
+    target = tmp_path / "elsewhere"
+    entry.rename(target)
+    entry.symlink_to(target)
+    assert load_file(path, cache=cache) == load_file(path)
+
+
+def test_sockscen_files_that_cannot_be_listed_mean_no_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unreadable(folder: str) -> object:
+        raise FileNotFoundError(folder)
+
+    monkeypatch.setattr(loadcache, "_fingerprint", [])
+    monkeypatch.setattr(loadcache, "_modules", unreadable)
+    path = tmp_path / "e.yaml"
+    path.write_text(ECHO.format(n=1))
+    cache = LoadCache(tmp_path / "cache")
+    assert load_file(path, cache=cache) == load_file(path)
+    assert _entries(cache) == []

@@ -47,5 +47,6 @@ def tuned_collector() -> Iterator[None]:
     finally:
         with _lock:
             _depth -= 1
-            if _depth == 0:
+            # Only our own setting is undone: one the user made meanwhile stays.
+            if _depth == 0 and gc.get_threshold()[0] == YOUNG_THRESHOLD:
                 gc.set_threshold(*_saved)

@@ -56,6 +56,7 @@ class SenderRelay:
         self.up_side: Connection | None = None
         self.down_side: Connection | None = None
         self._queue: trio.MemorySendChannel[bytes] | None = None
+        self._nursery: trio.Nursery | None = None
         self._overflowed = False
 
     async def open(self, down: DatagramPeer, upstream: Address, nursery: trio.Nursery) -> None:
@@ -87,13 +88,25 @@ class SenderRelay:
             (*identity, "upstream"),
             to_side(actor, "upstream"),
         )
+        self._nursery = nursery
         if isinstance(self.up_side, FaultyConnection):
             # Faults may wait: this sender's datagrams queue for a task of their own.
-            self._queue, queued = trio.open_memory_channel[bytes](PEER_QUEUE)
-            nursery.start_soon(self._send_queued, queued)
+            self.queue_up()
         elif self.observer is None:
             self.direct = self.up
-        nursery.start_soon(self._relay_replies)
+        nursery.start_soon(_relay_replies, self)
+
+    def queue_up(self) -> None:
+        """From now on this sender's datagrams wait in a bounded queue for a task of their own.
+
+        With faults that may wait, and once the upstream socket is full (a slow reader):
+        one sender's wait must never stop the listening socket being drained for the others.
+        """
+        if self._queue is None:
+            assert self._nursery is not None
+            self._queue, queued = trio.open_memory_channel[bytes](PEER_QUEUE)
+            self._nursery.start_soon(self._send_queued, queued)
+        self.direct = None
 
     async def forward(self, data: bytes) -> None:
         """Send *data* from the client upstream: at once, or queued when faults may wait."""
@@ -112,9 +125,13 @@ class SenderRelay:
             return
         assert self.up is not None
         try:
-            await self.up.send(data)
+            sent = self.up.send_nowait(data)
         except TransportError as exc:
             self.upstream_failed(exc)
+            return
+        if not sent:
+            self.queue_up()
+            await self.forward(data)
             return
         self.actor.note("sent", data, "to upstream")
 
@@ -126,44 +143,49 @@ class SenderRelay:
 
     async def _send_queued(self, queued: trio.MemoryReceiveChannel[bytes]) -> None:
         assert self.up_side is not None
+        up = self.up_side
+        noted = not isinstance(up, FaultyConnection)  # the fault wrapper notes what it sends
         async for data in queued:
             try:
-                await self.up_side.send(data)  # the fault wrapper notes what it sends
+                await up.send(data)
             except ConnectionFaulted:
                 self.dead = True
                 return
             except (TransportError, trio.ClosedResourceError) as exc:
                 self.upstream_failed(exc)
                 return
+            if noted:
+                self.actor.note("sent", data, "to upstream")
 
-    async def _relay_replies(self) -> None:
-        """Send the upstream's replies back to the sender, until the scenario ends."""
-        up, down, actor, n = self.up, self.down_side, self.actor, self.n
-        assert up is not None
-        assert down is not None
-        observer, noted = self.observer, not isinstance(down, FaultyConnection)
-        try:
-            while True:
-                try:
-                    data = await up.receive()
-                except TransportError as exc:
-                    actor.note("note", note=f"upstream: {exc}")
-                    break
-                if observer is not None:
-                    observer(n, "downstream", data)
-                try:
-                    await down.send(data)
-                except (ConnectionFaulted, TransportError, trio.ClosedResourceError) as exc:
-                    if not isinstance(exc, ConnectionFaulted):
-                        actor.note("note", note=f"downstream: {exc}")
-                    break
-                if noted:
-                    actor.note("sent", data, "to client")
-            # Replies have ended; datagrams from the client may still go upstream.
-            await trio.sleep_forever()
-        finally:
-            down.close()
-            up.close()
+
+async def _relay_replies(relay: SenderRelay) -> None:
+    """Send the upstream's replies back to *relay*'s sender, until the scenario ends."""
+    up, down, actor, n = relay.up, relay.down_side, relay.actor, relay.n
+    assert up is not None
+    assert down is not None
+    observer, noted = relay.observer, not isinstance(down, FaultyConnection)
+    try:
+        while True:
+            try:
+                data = await up.receive()
+            except TransportError as exc:
+                actor.note("note", note=f"upstream: {exc}")
+                break
+            if observer is not None:
+                observer(n, "downstream", data)
+            try:
+                await down.send(data)
+            except (ConnectionFaulted, TransportError, trio.ClosedResourceError) as exc:
+                if not isinstance(exc, ConnectionFaulted):
+                    actor.note("note", note=f"downstream: {exc}")
+                break
+            if noted:
+                actor.note("sent", data, "to client")
+        # Replies have ended; datagrams from the client may still go upstream.
+        await trio.sleep_forever()
+    finally:
+        down.close()
+        up.close()
 
 
 class DatagramRelays:
@@ -211,12 +233,14 @@ class DatagramRelays:
             up = relay.direct
             if up is not None:  # the common case, inline: a datagram costs no more than this
                 try:
-                    await up.send(data)
+                    if up.send_nowait(data):
+                        relay.actor.note("sent", data, "to upstream")
+                        continue
                 except TransportError as exc:
                     relay.upstream_failed(exc)
                     continue
-                relay.actor.note("sent", data, "to upstream")
-            elif not relay.dead:
+                relay.queue_up()  # a slow upstream reader: this sender waits alone
+            if not relay.dead:
                 await relay.forward(data)
 
     async def _new_sender(self, peer: Address, nursery: trio.Nursery) -> SenderRelay | None:

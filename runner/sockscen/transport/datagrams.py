@@ -60,7 +60,62 @@ def _taken(view: memoryview, length: int, where: Address) -> bytes:
     return bytes(view[:length])
 
 
-class DatagramSocket(Yielding):
+class _Sending(Yielding):
+    """The sending half of ``DatagramSocket``: every send tries the non-blocking call first."""
+
+    _sock: stdsocket.socket
+    peer: Address | None
+    any_port: bool
+
+    async def send_to(
+        self, data: bytes, peer: Address, sockaddr: str | bytes | tuple[str, int] | None = None
+    ) -> None:
+        """Send one datagram to *peer* (any socket: a server's replies, ``reply_from: any``).
+
+        *sockaddr* is ``peer.sockaddr()`` when the caller keeps it (one per datagram otherwise).
+        """
+        await self._send(data, sockaddr if sockaddr is not None else peer.sockaddr(), peer)
+
+    async def send(self, data: bytes) -> None:
+        """Send one datagram to the peer."""
+        assert self.peer is not None
+        await self._send(data, self.peer.sockaddr() if self.any_port else None, self.peer)
+
+    async def _send(
+        self, data: bytes, to: str | bytes | tuple[str, int] | None, where: Address
+    ) -> None:
+        """Send to *to* (None: the connected peer); errors name *where*."""
+        try:
+            while not self._try_send(data, to):
+                # Waiting outside the except clause: the error is not kept alive meanwhile.
+                self._unyielded = 0
+                await trio.lowlevel.wait_writable(self._sock)
+        except OSError as exc:
+            raise transport_error(exc, "send a datagram to", where) from exc
+        # As for streams: a yield per call would double the cost of a round trip.
+        await self._maybe_yield()
+
+    def _try_send(self, data: bytes, to: str | bytes | tuple[str, int] | None) -> bool:
+        """Send now if the socket has room (False: it would wait)."""
+        try:
+            if to is None:
+                self._sock.send(data)
+            else:
+                self._sock.sendto(data, to)
+        except BlockingIOError:
+            return False
+        return True
+
+    def send_nowait(self, data: bytes) -> bool:
+        """Send one datagram to the peer if the socket has room now; False when it would wait."""
+        assert self.peer is not None
+        try:
+            return self._try_send(data, self.peer.sockaddr() if self.any_port else None)
+        except OSError as exc:
+            raise transport_error(exc, "send a datagram to", self.peer) from exc
+
+
+class DatagramSocket(_Sending):
     """A datagram socket (UDP or unixgram).  Clients are connected to their server.
 
     Like ``StreamConnection``, operations try the non-blocking call first.
@@ -92,43 +147,6 @@ class DatagramSocket(Yielding):
         self.any_port = any_port
         #: Datagrams dropped because they came from another host (``any_port`` only).
         self.strays = 0
-
-    async def send_to(
-        self, data: bytes, peer: Address, sockaddr: str | bytes | tuple[str, int] | None = None
-    ) -> None:
-        """Send one datagram to *peer* (any socket: a server's replies, ``reply_from: any``).
-
-        *sockaddr* is ``peer.sockaddr()`` when the caller keeps it (one per datagram otherwise).
-        """
-        await self._send(data, sockaddr if sockaddr is not None else peer.sockaddr(), peer)
-
-    async def send(self, data: bytes) -> None:
-        """Send one datagram to the peer."""
-        assert self.peer is not None
-        await self._send(data, self.peer.sockaddr() if self.any_port else None, self.peer)
-
-    async def _send(
-        self, data: bytes, to: str | bytes | tuple[str, int] | None, where: Address
-    ) -> None:
-        """Send to *to* (None: the connected peer); errors name *where*."""
-        sock = self._sock
-        try:
-            while True:
-                try:
-                    if to is None:
-                        sock.send(data)
-                    else:
-                        sock.sendto(data, to)
-                    break
-                except BlockingIOError:
-                    pass
-                # Waiting outside the except clause: the error is not kept alive meanwhile.
-                self._unyielded = 0
-                await trio.lowlevel.wait_writable(sock)
-        except OSError as exc:
-            raise transport_error(exc, "send a datagram to", where) from exc
-        # As for streams: a yield per call would double the cost of a round trip.
-        await self._maybe_yield()
 
     async def receive(self) -> bytes:
         """The next datagram (from the peer)."""
