@@ -19,7 +19,7 @@ import secrets
 import stat
 from pathlib import Path
 
-__all__ = ["MAC_SIZE", "mac", "secret"]
+__all__ = ["MAC_SIZE", "mac", "read_own_file", "secret"]
 
 #: Bytes of a signature.
 MAC_SIZE = 32
@@ -29,31 +29,40 @@ _known: list[bytes | None] = []
 
 
 def _folder() -> Path | None:
-    base = os.environ.get("XDG_CACHE_HOME") or (
-        os.path.join(os.path.expanduser("~"), ".cache") if os.path.expanduser("~") != "~" else ""
-    )
-    return Path(base) / "sockscen" if base and os.path.isabs(base) else None
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base:
+        home = os.path.expanduser("~")
+        base = os.path.join(home, ".cache") if home != "~" else ""
+    return Path(base) / "sockscen" if os.path.isabs(base) else None
 
 
-def _read(path: Path) -> bytes | None:
-    """The key at *path* when it is this user's own regular file that nobody else can touch."""
+def read_own_file(path: Path, limit: int, *, private: bool = False) -> bytes | None:
+    """The bytes of *path* when it is this user's own regular file of at most *limit* bytes.
+
+    Never through a link, and never a FIFO or device (opened without waiting);
+    with *private*, also nobody else may read or write it.  None otherwise.
+    """
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError:
         return None
     try:
-        info = os.fstat(fd)
-        if (
-            not stat.S_ISREG(info.st_mode)
-            or info.st_uid != os.geteuid()
-            or info.st_mode & 0o077
-            or info.st_size != _KEY_SIZE
-        ):
-            return None
-        key = os.read(fd, _KEY_SIZE + 1)
-        return key if len(key) == _KEY_SIZE else None
-    finally:
-        os.close(fd)
+        with os.fdopen(fd, "rb") as f:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid():
+                return None
+            if info.st_size > limit or (private and info.st_mode & 0o077):
+                return None
+            data = f.read(limit + 1)
+    except OSError:
+        return None
+    return data if len(data) <= limit else None
+
+
+def _read(path: Path) -> bytes | None:
+    """The key at *path* when it is this user's own file that nobody else can touch."""
+    key = read_own_file(path, _KEY_SIZE, private=True)
+    return key if key is not None and len(key) == _KEY_SIZE else None
 
 
 def _create(path: Path) -> None:

@@ -32,14 +32,13 @@ import io
 import os
 import pickle
 import shutil
-import stat
 import sys
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from .cachesecret import MAC_SIZE, mac, secret
+from .cachesecret import MAC_SIZE, mac, read_own_file, secret
 from .model import Scenario
 from .payloads.file import FilePart
 from .schema_document import schema_path_or_resource
@@ -169,24 +168,6 @@ def _modules(folder: str) -> Iterator[tuple[str, os.stat_result]]:
 MAX_ENTRY = 64 * 1024 * 1024
 
 
-def _read_entry(path: Path) -> bytes | None:
-    """The entry at *path*: this user's own regular file (no link, FIFO or device), or None."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError:
-        return None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid():
-            return None
-        if info.st_size > MAX_ENTRY:
-            return None
-        with os.fdopen(os.dup(fd), "rb") as f:
-            return f.read(MAX_ENTRY + 1)
-    finally:
-        os.close(fd)
-
-
 class LoadCache:
     """Loaded files under *folder*, by what they were loaded from."""
 
@@ -222,7 +203,7 @@ class LoadCache:
         header = _FORMAT + loaded_from + b"\n"
         signing = secret()
         try:
-            blob = _read_entry(self._entries / name)
+            blob = read_own_file(self._entries / name, MAX_ENTRY)
             if signing is None or blob is None or not blob.startswith(header):
                 return None  # another format, or the file (or sockscen) has changed since
             body = memoryview(blob)[len(header) + MAC_SIZE :]
