@@ -14,11 +14,14 @@ at once.
 from __future__ import annotations
 
 from array import array
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from ..model import Step
 from ..results import ActorResult, EventKind, Outcome, StepResult, TranscriptEntry
 from .registry import STEP_KINDS
+
+_T = TypeVar("_T")
 
 # The slots of ActorResult that LiveResult's properties stand in front of.
 _TRANSCRIPT: Any = ActorResult.__dict__["transcript"]
@@ -127,19 +130,24 @@ class LiveResult(ActorResult):
         self._seen_steps = (0, 0)
         super().__init__(steps=_UNBUILT, transcript=_UNBUILT, **fields)
 
-    @property
-    def transcript(self) -> list[TranscriptEntry]:
-        built: list[TranscriptEntry] = _TRANSCRIPT.__get__(self)
-        log = self._log
-        seen = (len(log.times), log.edits)
+    def _fresh(self, slot: Any, seen: str, count: int, build: Callable[[], list[_T]]) -> list[_T]:
+        """The list in *slot*, built on first read and rebuilt in place once the log has grown
+        (*count*) or been edited since; *seen* names the attribute remembering when."""
+        built: list[_T] = slot.__get__(self)
+        now = (count, self._log.edits)
         if built is _UNBUILT:
             built = []
-            _TRANSCRIPT.__set__(self, built)
-            self._seen_transcript = (-1, -1)
-        if seen != self._seen_transcript:
-            self._seen_transcript = seen
-            built[:] = log.transcript()
+            slot.__set__(self, built)
+            setattr(self, seen, (-1, -1))
+        if now != getattr(self, seen):
+            setattr(self, seen, now)
+            built[:] = build()
         return built
+
+    @property
+    def transcript(self) -> list[TranscriptEntry]:
+        log = self._log
+        return self._fresh(_TRANSCRIPT, "_seen_transcript", len(log.times), log.transcript)
 
     @transcript.setter
     def transcript(self, value: list[TranscriptEntry]) -> None:
@@ -147,17 +155,8 @@ class LiveResult(ActorResult):
 
     @property
     def steps(self) -> list[StepResult]:
-        built: list[StepResult] = _STEPS.__get__(self)
         log = self._log
-        seen = (len(log.steps), log.edits)
-        if built is _UNBUILT:
-            built = []
-            _STEPS.__set__(self, built)
-            self._seen_steps = (-1, -1)
-        if seen != self._seen_steps:
-            self._seen_steps = seen
-            built[:] = log.step_results()
-        return built
+        return self._fresh(_STEPS, "_seen_steps", len(log.steps), log.step_results)
 
     @steps.setter
     def steps(self, value: list[StepResult]) -> None:
