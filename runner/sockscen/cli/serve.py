@@ -24,6 +24,7 @@ from .run import _report_targets, _write_reports, console_reporter
 if TYPE_CHECKING:
     from ..engine.scenario import ScenarioRun
     from ..model import Scenario
+    from ..results import ScenarioResult
 
 #: Hosts that listen on every interface: reachable from other machines, always said.
 _ANY_HOST = {"0.0.0.0", "::", "[::]"}
@@ -34,7 +35,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import trio
 
     from ..engine.standing import addresses, serve_scenario
-    from ..results import RunResult
+    from ..results import Outcome, RunResult
 
     scenario = _chosen(args)
     duration = _duration(args.duration)
@@ -56,25 +57,51 @@ def cmd_serve(args: argparse.Namespace) -> int:
             json_target.write_text(json.dumps(found, indent=2) + "\n", encoding="utf-8")
         print(_until_text(duration), flush=True)
 
-    async def stopped() -> None:
+    received: list[int] = []
+
+    async def main() -> ScenarioResult:
+        # Signals are ours from the first moment of the trio run to its last: a
+        # Ctrl-C while a server is still starting stops the start cleanly, and a
+        # second one during teardown kills what is left instead of the runner.
         with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
-            with trio.move_on_after(duration):
-                async for _ in signals:
-                    return
+            first = trio.Event()
+
+            async def watch() -> None:
+                async for signum in signals:
+                    received.append(signum)
+                    if len(received) == 1:
+                        first.set()
+                    else:
+                        from ..processes import kill_remaining
+
+                        kill_remaining()
+
+            async def stopped() -> None:
+                with trio.move_on_after(duration):
+                    await first.wait()
+
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(watch)
+                try:
+                    return await serve_scenario(
+                        scenario,
+                        stopped,
+                        options=build_run_options(cli_values(args)),
+                        ready=ready,
+                        progress=live.show if live.enabled else None,
+                    )
+                finally:
+                    nursery.cancel_scope.cancel()
 
     started = time.time()
-    result = trio.run(
-        lambda: serve_scenario(
-            scenario,
-            stopped,
-            options=build_run_options(cli_values(args)),
-            ready=ready,
-            progress=live.show if live.enabled else None,
-        )
-    )
+    result = trio.run(main)
     live.end()
     run = RunResult([result], started, time.time() - started)
     run.options["paths"] = list(args.paths)
+    if received and result.outcome is Outcome.SKIPPED:
+        # Stopped before serving began: exit as an interrupted run does (130, 143).
+        run.interrupted = True
+        run.options["signal"] = signal.Signals(received[0]).name
     reporter.scenario_finished(result)
     reporter.run_finished(run)
     sys.stdout.flush()

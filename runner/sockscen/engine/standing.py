@@ -68,23 +68,47 @@ async def serve_scenario(
 ) -> ScenarioResult:
     """Run *scenario* with its servers up until ``stopped()`` returns; its result.
 
-    *ready* is called once every server is up; *progress* with the counts of
-    ``counts`` every ``TICK`` seconds while serving.
+    ``stopped()`` is awaited from the start: when it returns while the servers
+    are still starting (Ctrl-C during a slow ``ready``), the start is cut
+    short, everything started is torn down and the result is the
+    interrupted one (SKIPPED).  *ready* is called once every server is up;
+    *progress* with the counts of ``counts`` every ``TICK`` seconds while
+    serving.
     """
     run = ScenarioRun(scenario, options, trio.CapacityLimiter(MAX_CONNECTS_IN_FLIGHT))
     run.timeout = math.inf
+    stop = trio.Event()
+    serving = False
 
     async def hold(run: ScenarioRun) -> None:
+        nonlocal serving
+        serving = True
         if ready is not None:
             ready(run)
         async with trio.open_nursery() as nursery:
             if progress is not None:
                 nursery.start_soon(_tick, run, progress)
-            await stopped()
+            await stop.wait()
             nursery.cancel_scope.cancel()
 
     run.hold = hold
-    return await complete(run)
+    async with trio.open_nursery() as watching:
+        starting = trio.CancelScope()
+
+        async def watch() -> None:
+            await stopped()
+            stop.set()
+            if not serving:
+                starting.cancel()
+
+        watching.start_soon(watch)
+        result: ScenarioResult | None = None
+        with starting:
+            result = await complete(run)
+        watching.cancel_scope.cancel()
+    if result is None:  # stopped before the servers were up: torn down by ``complete``
+        return run.result(interrupted=True)
+    return result
 
 
 async def _tick(run: ScenarioRun, progress: Callable[[int, int], None]) -> None:

@@ -1,0 +1,76 @@
+"""``sockscen serve`` stopped by a signal while its servers are still starting.
+
+Ctrl-C or SIGTERM before every server is ready must stop the start cleanly:
+no traceback, an "interrupted" report and exit code, every program stopped
+and every socket file removed.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from .cli_support import RUN_LIMIT, cli_env
+
+# A program that never gets ready (its ready line never comes), beside a Unix
+# socket mock: the start hangs in the readiness wait until the signal comes.
+SLOW_START = """\
+name: slow start
+mock: true
+servers:
+  mock:
+    listen: unix:{sock}
+    framing: line
+    rules:
+      - {{when: PING, reply: PONG}}
+  app:
+    command: "echo $$ > {marker}; exec sleep 60"
+    shell: true
+    ready: {{stdout: "never printed", timeout: 60s}}
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize(
+    ("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["SIGINT", "SIGTERM"]
+)
+def test_a_signal_while_servers_start_stops_cleanly(
+    tmp_path: Path, signum: signal.Signals, code: int
+) -> None:
+    sock, marker = tmp_path / "mock.sock", tmp_path / "app.pid"
+    (tmp_path / "mock.yaml").write_text(SLOW_START.format(sock=sock, marker=marker))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sockscen", "serve", "mock.yaml"],
+        cwd=tmp_path, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while not (marker.exists() and marker.read_text().strip()):
+            assert time.monotonic() < deadline, "the program never started"
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.02)  # polling a file the program writes: bounded by the deadline
+        program = int(marker.read_text())
+        assert sock.exists()  # the mock is bound: the start is under way
+        proc.send_signal(signum)
+        out, err = proc.communicate(timeout=RUN_LIMIT)
+    finally:
+        proc.kill()
+    assert proc.returncode == code, out + err
+    assert "Traceback" not in out + err
+    assert "0 passed, 0 failed, 1 skipped" in out
+    assert "(interrupted)" in out
+    assert not sock.exists()
+    assert not _alive(program)
