@@ -27,6 +27,9 @@ from .rendering import escape_bytes, hex_bytes
 #: The initial state of every state scope.
 START = "start"
 
+#: How every ``regexes.GaveUp.reason`` begins (nested in ``all``/``not`` reasons too).
+_GAVE_UP = "regex gave up after "
+
 #: Regexes that fully match any bytes at all (see ``is_catch_all``).
 _CATCH_ALL_PATTERNS = frozenset({"(?s).*", "(?s:.*)", r"[\s\S]*", r"[\S\s]*", r"(?s)^.*$"})
 
@@ -61,6 +64,10 @@ class Decision:
     consumed: int
     captures: dict[str, str]
     misses: tuple[tuple[int, str], ...] = ()
+    #: ``(rule index, reason)`` when a rule's regex gave up on the request
+    #: (``index`` is then None): the request is not answered, by ``default``
+    #: or otherwise, since nobody can say whether that rule matched.
+    gave_up: tuple[int, str] | None = None
 
 
 def applies(rule: Rule, state: str) -> bool:
@@ -87,6 +94,8 @@ def decide_frame(rules: tuple[Rule, ...], state: str, frame: bytes, lookup: Look
         got = rule.when.check_frame(frame, lookup)
         if isinstance(got, Matched):
             return Decision(i, len(frame), got.captures, tuple(misses))
+        if _GAVE_UP in got.reason:
+            return Decision(None, len(frame), {}, tuple(misses), (i, got.reason))
         misses.append((i, _reason(rule.when, got, frame)))
     return Decision(None, len(frame), {}, tuple(misses))
 
@@ -106,6 +115,8 @@ def decide_stream(
             return None
         if isinstance(got, Matched):
             return Decision(i, got.consumed, got.captures, tuple(misses))
+        if _GAVE_UP in got.reason:
+            return Decision(None, len(data), {}, tuple(misses), (i, got.reason))
         misses.append((i, _reason(rule.when, got, bytes(data))))
     return Decision(None, len(data), {}, tuple(misses))
 

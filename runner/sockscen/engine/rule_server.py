@@ -116,6 +116,14 @@ class RuleServerRun(ScriptedServerRun):
         spec = self.spec
         index = decision.index
         self.served += 1
+        if decision.gave_up is not None:
+            which, reason = decision.gave_up
+            rule = spec.rules[which]
+            raise actor.fail(
+                f"{rule.name} could not decide on a request: {reason}",
+                received=request,
+                location=rule.location,
+            )
         if index is None:
             self.unmatched += 1
             if spec.default is None:
