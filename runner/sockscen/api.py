@@ -9,7 +9,10 @@ assert result.ok, [s.id for s in result.scenarios if s.outcome is not sockscen.O
 
 These functions never touch signal handlers (Ctrl-C raises ``KeyboardInterrupt``
 after every scenario cleaned up), so they are safe in any thread and inside
-test frameworks.  The engine (and trio) is imported on first use only.
+test frameworks.  They run trio themselves: from inside a trio program, call
+them in a thread (``await trio.to_thread.run_sync(sockscen.run_file, path)``);
+from asyncio they may be called directly (they block that loop meanwhile).
+The engine (and trio) is imported on first use only.
 """
 
 from __future__ import annotations
@@ -124,6 +127,7 @@ def run_scenarios(scenarios: Sequence[Scenario], **options: Unpack[RunKeywords])
     from .selection import select
 
     _check_keywords("run_scenarios", options)
+    _refuse_inside_trio()
     keyword, tags = options.get("keyword"), options.get("tags", ())
     selected = select(scenarios, keyword, tags)
     if not selected:
@@ -131,6 +135,21 @@ def run_scenarios(scenarios: Sequence[Scenario], **options: Unpack[RunKeywords])
     raise_open_file_limit()
     engine_options = {k: v for k, v in options.items() if k not in _SELECTION}
     return run(selected, build_run_options(engine_options), handle_signals=False)
+
+
+def _refuse_inside_trio() -> None:
+    # trio's own "Attempted to call run() from inside a run()" names no way out.
+    import trio
+
+    try:
+        trio.lowlevel.current_task()
+    except RuntimeError:
+        return  # not inside trio: the usual case
+    raise RuntimeError(
+        "the sockscen run_* functions start their own trio run, and trio runs cannot nest: "
+        "from a trio program, call them in a thread, e.g. "
+        "`await trio.to_thread.run_sync(sockscen.run_file, path)`"
+    )
 
 
 def _check_keywords(function: str, options: Mapping[str, object]) -> None:
