@@ -24,7 +24,7 @@ from .run import _report_targets, _write_reports, console_reporter
 if TYPE_CHECKING:
     from ..engine.scenario import ScenarioRun
     from ..model import Scenario
-    from ..results import ScenarioResult
+    from ..results import Failure, ScenarioResult
 
 #: Hosts that listen on every interface: reachable from other machines, always said.
 _ANY_HOST = {"0.0.0.0", "::", "[::]"}
@@ -89,6 +89,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                         options=build_run_options(cli_values(args)),
                         ready=ready,
                         progress=live.show if live.enabled else None,
+                        failed=live.failed,
                     )
                 finally:
                     nursery.cancel_scope.cancel()
@@ -166,6 +167,15 @@ class _LiveLine:
         self.stream.write(f"\r{served} requests served, {unmatched} unmatched")
         self.stream.flush()
         self.shown = True
+
+    def failed(self, failure: Failure) -> None:
+        """Say at once that a connection failed (the details come in the final report)."""
+        where = f" ({failure.location})" if failure.location is not None else ""
+        if self.shown:
+            self.stream.write("\n")
+            self.shown = False
+        self.stream.write(f"{failure.actor} failed{where}: {failure.message}; still serving\n")
+        self.stream.flush()
 
     def end(self) -> None:
         if self.shown:

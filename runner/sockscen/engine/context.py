@@ -23,6 +23,20 @@ if TYPE_CHECKING:
     from .. import processes
 
 
+#: Failed connections of standing servers kept for the report; the rest are counted.
+KEEP_CONNECTION_FAILURES = 32
+
+
+@dataclass
+class Standing:
+    """What standing servers track of their failed connections."""
+
+    #: Called with each failure as it happens (``sockscen serve`` prints it).
+    seen: Callable[[Failure], None] = lambda failure: None
+    kept: int = 0
+    dropped: int = 0
+
+
 @dataclass
 class ScenarioContext:
     """The shared state of one running scenario (one per ``ScenarioRun``)."""
@@ -55,6 +69,8 @@ class ScenarioContext:
     passed_copies: dict[str, int] = field(default_factory=dict)
     #: ``(path, size)`` of every file written from ``files:``, as reports show them.
     files: list[tuple[str, int]] = field(default_factory=list)
+    #: Set while the servers stand (``engine.standing``): connection failures do not stop them.
+    standing: Standing | None = None
 
     def __post_init__(self) -> None:
         self.seed = self.options.seed if self.options.seed is not None else random_seed()
@@ -76,6 +92,25 @@ class ScenarioContext:
         self.failures.append(failure)
         if self.cancel_scope is not None:
             self.cancel_scope.cancel()
+
+    def connection_failed(self, failure: Failure) -> bool:
+        """One connection's handler of a server failed; whether to keep its actor for reports.
+
+        In a run this is ``record_failure``.  While servers stand (``sockscen
+        serve``, ``sockscen_servers``) one bad peer must not take the servers
+        down for everyone: the failure is kept for the final report (the first
+        ``KEEP_CONNECTION_FAILURES``; the rest only counted) and serving goes on.
+        """
+        if self.standing is None:
+            self.record_failure(failure)
+            return True
+        self.standing.seen(failure)
+        if self.standing.kept >= KEEP_CONNECTION_FAILURES:
+            self.standing.dropped += 1
+            return False
+        self.standing.kept += 1
+        self.failures.append(failure)
+        return True
 
     def setup_failed(self, error: SetupError) -> None:
         """Keep the first *error* (the cause) and stop the scenario: it ends as ERROR."""

@@ -10,23 +10,19 @@ transcript per connection, and only the last connections that passed.
 
 from __future__ import annotations
 
-from collections import deque
-
 from ..addresses import Address
 from ..model import Rule, RuleServer
 from ..results import Failure
 from ..rules import Decision, RuleScope, decide_frame, near_miss
-from ..steps import Actor
+from ..steps import Actor, StepFailed
 from ..transport import StreamConnection
 from .context import ScenarioContext
 from .faulty import FaultyConnection, apply_faults
 from .listening import accepting_actor, arrivals
 from .rule_counts import count_failures
 from .rule_requests import ReadyReads, send_reply, stream_request
-from .scripted_server import DatagramPeer, ScriptedServerRun
+from .scripted_server import DatagramPeer, ScriptedServerRun, settle
 
-#: Connections that passed kept for reports (failed ones are always kept).
-KEEP_PASSED = 32
 #: Transcript entries kept per connection of a rule server (twice this at most).
 HISTORY = 500
 #: The ``replies`` counter key of ``default``.
@@ -45,8 +41,6 @@ class RuleServerRun(ScriptedServerRun):
         self.counts = [0] * len(spec.rules)
         self.served = 0
         self.unmatched = 0
-        self.accepted = 0
-        self._passed: deque[Actor] = deque()
         self._reads = ReadyReads()
 
     def _new_actor(self, connection: StreamConnection | DatagramPeer, peer: Address) -> Actor:
@@ -71,20 +65,12 @@ class RuleServerRun(ScriptedServerRun):
 
     async def _handle(self, actor: Actor) -> None:
         try:
-            result = await actor.run((), before=lambda: self._serve(actor))
-            if result.failure is not None:
-                self.context.record_failure(result.failure)
-            else:
-                self._forget_passed(actor)
+            await actor.run((), before=lambda: self._serve(actor))
+            settle(self.context, self.actors, self._passed, actor, forget=True)
         finally:
             self.active -= 1
             if self.active == 0:
                 self.idle_done.set()
-
-    def _forget_passed(self, actor: Actor) -> None:
-        self._passed.append(actor)
-        if len(self._passed) > KEEP_PASSED:
-            self.actors.remove(self._passed.popleft())
 
     async def _serve(self, actor: Actor) -> None:
         spec = self.spec
@@ -117,13 +103,7 @@ class RuleServerRun(ScriptedServerRun):
         index = decision.index
         self.served += 1
         if decision.gave_up is not None:
-            which, reason = decision.gave_up
-            rule = spec.rules[which]
-            raise actor.fail(
-                f"{rule.name} could not decide on a request: {reason}",
-                received=request,
-                location=rule.location,
-            )
+            raise _undecided(actor, spec.rules[decision.gave_up[0]], decision.gave_up[1], request)
         if index is None:
             self.unmatched += 1
             if spec.default is None:
@@ -184,3 +164,12 @@ class RuleServerRun(ScriptedServerRun):
         for extra in failures[1:]:
             self.context.failures.append(extra)
         return failures[0] if failures else None
+
+
+def _undecided(actor: Actor, rule: Rule, reason: str, request: bytes) -> StepFailed:
+    """The failure of a request *rule*'s regex gave up on: neither answered nor unmatched."""
+    return actor.fail(
+        f"{rule.name} could not decide on a request: {reason}",
+        received=request,
+        location=rule.location,
+    )

@@ -131,7 +131,7 @@ class ScenarioRun:
                 copies = [None] if spec.count == 1 else list(range(1, spec.count + 1))
                 for copy in copies:
                     nursery.start_soon(run_client, context, spec, copy)
-        if not context.failures:
+        if _counts_checked(context):
             for server in self.servers:
                 await server.finish()
             for server in self.servers:
@@ -184,6 +184,17 @@ class ScenarioRun:
         result.files = list(context.files)
         # Once, here: every reporter sees only what this returns.
         return Masker(context.state.secrets).masked(result)
+
+
+def _counts_checked(context: ScenarioContext) -> bool:
+    """Whether servers finish and their counts are checked: no failure stopped the scenario.
+
+    Standing servers keep serving past a failed connection; they still count.
+    """
+    if not context.failures:
+        return True
+    cancelled = context.cancel_scope is not None and context.cancel_scope.cancel_called
+    return context.standing is not None and not cancelled
 
 
 def _add_programs(context: ScenarioContext, evidence: Evidence) -> None:

@@ -27,6 +27,9 @@ from .listening import (
     record_server_failure,
 )
 
+#: Connections that passed kept for reports where they would pile up (failed ones are
+#: kept apart): a rule server's, and any standing server's.
+KEEP_PASSED = 32
 #: Datagrams queued per sender before the handler reads them; beyond, they are dropped.
 PEER_QUEUE = 1024
 #: Senders a datagram server keeps a handler (and its transcript) for; each costs ~16 KiB.
@@ -152,6 +155,31 @@ class Senders:
             )
 
 
+def settle(
+    context: ScenarioContext,
+    actors: list[Actor],
+    passed: deque[Actor],
+    actor: Actor,
+    *,
+    forget: bool,
+) -> None:
+    """A handler finished: record its failure, and keep its actor for reports or not.
+
+    A failed connection that the context no longer keeps (a standing server's,
+    past its limit) is forgotten; with *forget*, so are passed ones beyond the
+    last ``KEEP_PASSED``: a server up for days keeps bounded memory.  Counts
+    come from ``accepted``, not from *actors*.
+    """
+    failure = actor.result.failure
+    if failure is not None:
+        if not context.connection_failed(failure):
+            actors.remove(actor)
+    elif forget:
+        passed.append(actor)
+        if len(passed) > KEEP_PASSED:
+            actors.remove(passed.popleft())
+
+
 class ScriptedServerRun:
     """A scripted server: bound at setup, accepts connections (or senders), runs ``handle``."""
 
@@ -162,6 +190,9 @@ class ScriptedServerRun:
         self.spec = spec
         self.context = context
         self.actors: list[Actor] = []
+        #: Connections (or senders) that arrived, forgotten ones included.
+        self.accepted = 0
+        self._passed: deque[Actor] = deque()
         self.senders: Senders | None = None
         self.active = 0
         self.closing = False
@@ -210,7 +241,8 @@ class ScriptedServerRun:
         record_server_failure(self.context, self.spec, message)
 
     def _new_actor(self, connection: StreamConnection | DatagramPeer, peer: Address) -> Actor:
-        n = len(self.actors) + 1
+        self.accepted += 1
+        n = self.accepted
         actor = accepting_actor(
             self.context,
             self.spec,
@@ -257,9 +289,9 @@ class ScriptedServerRun:
 
     async def _handle(self, actor: Actor) -> None:
         try:
-            result = await actor.run(self.spec.handle)
-            if result.failure is not None:
-                self.context.record_failure(result.failure)
+            await actor.run(self.spec.handle)
+            standing = self.context.standing is not None
+            settle(self.context, self.actors, self._passed, actor, forget=standing)
         finally:
             self.active -= 1
             if self.active == 0:
@@ -288,7 +320,7 @@ class ScriptedServerRun:
 
     def check_connections(self) -> Failure | None:
         """A failure when ``connections:`` is set and a different number arrived."""
-        return connections_failure(self.spec, len(self.actors), self.endpoint)
+        return connections_failure(self.spec, self.accepted, self.endpoint)
 
     async def stop(self) -> None:
         """Nothing runs outside the scenario's nursery: cancelling it stops the handlers."""

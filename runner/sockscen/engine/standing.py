@@ -16,7 +16,8 @@ from typing import Any
 import trio
 
 from ..model import ProcessServer, Scenario
-from ..results import ScenarioResult
+from ..results import Failure, ScenarioResult
+from .context import Standing
 from .options import DEFAULT_OPTIONS, MAX_CONNECTS_IN_FLIGHT, RunOptions
 from .rule_server import RuleServerRun
 from .scenario import ScenarioRun, complete
@@ -65,6 +66,7 @@ async def serve_scenario(
     options: RunOptions = DEFAULT_OPTIONS,
     ready: Callable[[ScenarioRun], None] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    failed: Callable[[Failure], None] | None = None,
 ) -> ScenarioResult:
     """Run *scenario* with its servers up until ``stopped()`` returns; its result.
 
@@ -74,9 +76,19 @@ async def serve_scenario(
     interrupted one (SKIPPED).  *ready* is called once every server is up;
     *progress* with the counts of ``counts`` every ``TICK`` seconds while
     serving.
+
+    A connection whose handler fails (a peer that resets mid-request, a
+    request no rule matches) does not stop the servers: *failed* is called
+    with its failure, which is kept for the result (the first
+    ``KEEP_CONNECTION_FAILURES``, the rest counted), and serving goes on.
+    Anything else that fails (a program server that dies, a client of the
+    scenario) ends it, as in a run.
     """
     run = ScenarioRun(scenario, options, trio.CapacityLimiter(MAX_CONNECTS_IN_FLIGHT))
     run.timeout = math.inf
+    standing = run.context.standing = Standing()
+    if failed is not None:
+        standing.seen = failed
     stop = trio.Event()
     serving = False
 
@@ -90,6 +102,8 @@ async def serve_scenario(
                 nursery.start_soon(_tick, run, progress)
             await stop.wait()
             nursery.cancel_scope.cancel()
+        if standing.dropped:
+            run.context.failures.append(_dropped(run.scenario, standing))
 
     run.hold = hold
     async with trio.open_nursery() as watching:
@@ -109,6 +123,18 @@ async def serve_scenario(
     if result is None:  # stopped before the servers were up: torn down by ``complete``
         return run.result(interrupted=True)
     return result
+
+
+def _dropped(scenario: Scenario, standing: Standing) -> Failure:
+    return Failure(
+        actor="servers",
+        role="scenario",
+        message=(
+            f"{standing.dropped} more connections failed; only the first "
+            f"{standing.kept} are kept for this report"
+        ),
+        location=scenario.location,
+    )
 
 
 async def _tick(run: ScenarioRun, progress: Callable[[int, int], None]) -> None:

@@ -1,0 +1,62 @@
+"""``sockscen serve`` against a hostile peer: the mock stays up for everyone else."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .cli_support import RUN_LIMIT, cli_env
+
+MOCK = """\
+name: kv mock
+mock: true
+servers:
+  kv:
+    listen: tcp://127.0.0.1:0
+    framing: line
+    rules:
+      - {when: PING, reply: PONG}
+"""
+
+
+def _port(path: Path, proc: subprocess.Popen[str]) -> int:
+    deadline = time.monotonic() + 30
+    while not (path.exists() and path.read_text().endswith("\n")):
+        assert time.monotonic() < deadline, "no addresses written"
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.02)  # polling a file another process writes: bounded by the deadline
+    return int(json.loads(path.read_text())["kv"]["port"])
+
+
+def test_a_reset_mid_request_fails_that_connection_and_serving_goes_on(tmp_path: Path) -> None:
+    (tmp_path / "mock.yaml").write_text(MOCK)
+    where = tmp_path / "addresses.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sockscen", "serve", "mock.yaml", "--addresses-json", str(where)],
+        cwd=tmp_path, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        port = _port(where, proc)
+        with socket.create_connection(("127.0.0.1", port), 5) as bad:
+            bad.sendall(b"PIN")
+            bad.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        with socket.create_connection(("127.0.0.1", port), 5) as good:
+            good.sendall(b"PING\n")
+            good.shutdown(socket.SHUT_WR)
+            assert good.makefile("rb").read() == b"PONG\n"
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=RUN_LIMIT)
+    finally:
+        proc.kill()
+    assert proc.returncode == 1, out + err
+    assert "kv#1 failed (mock.yaml:4:3): the connection to tcp://127.0.0.1:" in err
+    assert "was reset by the peer; still serving" in err
+    assert "FAIL  kv mock  mock.yaml:1" in out
+    assert "scripted server kv#1 (mock.yaml:4)" in out
+    assert "Traceback" not in out + err
