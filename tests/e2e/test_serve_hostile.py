@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import resource
 import signal
 import socket
 import struct
@@ -10,6 +11,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+import pytest
 
 from .cli_support import RUN_LIMIT, cli_env
 
@@ -60,3 +63,38 @@ def test_a_reset_mid_request_fails_that_connection_and_serving_goes_on(tmp_path:
     assert "FAIL  kv mock  mock.yaml:1" in out
     assert "scripted server kv#1 (mock.yaml:4)" in out
     assert "Traceback" not in out + err
+
+
+def _soft_limit_256() -> None:
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard))
+
+
+def test_serve_raises_the_open_file_limit_as_run_does(tmp_path: Path) -> None:
+    """Under a soft limit of 256, 400 clients at once are all served (the hard limit allows it)."""
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    if hard != resource.RLIM_INFINITY and hard < 2048:
+        pytest.skip(f"the hard limit of open files is {hard}: nothing to raise")
+    (tmp_path / "mock.yaml").write_text(MOCK)
+    where = tmp_path / "addresses.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sockscen", "serve", "mock.yaml", "--addresses-json", str(where)],
+        cwd=tmp_path, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=_soft_limit_256,
+    )  # fmt: skip
+    clients: list[socket.socket] = []
+    try:
+        port = _port(where, proc)
+        for _ in range(400):
+            clients.append(socket.create_connection(("127.0.0.1", port), 5))
+        for client in clients:
+            client.sendall(b"PING\n")
+        answers = [client.makefile("rb").readline() for client in clients]
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=RUN_LIMIT)
+    finally:
+        for client in clients:
+            client.close()
+        proc.kill()
+    assert answers == [b"PONG\n"] * 400
+    assert proc.returncode == 0, out + err

@@ -34,6 +34,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the chosen scenario's servers, then check and report like ``run``."""
     import trio
 
+    from ..api import raise_open_file_limit
     from ..engine.standing import addresses, serve_scenario
     from ..results import Outcome, RunResult
 
@@ -57,6 +58,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
             json_target.write_text(json.dumps(found, indent=2) + "\n", encoding="utf-8")
         print(_until_text(duration), flush=True)
 
+    # As ``run`` does: each connection costs a descriptor, and the common soft
+    # limit of 1024 would end serving at the thousandth concurrent client.
+    raise_open_file_limit()
     received: list[int] = []
 
     async def main() -> ScenarioResult:
