@@ -22,8 +22,13 @@ YIELD_EVERY = 16
 async def stream_request(
     actor: Actor, spec: RuleServer, scope: RuleScope, limit: float
 ) -> tuple[bytes, Decision]:
-    """Cut the next request from the stream: wait (at most *limit* s) until rules can decide."""
+    """Cut the next request from the stream: wait (at most *limit* s) until rules can decide.
+
+    *limit* bounds the whole request, not each read: a peer trickling a byte
+    at a time cannot hold a request open for longer.
+    """
     buffer = actor.buffer
+    deadline: float | None = None  # set at the first wait: most requests need none
     while True:
         if actor.framed:
             got = buffer.next_frame(actor.framing)
@@ -50,7 +55,10 @@ async def stream_request(
                 received=buffer.peek(4096),
                 location=spec.location,
             )
-        if await actor.within(limit, actor.fill) is None:
+        if deadline is None:
+            deadline = trio.current_time() + limit
+        left = deadline - trio.current_time()
+        if left <= 0 or await actor.within(left, actor.fill) is None:
             raise actor.fail(
                 f"a request stayed incomplete for {limit:g}s (the server's timeout)",
                 received=buffer.peek(),
