@@ -45,7 +45,9 @@ def _alive(pid: int) -> bool:
 
 
 @pytest.mark.parametrize(
-    ("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["SIGINT", "SIGTERM"]
+    ("signum", "code"),
+    [(signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGHUP, 130)],
+    ids=["SIGINT", "SIGTERM", "SIGHUP"],
 )
 def test_a_signal_while_servers_start_stops_cleanly(
     tmp_path: Path, signum: signal.Signals, code: int
@@ -74,3 +76,39 @@ def test_a_signal_while_servers_start_stops_cleanly(
     assert "(interrupted)" in out
     assert not sock.exists()
     assert not _alive(program)
+
+
+SERVING = """\
+name: unix mock
+mock: true
+servers:
+  mock:
+    listen: unix:{sock}
+    framing: line
+    rules:
+      - {{when: PING, reply: PONG}}
+"""
+
+
+def test_sighup_while_serving_stops_and_removes_the_socket_file(tmp_path: Path) -> None:
+    """The terminal running ``serve`` closed: an orderly stop, as SIGTERM's."""
+    sock, where = tmp_path / "mock.sock", tmp_path / "addresses.json"
+    (tmp_path / "mock.yaml").write_text(SERVING.format(sock=sock))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sockscen", "serve", "mock.yaml", "--addresses-json", str(where)],
+        cwd=tmp_path, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while not (where.exists() and where.read_text().endswith("\n")):
+            assert time.monotonic() < deadline, "no addresses written"
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.02)  # polling a file another process writes: bounded by the deadline
+        assert sock.exists()
+        proc.send_signal(signal.SIGHUP)
+        out, err = proc.communicate(timeout=RUN_LIMIT)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, out + err
+    assert "PASS  unix mock  mock.yaml:1" in out
+    assert not sock.exists()

@@ -67,7 +67,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # Signals are ours from the first moment of the trio run to its last: a
         # Ctrl-C while a server is still starting stops the start cleanly, and a
         # second one during teardown kills what is left instead of the runner.
-        with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        # SIGHUP too: closing the terminal that runs ``serve`` is a way to stop it,
+        # and its default action would leave socket files behind.
+        with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM, signal.SIGHUP) as signals:
             first = trio.Event()
 
             async def watch() -> None:
