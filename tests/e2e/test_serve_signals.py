@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from .cli_support import RUN_LIMIT, cli_env
+from .cli_support import RUN_LIMIT, cli_env, sockscen
 
 # A program that never gets ready (its ready line never comes), beside a Unix
 # socket mock: the start hangs in the readiness wait until the signal comes.
@@ -112,3 +112,22 @@ def test_sighup_while_serving_stops_and_removes_the_socket_file(tmp_path: Path) 
     assert proc.returncode == 0, out + err
     assert "PASS  unix mock  mock.yaml:1" in out
     assert not sock.exists()
+
+
+SLOW_READY = """\
+name: slow ready
+mock: true
+servers:
+  app:
+    command: [python3, -c, "import time; time.sleep(1); print('ready', flush=True); time.sleep(60)"]
+    ready: {stdout: "ready"}
+"""
+
+
+def test_duration_counts_from_when_serving_begins(tmp_path: Path) -> None:
+    """A server slower to get ready than --duration is still served, then checked."""
+    (tmp_path / "mock.yaml").write_text(SLOW_READY)
+    done = sockscen("serve", "mock.yaml", "--duration", "0.3s", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "serving for 0.3s" in done.stdout
+    assert "PASS  slow ready  mock.yaml:1" in done.stdout

@@ -50,6 +50,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     reporter = console_reporter(args, verbosity, progress=False)
     live = _LiveLine(sys.stderr)
 
+    serving = trio.Event()
+
     def ready(run: ScenarioRun) -> None:
         found = addresses(run)
         for line in _address_lines(found):
@@ -57,6 +59,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if json_target is not None:
             json_target.write_text(json.dumps(found, indent=2) + "\n", encoding="utf-8")
         print(_until_text(duration), flush=True)
+        serving.set()
 
     # As ``run`` does: each connection costs a descriptor, and the common soft
     # limit of 1024 would end serving at the thousandth concurrent client.
@@ -83,8 +86,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
                         kill_remaining()
 
             async def stopped() -> None:
-                with trio.move_on_after(duration):
+                # --duration counts from when serving begins, not while servers start.
+                async with trio.open_nursery() as timing:
+
+                    async def serve_for() -> None:
+                        await serving.wait()
+                        await trio.sleep(duration)
+                        timing.cancel_scope.cancel()
+
+                    timing.start_soon(serve_for)
                     await first.wait()
+                    timing.cancel_scope.cancel()
 
             async with trio.open_nursery() as nursery:
                 nursery.start_soon(watch)
