@@ -165,3 +165,56 @@ def test_a_standing_scripted_server_forgets_old_passed_connections_but_counts_th
     result = trio.run(main)
     assert result.outcome is Outcome.PASSED, result.failures  # connections: 7 held
     assert [a.actor for a in result.actors] == ["greeter#5", "greeter#6", "greeter#7"]
+
+
+UDP_MOCK = """\
+name: udp mock
+mock: true
+servers:
+  dns:
+    listen: udp://127.0.0.1:0
+    rules:
+      - {when: PING, reply: PONG}
+"""
+
+
+def test_a_datagram_sender_whose_request_failed_is_served_again(tmp_path: Path) -> None:
+    """Its next datagram gets a new handler, as a new connection would."""
+    scenario = load_scenarios(UDP_MOCK, tmp_path)[0]
+    seen: list[Failure] = []
+
+    async def main() -> tuple[ScenarioResult, bytes]:
+        stop, up, failed = trio.Event(), trio.Event(), trio.Event()
+        port: list[int] = []
+        answer: list[bytes] = []
+
+        def ready(run: ScenarioRun) -> None:
+            (where,) = addresses(run).values()
+            port.append(int(where["port"]))
+            up.set()
+
+        def note(failure: Failure) -> None:
+            seen.append(failure)
+            failed.set()
+
+        async def sender() -> None:
+            await up.wait()
+            with trio.socket.socket(type=socket.SOCK_DGRAM) as sock:
+                await sock.connect(("127.0.0.1", port[0]))
+                await sock.send(b"BAD")
+                await failed.wait()
+                await sock.send(b"PING")
+                answer.append(await sock.recv(100))
+            stop.set()
+
+        with trio.fail_after(LIMIT):
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(sender)
+                result = await serve_scenario(scenario, stop.wait, ready=ready, failed=note)
+        return result, answer[0]
+
+    result, answer = trio.run(main)
+    assert answer == b"PONG"
+    assert [f.actor for f in result.failures] == ["dns#1"]
+    assert result.failures[0].message == "a request matched no rule (and the server has no default)"
+    assert [a.actor for a in result.actors] == ["dns#1", "dns#2"]

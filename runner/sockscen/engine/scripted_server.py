@@ -44,7 +44,7 @@ class DatagramPeer:
     the rest of the hand-off.  One task receives at a time (the handler).
     """
 
-    __slots__ = ("_sockaddr", "_waiter", "overflowed", "peer", "queue", "sock")
+    __slots__ = ("_sockaddr", "_waiter", "closed", "overflowed", "peer", "queue", "sock")
 
     is_stream = False
     notes_sends = False
@@ -57,6 +57,8 @@ class DatagramPeer:
         self.queue: deque[bytes] = deque()
         self._waiter: trio.lowlevel.Task | None = None
         self.overflowed = False
+        #: The handler ended (its actor closes its connection last).
+        self.closed = False
 
     def put(self, data: bytes) -> bool:
         """Queue *data* for the handler (waking it); False when ``PEER_QUEUE`` already wait."""
@@ -94,7 +96,8 @@ class DatagramPeer:
         return self.queue.popleft() if self.queue else None
 
     def close(self) -> None:
-        """Nothing to do: the socket is shared by every sender; the server closes it."""
+        """The handler is done; the socket is shared by every sender: the server closes it."""
+        self.closed = True
 
 
 class Senders:
@@ -114,6 +117,9 @@ class Senders:
         self.full = False
         self._new_handler = new_handler
         self._overflowed = overflowed
+        #: A sender whose handler ended gets a new one (standing servers: like a new
+        #: connection); otherwise its later datagrams are not read.
+        self.renew = False
 
     async def receive(self) -> None:
         """Hand each datagram to its sender's handler, forever."""
@@ -134,6 +140,8 @@ class Senders:
         link = self._last
         if link is None or link.peer is not peer:
             link = self.peers.get(peer)
+        if link is not None and link.closed and self.renew:
+            link = None
         if link is None:
             if len(self.peers) >= MAX_SENDERS:
                 # A flood of one-datagram senders would otherwise grow without bound.
@@ -180,6 +188,32 @@ def settle(
             actors.remove(passed.popleft())
 
 
+def _senders(server: ScriptedServerRun, sock: DatagramSocket) -> Senders:
+    """The senders of *server*; while it stands, one sender cannot end it.
+
+    A sender whose handler ended (a request it failed) gets a new one for its
+    next datagram, and datagrams piling up unread fail only the senders' side,
+    as a failed connection does: serving goes on.
+    """
+    context = server.context
+    if context.standing is None:
+        overflowed = server._server_failure
+    else:
+
+        def overflowed(message: str) -> None:
+            spec = server.spec
+            failure = Failure(
+                actor=spec.name, role="server", message=message, location=spec.location
+            )
+            context.connection_failed(failure)
+
+    senders = Senders(
+        sock, lambda link: server._spawn(server._new_actor(link, link.peer)), overflowed
+    )
+    senders.renew = context.standing is not None
+    return senders
+
+
 class ScriptedServerRun:
     """A scripted server: bound at setup, accepts connections (or senders), runs ``handle``."""
 
@@ -215,11 +249,7 @@ class ScriptedServerRun:
             bound = self.endpoint.address
         else:
             bound = self.endpoint.local
-            self.senders = Senders(
-                self.endpoint,
-                lambda link: self._spawn(self._new_actor(link, link.peer)),
-                self._server_failure,
-            )
+            self.senders = _senders(self, self.endpoint)
         bindings.add_address_values(spec.name, None, bound)
 
     async def start(self, nursery: trio.Nursery) -> None:
