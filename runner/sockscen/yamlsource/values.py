@@ -56,6 +56,12 @@ class Budget:
     left: int
     text_left: int
 
+    def spend_text(self, size: int, where: Location) -> None:
+        """Count *size* characters of the value at *where*; ``TooLarge`` when over."""
+        self.text_left -= size
+        if self.text_left < 0:
+            raise TooLarge(text=True, where=where)
+
 
 class TooLarge(Exception):
     """The file's ``Budget`` ran out (an alias bomb, most likely).
@@ -103,9 +109,7 @@ class Builder:
             raise TooLarge
         self.marks.entries[at] = (key_loc, self.loc(node))
         if isinstance(node, ScalarNode):
-            self.budget.text_left -= len(node.value)
-            if self.budget.text_left < 0:
-                raise TooLarge(text=True, where=self.loc(node))
+            self.budget.spend_text(len(node.value), self.loc(node))
             return self.scalar(node)
         if self.level >= MAX_DEPTH:
             # Only aliases and merge keys get here: the parse refused text nested this deep.
@@ -173,9 +177,7 @@ class Builder:
             self.refuse_tag(node)
             return None
         # Keys are names: keep the text as written, so `on:` or `1:` stay "on" and "1".
-        self.budget.text_left -= len(node.value)
-        if self.budget.text_left < 0:
-            raise TooLarge(text=True, where=self.loc(node))
+        self.budget.spend_text(len(node.value), self.loc(node))
         return str(node.value)
 
     def mapping(self, node: MappingNode, at: PathKey) -> dict[str, Any]:
