@@ -17,6 +17,7 @@ import pytest
 
 from sockscen.errors import ConfigError
 from sockscen.loader import load_text
+from sockscen.payloads.hexdigits import HexSyntaxError, parse_hex
 
 #: Peak memory a fresh ``python -m sockscen validate`` may reach on a hostile file
 #: (an idle one is ~40 MB; the bugs these tests pin down reached 4 to 12 GB).
@@ -73,3 +74,94 @@ def test_text_repeated_by_aliases_within_the_bound_still_loads(tmp_path: Path) -
     text += "      - send: [" + ", ".join(["*b"] * 100) + "]\n"
     (scenario,) = load_text(text, "x.yaml", str(tmp_path))
     assert scenario.name == "x"
+
+
+def test_hex_repeats_adding_up_past_256_mib_are_refused_before_they_are_made(
+    tmp_path: Path,
+) -> None:
+    """Forty 00*268435456 in one send took 12 GB at validate and never ended."""
+    text = "name: x\n" + STREAM_HEAD
+    text += '      - send: {hex: "' + " ".join(["00*268435456"] * 40) + '"}\n'
+    path = tmp_path / "hex.yaml"
+    path.write_text(text)
+    done = validate_bounded(path)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.splitlines()[0] == (
+        "hex.yaml:11:21: error: the hex values of this scenario stand for more than 268435456 "
+        "bytes (256 MiB) together (XX*N repeats) (send large data from a file: payload)"
+    )
+
+
+def test_hex_repeats_are_summed_over_the_whole_scenario(tmp_path: Path) -> None:
+    """One hex each, under the bound, but many of them: still refused, at the one that crossed."""
+    text = "name: x\n" + STREAM_HEAD
+    text += "".join(f'      - send: {{hex: "00*{100 * 1024 * 1024}"}}\n' for _ in range(3))
+    assert problems_of(text, tmp_path) == [
+        "x.yaml:13:21: error: the hex values of this scenario stand for more than 268435456 "
+        "bytes (256 MiB) together (XX*N repeats) (send large data from a file: payload)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "problem"),
+    [
+        ("(n:0)", "a capture (n:0) must take between 1 and 268435456 bytes"),
+        ("(n:268435457)", "a capture (n:268435457) must take between 1 and 268435456 bytes"),
+        # 5,000 digits: more than int() takes (it raised ValueError, an internal error).
+        ("(n:" + "9" * 5000 + ")", "a capture (n:" + "9" * 5000),
+        ("00*" + "9" * 5000, "the hex values of this scenario stand for more than 268435456"),
+        ("00*268435456 01", "the hex values of this scenario stand for more than 268435456"),
+    ],
+)
+def test_hex_counts_out_of_bounds_are_located_problems(
+    tmp_path: Path, pattern: str, problem: str
+) -> None:
+    text = "name: x\n" + STREAM_HEAD + f'      - expect: {{hex: "?? {pattern}"}}\n'
+    text = text.replace("      - expect: {any: true}\n", "      - send: x\n", 1)
+    (found,) = problems_of(text, tmp_path)
+    assert found.startswith("x.yaml:11:23: error: " + problem[:100])
+
+
+def test_vars_that_multiply_each_other_are_refused_at_the_first_too_large(
+    tmp_path: Path,
+) -> None:
+    """Eleven vars, each ten of the one before, made a terabyte when a step sent the last."""
+    lines = ["  a0: xxxxxxxxxx"] + [
+        f'  a{i}: "' + ("${a" + str(i - 1) + "}") * 10 + '"' for i in range(1, 12)
+    ]
+    text = "name: x\nvars:\n" + "\n".join(lines) + "\n" + STREAM_HEAD + '      - send: "${a11}"\n'
+    assert problems_of(text, tmp_path) == [
+        "x.yaml:11:7: error: ${a8} expands to more than 268435456 characters (256 MiB): vars "
+        "that repeat other vars multiply their size (repeat text a few times, not vars of vars "
+        "of vars)"
+    ]
+
+
+def test_a_long_chain_of_vars_is_refused_before_it_overflows_the_stack(tmp_path: Path) -> None:
+    """5,000 vars each using the one before ended the run with an internal RecursionError."""
+    lines = ["  a0: x"] + [f'  a{i}: "${{a{i - 1}}}"' for i in range(1, 5000)]
+    text = "name: x\nvars:\n" + "\n".join(lines) + "\n" + STREAM_HEAD
+    text += '      - send: "${a4999}"\n'
+    assert problems_of(text, tmp_path) == [
+        "x.yaml:53:8: error: ${a50} goes through more than 50 vars, each using the next "
+        "(let a var use the text it needs directly)"
+    ]
+
+
+def test_fifty_vars_deep_still_load(tmp_path: Path) -> None:
+    lines = ["  a0: x"] + [f'  a{i}: "${{a{i - 1}}}"' for i in range(1, 50)]
+    text = "name: x\nvars:\n" + "\n".join(lines) + "\n" + STREAM_HEAD
+    (scenario,) = load_text(text + '      - send: "${a49}"\n', "x.yaml", str(tmp_path))
+    assert len(scenario.vars) == 50
+
+
+def test_one_hex_text_is_bounded_by_itself_too() -> None:
+    """The bound holds for a hex read on its own (a placeholder's value, at run time)."""
+    with pytest.raises(HexSyntaxError) as info:
+        parse_hex("00*268435456 01")
+    assert str(info.value) == (
+        "this hex stands for more than 268435456 bytes (256 MiB); "
+        "send large data from a file: payload"
+    )
+    with pytest.raises(HexSyntaxError, match=r"^a repeat \*9{5000} must be between 1 and"):
+        parse_hex("00*" + "9" * 5000)
