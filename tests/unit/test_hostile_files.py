@@ -165,3 +165,73 @@ def test_one_hex_text_is_bounded_by_itself_too() -> None:
     )
     with pytest.raises(HexSyntaxError, match=r"^a repeat \*9{5000} must be between 1 and"):
         parse_hex("00*" + "9" * 5000)
+
+
+def regex_problems(pattern: str, tmp_path: Path) -> list[str]:
+    escaped = pattern.replace("\\", "\\\\")
+    text = (
+        "name: x\nclients:\n  c:\n    connect: tcp://127.0.0.1:1\n    steps:\n"
+        f'      - expect: {{regex: "{escaped}"}}\n'
+    )
+    return problems_of(text, tmp_path)
+
+
+def test_a_regex_whose_repeats_multiply_is_refused_before_it_is_compiled(tmp_path: Path) -> None:
+    """((a{1000}){1000}){1000} took 4 GB in the matching engine's compiler: an internal error."""
+    path = tmp_path / "regex.yaml"
+    path.write_text(
+        "name: x\nclients:\n  c:\n    connect: tcp://127.0.0.1:1\n    steps:\n"
+        '      - expect: {regex: "((a{1000}){1000}){1000}"}\n'
+    )
+    done = validate_bounded(path)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.splitlines()[0] == (
+        "regex.yaml:6:25: error: invalid regex: too large: its repeats unrolled make more than "
+        "200000 items (nested counts such as (a{1000}){1000} multiply); use * or + for long runs"
+    )
+
+
+@pytest.mark.parametrize(
+    ("pattern", "problem"),
+    [
+        # re raised OverflowError, which no caller expected: an internal error, exit 3.
+        ("a{4294967295}", "invalid regex: the repetition number is too large"),
+        # 500 nested groups overflowed re's recursive parser: "a bug in sockscen's limits".
+        ("(?:" * 500 + "a" + ")" * 500, "invalid regex: groups nested 500 deep, more than 100"),
+    ],
+)
+def test_regexes_re_cannot_take_are_located_problems(
+    tmp_path: Path, pattern: str, problem: str
+) -> None:
+    assert regex_problems(pattern, tmp_path) == [f"x.yaml:6:25: error: {problem}"]
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "a{65535}",
+        r"(?:\d{1,3}\.){3}\d{1,3}",
+        "((a{100}){100}){20}",
+        "[(](((x)))",
+        r"\((a)\)",
+        "(?:" * 100 + "a" + ")" * 100,
+    ],
+)
+def test_regexes_within_the_bounds_load(tmp_path: Path, pattern: str) -> None:
+    escaped = pattern.replace("\\", "\\\\")
+    text = (
+        "name: x\nclients:\n  c:\n    connect: tcp://127.0.0.1:1\n    steps:\n"
+        f'      - expect: {{regex: "{escaped}"}}\n'
+    )
+    (scenario,) = load_text(text, "x.yaml", str(tmp_path))
+    assert scenario.name == "x"
+
+
+def test_a_ready_regex_is_held_to_the_same_bounds(tmp_path: Path) -> None:
+    text = (
+        "name: x\nservers:\n  app:\n    command: [sleep, '5']\n"
+        '    ready: {stdout: "(x{1000}){1000}"}\n'
+        "clients:\n  c:\n    steps: [{sleep: 0}]\n"
+    )
+    (problem,) = problems_of(text, tmp_path)
+    assert problem.startswith("x.yaml:5:21: error: invalid regex: too large: its repeats")

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..payloads import Lookup, PathKey, Payload
 from ..placeholders import Template
-from ..regexes import GaveUp, UserRegex, compile_regex
+from ..regexes import GaveUp, UserRegex, check_pattern, compile_regex
 from .base import MatcherBase, MatcherContext
 from .outcomes import NEED_MORE, Matched, MatchOutcome, Mismatch, captures
 
@@ -91,7 +91,7 @@ def compile_pattern(text: str) -> re.Pattern[bytes]:
     such a character cannot be one byte among others: that is a ``re.error``
     suggesting an alternation.
     """
-    return re.compile(_pattern_bytes(text))
+    return check_pattern(_pattern_bytes(text))
 
 
 def _pattern_bytes(text: str) -> bytes:
