@@ -235,3 +235,14 @@ def test_a_ready_regex_is_held_to_the_same_bounds(tmp_path: Path) -> None:
     )
     (problem,) = problems_of(text, tmp_path)
     assert problem.startswith("x.yaml:5:21: error: invalid regex: too large: its repeats")
+
+
+def test_payload_parts_adding_up_past_256_mib_are_refused(tmp_path: Path) -> None:
+    """Fifty parts naming one 200 MB file were each fine, and joined into 10 GB at run time."""
+    with (tmp_path / "big.bin").open("wb") as f:
+        f.truncate(200 * 1024 * 1024)  # sparse: no disk used
+    text = "name: x\n" + STREAM_HEAD + "      - send: [{file: big.bin}, {file: big.bin}]\n"
+    assert problems_of(text, tmp_path) == [
+        "x.yaml:11:15: error: this payload's parts add up to 419430400 bytes, more than the "
+        "256 MiB one payload may have (send it in several steps)"
+    ]
