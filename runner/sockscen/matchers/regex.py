@@ -57,7 +57,7 @@ class Regex(MatcherBase):
             return NEED_MORE
         m = self.run(lookup).match(buffer)
         if isinstance(m, GaveUp):
-            return Mismatch(m.reason, len(buffer))
+            return Mismatch(m.reason, len(buffer), gave_up=True)
         if m is not None:
             return Matched(m.end(), captures(m))
         if eof:
@@ -70,7 +70,7 @@ class Regex(MatcherBase):
         """Must match the whole message."""
         m = self.run(lookup).fullmatch(frame)
         if isinstance(m, GaveUp):
-            return Mismatch(m.reason, len(frame))
+            return Mismatch(m.reason, len(frame), gave_up=True)
         if m is None:
             return Mismatch(
                 "the message does not match the regex (it must match the whole message)", len(frame)
