@@ -182,11 +182,12 @@ def _read(path: Path, shown: str) -> tuple[bytes | None, Problem | None]:
         if not stat.S_ISREG(info.st_mode) and not path.is_dir():
             return None, Problem(None, f"{shown}: not a regular file")
         if info.st_size > MAX_SCENARIO_FILE:
+            # Placed at its start like every other problem of a file, so editors and CI jump there.
             return None, Problem(
-                None,
-                f"{shown}: {info.st_size} bytes is more than the "
-                f"{MAX_SCENARIO_FILE // (1024 * 1024)} MiB a scenario file may have; "
-                "split it, or load large payloads with file:",
+                Location(shown, 1, 1),
+                f"the file has {info.st_size} bytes, more than the "
+                f"{MAX_SCENARIO_FILE // (1024 * 1024)} MiB a scenario file may have",
+                "split it into several files, or load large payloads with file:",
             )
         return path.read_bytes(), None
     except IsADirectoryError:

@@ -246,3 +246,30 @@ def test_payload_parts_adding_up_past_256_mib_are_refused(tmp_path: Path) -> Non
         "x.yaml:11:15: error: this payload's parts add up to 419430400 bytes, more than the "
         "256 MiB one payload may have (send it in several steps)"
     ]
+
+
+def test_a_file_over_16_mib_is_refused_at_its_first_line_without_being_read(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "huge.yaml"
+    with path.open("wb") as f:
+        f.write(b"name: x\n")
+        f.truncate(30_000_000)
+    done = validate_bounded(path)
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[0] == (
+        "huge.yaml:1:1: error: the file has 30000000 bytes, more than the 16 MiB a scenario "
+        "file may have (split it into several files, or load large payloads with file:)"
+    )
+
+
+def test_a_name_in_another_script_is_told_which_letters_names_take(tmp_path: Path) -> None:
+    """'uses letters' read as a contradiction for сервер, which is all letters."""
+    text = (
+        "name: x\nservers:\n  сервер:\n    listen: tcp://127.0.0.1:0\n    handle: [close]\n"
+        "clients:\n  c:\n    connect: tcp://127.0.0.1:1\n    steps: [expect_eof]\n"
+    )
+    assert problems_of(text, tmp_path) == [
+        "x.yaml:3:3: error: invalid name 'сервер': an actor name uses ASCII letters, digits, _ "
+        "and -, starts with a letter or _, and is not env or tmp"
+    ]
