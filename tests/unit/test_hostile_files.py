@@ -273,3 +273,41 @@ def test_a_name_in_another_script_is_told_which_letters_names_take(tmp_path: Pat
         "x.yaml:3:3: error: invalid name 'сервер': an actor name uses ASCII letters, digits, _ "
         "and -, starts with a letter or _, and is not env or tmp"
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [
+        (
+            r"a\nb\x1b[31m",
+            "the scenario name 'a\\nb\\x1b[31m' holds the control character '\\n', which "
+            "reports and pytest node ids would print as it is (use plain text and spaces)",
+        ),
+        (
+            r"a\0b",
+            "the scenario name 'a\\x00b' holds the control character '\\x00', which reports "
+            "and pytest node ids would print as it is (use plain text and spaces)",
+        ),
+        (
+            r"pay \u202e 001",
+            "the scenario name 'pay \\u202e 001' holds the control character '\\u202e', which "
+            "reports and pytest node ids would print as it is (use plain text and spaces)",
+        ),
+        (
+            "   ",
+            "the scenario name is blank: reports and -k would show nothing "
+            "(name what the scenario checks)",
+        ),
+    ],
+)
+def test_names_pytest_would_print_raw_are_refused(tmp_path: Path, name: str, problem: str) -> None:
+    """Under pytest a newline split the node id and an escape sequence recoloured the terminal."""
+    text = f'name: "{name}"\nclients:\n  c:\n    steps: [{{sleep: 0}}]\n'
+    assert problems_of(text, tmp_path) == [f"x.yaml:1:7: error: {problem}"]
+
+
+@pytest.mark.parametrize("name", ["Grüße, 名前 ✓", r"family \U0001F468\u200d\U0001F469"])
+def test_names_in_any_script_and_emoji_are_fine(tmp_path: Path, name: str) -> None:
+    text = f'name: "{name}"\nclients:\n  c:\n    steps: [{{sleep: 0}}]\n'
+    (scenario,) = load_text(text, "x.yaml", str(tmp_path))
+    assert scenario.name.startswith(name[:3])
