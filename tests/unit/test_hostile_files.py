@@ -11,6 +11,7 @@ from __future__ import annotations
 import resource
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -311,3 +312,66 @@ def test_names_in_any_script_and_emoji_are_fine(tmp_path: Path, name: str) -> No
     text = f'name: "{name}"\nclients:\n  c:\n    steps: [{{sleep: 0}}]\n'
     (scenario,) = load_text(text, "x.yaml", str(tmp_path))
     assert scenario.name.startswith(name[:3])
+
+
+FILES_TAIL = "clients:\n  c:\n    steps: [{sleep: 0}]\n"
+
+
+@pytest.mark.parametrize(
+    ("keys", "problem"),
+    [
+        # Written at run time: open() raised "embedded null byte", an internal error.
+        (
+            ['"a\\0b"'],
+            "x.yaml:3:3: error: file 'a\\x00b' holds a NUL character: files: keys are paths "
+            "inside ${tmp} (write a relative path such as conf/app.conf)",
+        ),
+        (
+            ["n" * 256],
+            f"x.yaml:3:3: error: file '{'n' * 256}' has a name longer than 255 bytes",
+        ),
+        # An explicit key (YAML caps implicit ones at 1,024 characters).
+        (["? " + "a/" * 2100 + "b"], "x.yaml:3:5: error: file 'a/a/a/a/"),
+        # The second silently replaced the first.
+        (
+            ["./a", "a"],
+            "x.yaml:4:3: error: file 'a' is the same file as './a' "
+            "(give each file a path of its own)",
+        ),
+        # The run failed with "File exists", or wrote a file over a folder's place.
+        (
+            ["a", "a/b"],
+            "x.yaml:4:3: error: file 'a/b' needs 'a' to be a folder, but 'a' writes it as a "
+            "file (give each file a path of its own)",
+        ),
+        (
+            ["a/b/c", "a/b"],
+            "x.yaml:4:3: error: file 'a/b' is a folder of 'a/b/c', so it cannot be written as "
+            "a file (give each file a path of its own)",
+        ),
+    ],
+)
+def test_files_keys_that_cannot_all_be_written_are_refused_at_the_key(
+    tmp_path: Path, keys: list[str], problem: str
+) -> None:
+    lines = (f"  {key}\n  : hi\n" if key.startswith("? ") else f"  {key}: hi\n" for key in keys)
+    text = "name: x\nfiles:\n" + "".join(lines) + FILES_TAIL
+    (found,) = problems_of(text, tmp_path)
+    assert found.startswith(problem[:300])
+
+
+def test_many_files_keys_are_checked_in_linear_time(tmp_path: Path) -> None:
+    keys = "".join(f"  d{i % 100}/f{i}: hi\n" for i in range(20_000))
+    started = time.process_time()
+    (scenario,) = load_text("name: x\nfiles:\n" + keys + FILES_TAIL, "x.yaml", str(tmp_path))
+    assert time.process_time() - started < 10
+    assert len(scenario.files) == 20_000
+
+
+@pytest.mark.parametrize("value", [".nan", "-.inf", "[1, .inf]"])
+def test_json_without_a_json_form_is_refused(tmp_path: Path, value: str) -> None:
+    """NaN and Infinity were sent as such: text no JSON parser takes."""
+    text = "name: x\n" + STREAM_HEAD + f"      - send: {{json: {value}}}\n"
+    (found,) = problems_of(text, tmp_path)
+    assert "error: JSON has no " in found
+    assert found.endswith(": only finite numbers (write a number or a string)")
