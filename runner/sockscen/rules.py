@@ -27,9 +27,6 @@ from .rendering import escape_bytes, hex_bytes
 #: The initial state of every state scope.
 START = "start"
 
-#: How every ``regexes.GaveUp.reason`` begins (nested in ``all``/``not`` reasons too).
-_GAVE_UP = "regex gave up after "
-
 #: Regexes that fully match any bytes at all (see ``is_catch_all``).
 _CATCH_ALL_PATTERNS = frozenset({"(?s).*", "(?s:.*)", r"[\s\S]*", r"[\S\s]*", r"(?s)^.*$"})
 
@@ -58,16 +55,15 @@ class Decision:
     """A request decided: the rule that took it (``None``: no rule did) and what it consumed.
 
     ``misses`` holds, per rule tried, why it did not match (for the near-miss report).
+    ``gave_up`` names the rule whose regex gave up on the request: that rule could
+    not say, so no later rule (nor ``default``) may answer, and the request fails.
     """
 
     index: int | None
     consumed: int
     captures: dict[str, str]
     misses: tuple[tuple[int, str], ...] = ()
-    #: ``(rule index, reason)`` when a rule's regex gave up on the request
-    #: (``index`` is then None): the request is not answered, by ``default``
-    #: or otherwise, since nobody can say whether that rule matched.
-    gave_up: tuple[int, str] | None = None
+    gave_up: str | None = None
 
 
 def applies(rule: Rule, state: str) -> bool:
@@ -94,10 +90,20 @@ def decide_frame(rules: tuple[Rule, ...], state: str, frame: bytes, lookup: Look
         got = rule.when.check_frame(frame, lookup)
         if isinstance(got, Matched):
             return Decision(i, len(frame), got.captures, tuple(misses))
-        if _GAVE_UP in got.reason:
-            return Decision(None, len(frame), {}, tuple(misses), (i, got.reason))
         misses.append((i, _reason(rule.when, got, frame)))
+        if got.gave_up:
+            return _gave_up(rule, len(frame), misses)
     return Decision(None, len(frame), {}, tuple(misses))
+
+
+def _gave_up(rule: Rule, consumed: int, misses: list[tuple[int, str]]) -> Decision:
+    return Decision(
+        None,
+        consumed,
+        {},
+        tuple(misses),
+        gave_up=f"{rule.name} ({rule.location})",
+    )
 
 
 def decide_stream(
@@ -115,9 +121,9 @@ def decide_stream(
             return None
         if isinstance(got, Matched):
             return Decision(i, got.consumed, got.captures, tuple(misses))
-        if _GAVE_UP in got.reason:
-            return Decision(None, len(data), {}, tuple(misses), (i, got.reason))
         misses.append((i, _reason(rule.when, got, bytes(data))))
+        if got.gave_up:
+            return _gave_up(rule, len(data), misses)
     return Decision(None, len(data), {}, tuple(misses))
 
 
@@ -147,7 +153,7 @@ def _regex_outcome(
     pattern = compile_regex(matcher.regex(lookup).pattern)
     got = pattern.partial_match(data)
     if isinstance(got, GaveUp):
-        return Mismatch(got.reason, len(data))
+        return Mismatch(got.reason, len(data), gave_up=True)
     found, partial = got
     if found is None or (partial and eof):
         return Mismatch("the data does not match the regex", len(data))
@@ -159,6 +165,8 @@ def _regex_outcome(
 
 
 def _reason(matcher: Matcher, got: Mismatch, data: bytes) -> str:
+    if got.gave_up:
+        return f"{matcher.describe()}: {got.reason}"
     if isinstance(matcher, Regex):
         return f"the regex /{matcher.pattern.source}/ does not match"
     reason = got.reason

@@ -14,7 +14,7 @@ from ..addresses import Address
 from ..model import Rule, RuleServer
 from ..results import Failure
 from ..rules import Decision, RuleScope, decide_frame, near_miss
-from ..steps import Actor, StepFailed
+from ..steps import Actor
 from ..transport import StreamConnection
 from .context import ScenarioContext
 from .faulty import FaultyConnection, apply_faults
@@ -102,13 +102,13 @@ class RuleServerRun(ScriptedServerRun):
         spec = self.spec
         index = decision.index
         self.served += 1
-        if decision.gave_up is not None:
-            raise _undecided(actor, spec.rules[decision.gave_up[0]], decision.gave_up[1], request)
         if index is None:
             self.unmatched += 1
-            if spec.default is None:
+            if spec.default is None or decision.gave_up is not None:
                 raise actor.fail(
-                    "a request matched no rule (and the server has no default)",
+                    "a request matched no rule (and the server has no default)"
+                    if decision.gave_up is None
+                    else f"{decision.gave_up} could not decide on a request: its regex gave up",
                     received=request,
                     details=near_miss(spec.rules, decision, request, scope.state),
                     location=spec.location,
@@ -164,12 +164,3 @@ class RuleServerRun(ScriptedServerRun):
         for extra in failures[1:]:
             self.context.failures.append(extra)
         return failures[0] if failures else None
-
-
-def _undecided(actor: Actor, rule: Rule, reason: str, request: bytes) -> StepFailed:
-    """The failure of a request *rule*'s regex gave up on: neither answered nor unmatched."""
-    return actor.fail(
-        f"{rule.name} could not decide on a request: {reason}",
-        received=request,
-        location=rule.location,
-    )
