@@ -98,3 +98,39 @@ def test_serve_raises_the_open_file_limit_as_run_does(tmp_path: Path) -> None:
         proc.kill()
     assert answers == [b"PONG\n"] * 400
     assert proc.returncode == 0, out + err
+
+
+def _hard_limit_64() -> None:
+    resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
+
+
+def test_out_of_file_descriptors_clients_wait_until_connections_close(tmp_path: Path) -> None:
+    """100 clients at once against 64 descriptors: each is served once earlier ones close."""
+    (tmp_path / "mock.yaml").write_text(MOCK)
+    where = tmp_path / "addresses.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sockscen", "serve", "mock.yaml", "--addresses-json", str(where)],
+        cwd=tmp_path, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=_hard_limit_64,
+    )  # fmt: skip
+    clients: list[socket.socket] = []
+    answers: list[bytes] = []
+    try:
+        port = _port(where, proc)
+        for _ in range(100):
+            clients.append(socket.create_connection(("127.0.0.1", port), 10))
+        for client in clients:
+            client.sendall(b"PING\n")
+        for client in clients:  # closing each one frees a descriptor for a later one
+            with client:
+                answers.append(client.makefile("rb").readline())
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=RUN_LIMIT)
+    finally:
+        for client in clients:
+            client.close()
+        proc.kill()
+    assert answers == [b"PONG\n"] * 100
+    assert proc.returncode == 1, out + err
+    assert "too many open files" in err
+    assert "accepting again as connections close; still serving" in err

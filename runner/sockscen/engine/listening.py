@@ -7,7 +7,10 @@ server's.
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Awaitable, Callable
+
+import trio
 
 from ..addresses import Address
 from ..connection import Connection
@@ -17,21 +20,46 @@ from ..steps import Actor
 from ..transport import DatagramSocket, StreamConnection, StreamListener, TransportError
 from .context import ScenarioContext
 
+#: Seconds a standing server waits, out of file descriptors, before it accepts again.
+OUT_OF_FILES_PAUSE = 0.1
+
 
 async def accept_until_cancelled(
     endpoint: StreamListener | DatagramSocket | None,
     accepted: Callable[[StreamConnection], None],
     receive_datagrams: Callable[[], Awaitable[None]] | None,
     failure: Callable[[str], None],
+    *,
+    out_of_files: Callable[[str], None] | None = None,
 ) -> None:
-    """Accept connections (or receive datagrams) until cancelled; a transport error is a failure."""
+    """Accept connections (or receive datagrams) until cancelled; a transport error is a failure.
+
+    With *out_of_files* (standing servers), running out of file descriptors
+    is said to it once and accepting resumes after a pause, as a long-lived
+    server does: the clients wait in the backlog until connections close.
+    """
+    said = False
     try:
         if isinstance(endpoint, StreamListener):
-            await endpoint.serve(accepted)
+            while True:
+                try:
+                    await endpoint.serve(accepted)
+                except TransportError as exc:
+                    if out_of_files is None or not _no_files_left(exc):
+                        raise
+                    if not said:
+                        said = True
+                        out_of_files(f"{exc}; accepting again as connections close")
+                    await trio.sleep(OUT_OF_FILES_PAUSE)
         elif receive_datagrams is not None:
             await receive_datagrams()
     except TransportError as exc:
         failure(str(exc))
+
+
+def _no_files_left(exc: TransportError) -> bool:
+    cause = exc.__cause__
+    return isinstance(cause, OSError) and cause.errno in (errno.EMFILE, errno.ENFILE)
 
 
 def record_server_failure(

@@ -195,23 +195,25 @@ def _senders(server: ScriptedServerRun, sock: DatagramSocket) -> Senders:
     next datagram, and datagrams piling up unread fail only the senders' side,
     as a failed connection does: serving goes on.
     """
-    context = server.context
-    if context.standing is None:
-        overflowed = server._server_failure
-    else:
-
-        def overflowed(message: str) -> None:
-            spec = server.spec
-            failure = Failure(
-                actor=spec.name, role="server", message=message, location=spec.location
-            )
-            context.connection_failed(failure)
-
+    overflowed = _standing_failure(server) or server._server_failure
     senders = Senders(
         sock, lambda link: server._spawn(server._new_actor(link, link.peer)), overflowed
     )
-    senders.renew = context.standing is not None
+    senders.renew = server.context.standing is not None
     return senders
+
+
+def _standing_failure(server: ScriptedServerRun) -> Callable[[str], None] | None:
+    """While *server* stands: record a message as its failure without ending serving."""
+    context, spec = server.context, server.spec
+    if context.standing is None:
+        return None
+
+    def failed(message: str) -> None:
+        failure = Failure(actor=spec.name, role="server", message=message, location=spec.location)
+        context.connection_failed(failure)
+
+    return failed
 
 
 class ScriptedServerRun:
@@ -264,7 +266,11 @@ class ScriptedServerRun:
             receive = self.senders.receive if self.senders is not None else None
             with self._accept_scope:
                 await accept_until_cancelled(
-                    self.endpoint, self._accepted, receive, self._server_failure
+                    self.endpoint,
+                    self._accepted,
+                    receive,
+                    self._server_failure,
+                    out_of_files=_standing_failure(self),
                 )
 
     def _server_failure(self, message: str) -> None:

@@ -181,9 +181,11 @@ class StreamListener:
             except OSError as exc:
                 if exc.errno in (errno.ECONNABORTED, errno.EPROTO, errno.EPERM):
                     continue  # that connection is gone; the others are fine
+                full = out_of_files(exc, f"cannot accept more connections on {self.address}")
+                if full is not None and accepted:
+                    return accepted  # served; the next call says it (a standing server waits)
                 for conn in accepted:
                     conn.close()
-                full = out_of_files(exc, f"cannot accept more connections on {self.address}")
                 if full is not None:
                     raise TransportError(full) from exc
                 raise transport_error(exc, "accept on", self.address) from exc
