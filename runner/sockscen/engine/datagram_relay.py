@@ -22,7 +22,7 @@ from ..steps import Actor
 from ..transport import DatagramSocket, TransportError, open_datagram
 from .context import ScenarioContext
 from .faulty import FaultyConnection, apply_faults
-from .relay import Observer, to_side
+from .relay import Observer, Unreachable, to_side
 from .scripted_server import MAX_SENDERS, PEER_QUEUE, DatagramPeer
 
 
@@ -48,6 +48,7 @@ class SenderRelay:
         self.peer = peer
         self._failure = failure
         self.observer: Observer | None = None
+        self.unreachable: Unreachable | None = None
         #: Set once this sender's datagrams go nowhere (refused, no upstream, a send failed).
         self.dead = False
         #: The upstream socket, when datagrams go straight to it (no faults, nobody observing).
@@ -78,6 +79,8 @@ class SenderRelay:
             self.up = await open_datagram(upstream, local)
         except TransportError as exc:
             actor.note("note", note=f"upstream: {exc}")
+            if self.unreachable is not None:
+                self.unreachable(self.n, str(exc))
             self.dead = True
             return
         actor.note("connected", note=f"to upstream {upstream}")
@@ -209,6 +212,7 @@ class DatagramRelays:
         self.sock = sock
         self.upstream = upstream
         self.observer: Observer | None = None
+        self.unreachable: Unreachable | None = None
         self.relays: dict[Address, SenderRelay] = {}
         self._new_actor = new_actor
         self._failure = failure
@@ -258,5 +262,6 @@ class DatagramRelays:
         relay = SenderRelay(self.context, self.spec, actor, n, peer, self._failure)
         self.relays[peer] = relay
         relay.observer = self.observer
+        relay.unreachable = self.unreachable
         await relay.open(DatagramPeer(self.sock, peer), self.upstream, nursery)
         return relay

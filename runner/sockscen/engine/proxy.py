@@ -31,7 +31,7 @@ from .listening import (
     connections_failure,
     record_server_failure,
 )
-from .relay import Observer, Relay
+from .relay import Observer, Relay, Unreachable
 
 
 class ProxyRun:
@@ -48,6 +48,8 @@ class ProxyRun:
         self.upstream: Address | None = None
         #: Sees every relayed read (``sockscen record``).
         self.observer: Observer | None = None
+        #: Told when a connection's (or sender's) upstream cannot be reached.
+        self.unreachable: Unreachable | None = None
         #: Called when a relay has ended both ways.
         self.relay_done: Callable[[], None] | None = None
         self._nursery: trio.Nursery | None = None
@@ -95,6 +97,7 @@ class ProxyRun:
                     self._failure,
                 )
                 senders.observer = self.observer
+                senders.unreachable = self.unreachable
 
                 async def receive() -> None:
                     await senders.receive(nursery)
@@ -119,6 +122,7 @@ class ProxyRun:
         assert self.upstream is not None
         relay = Relay(self.context, self.spec, self.upstream, actor, actor.result.copy or 0)
         relay.observer = self.observer
+        relay.unreachable = self.unreachable
         await relay.run(down)
         if self.relay_done is not None:
             self.relay_done()

@@ -26,6 +26,8 @@ from .faulty import FaultyConnection, apply_faults
 
 #: Called with (connection index, "upstream" or "downstream", bytes) for every relayed read.
 Observer = Callable[[int, str, bytes], None]
+#: Called with (connection or sender index, why) when the upstream cannot be reached.
+Unreachable = Callable[[int, str], None]
 
 
 class Relay:
@@ -40,6 +42,7 @@ class Relay:
         self.actor = actor
         self.n = n
         self.observer: Observer | None = None
+        self.unreachable: Unreachable | None = None
 
     async def run(self, down: StreamConnection) -> None:
         """Relay *down* both ways until both directions have ended."""
@@ -72,6 +75,8 @@ class Relay:
                 nursery.start_soon(self._pump, up, down_side, "downstream")
         except TransportError as exc:
             actor.note("note", note=f"upstream: {exc}")
+            if up is None and self.unreachable is not None:
+                self.unreachable(n, str(exc))
             down.abort()  # the client sees the upstream's refusal as a reset
         finally:
             for conn in (down_side, up):

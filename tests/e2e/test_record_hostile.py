@@ -1,0 +1,139 @@
+"""`sockscen record` as a new user meets it: wrong places, nothing said, no upstream, big data.
+
+Each test runs the real command and checks what it prints, its exit status
+and what it leaves on disk: a clear message, never a traceback, no file that
+does not load, no temporary file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from .test_record import _env, _free_port, _wait_recording, upper_server
+
+__all__ = ["upper_server"]  # the fixture, used by name below
+
+
+def _start(tmp_path: Path, upstream: str, *extra: str) -> tuple[subprocess.Popen[str], int]:
+    listen = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sockscen", "record", "--listen", f"tcp://127.0.0.1:{listen}",
+         "--upstream", upstream, *extra],
+        env=_env(), cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    return proc, listen
+
+
+def _stop(proc: subprocess.Popen[str]) -> tuple[str, str]:
+    proc.send_signal(signal.SIGINT)  # as Ctrl-C would
+    stdout, stderr = proc.communicate(timeout=30)
+    assert "Traceback" not in stderr
+    return stdout, stderr
+
+
+def test_an_unwritable_output_is_refused_before_recording(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("")
+    proc, _ = _start(tmp_path, "tcp://127.0.0.1:1", "-o", "a-file/recorded.yaml")
+    stdout, stderr = proc.communicate(timeout=30)
+    assert 2 == proc.returncode
+    assert "" == stdout  # it never listened: nothing was recorded for nothing
+    assert stderr.startswith("sockscen: error: -o a-file/recorded.yaml: cannot create its folder")
+
+
+def test_stopping_before_any_connection_writes_no_file_and_says_so(tmp_path: Path) -> None:
+    proc, _ = _start(tmp_path, "tcp://127.0.0.1:1", "-o", "recorded.yaml")
+    _wait_recording(proc)
+    _, stderr = _stop(proc)
+    assert 1 == proc.returncode
+    assert (
+        "recording: nothing recorded (no client sent or received anything through it); "
+        "recorded.yaml not written\n" == stderr
+    )
+    assert [] == os.listdir(tmp_path)
+
+
+def test_an_upstream_that_does_not_listen_is_said_at_once_for_each_connection(
+    tmp_path: Path,
+) -> None:
+    dead = _free_port()
+    proc, listen = _start(tmp_path, f"tcp://127.0.0.1:{dead}", "-o", "recorded.yaml")
+    _wait_recording(proc)
+    assert proc.stderr is not None
+    for _ in range(2):
+        # The client sees the refusal as a reset (sometimes before connect returns).
+        with (
+            contextlib.suppress(ConnectionResetError),
+            socket.create_connection(("127.0.0.1", listen), 5) as s,
+        ):
+            s.settimeout(10)
+            assert b"" == s.recv(10)
+    # Said while recording, before the user gives up:
+    for n in (1, 2):
+        assert proc.stderr.readline().startswith(
+            f"recording: connection {n}: the upstream is unreachable: "
+            f"connection refused by tcp://127.0.0.1:{dead}"
+        )
+    _, stderr = _stop(proc)
+    assert 1 == proc.returncode
+    assert (
+        f"recording: nothing recorded (2 connection(s) could not reach the upstream "
+        f"tcp://127.0.0.1:{dead}); recorded.yaml not written\n" == stderr
+    )
+    assert [] == os.listdir(tmp_path)
+
+
+def test_a_listen_address_in_use_is_an_error_naming_it(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "sockscen", "record", "--listen", f"tcp://127.0.0.1:{port}",
+             "--upstream", "tcp://127.0.0.1:1", "-o", "recorded.yaml"],
+            env=_env(), cwd=tmp_path, capture_output=True, text=True, timeout=30,
+        )  # fmt: skip
+    assert 1 == done.returncode
+    assert done.stderr.startswith(
+        f"sockscen: error: --listen tcp://127.0.0.1:{port}: cannot listen on "
+        f"tcp://127.0.0.1:{port}: the address is already in use"
+    )
+    assert [] == os.listdir(tmp_path)
+
+
+def test_a_large_binary_message_goes_to_a_payload_file_and_the_recording_runs(
+    tmp_path: Path, upper_server: int
+) -> None:
+    line = bytes(b for b in os.urandom(200_000) if b != 0x0A) + b"\n"
+    proc, listen = _start(
+        tmp_path, f"tcp://127.0.0.1:{upper_server}", "-o", "big.yaml", "--connections", "1"
+    )
+    _wait_recording(proc)
+    with socket.create_connection(("127.0.0.1", listen), 5) as s:
+        s.sendall(line)
+        got = b""
+        while len(got) < len(line):
+            chunk = s.recv(65536)
+            assert chunk
+            got += chunk
+        assert line.upper() == got
+    stdout, stderr = proc.communicate(timeout=30)
+    assert 0 == proc.returncode, stderr
+    assert (
+        "recording: 1 connection(s) written to big.yaml (and 2 payload file(s) in big.data/)\n"
+        == stdout.splitlines(keepends=True)[-1]
+    )
+    assert ["0001.bin", "0002.bin"] == sorted(os.listdir(tmp_path / "big.data"))
+    assert line == (tmp_path / "big.data" / "0001.bin").read_bytes()
+    assert (tmp_path / "big.yaml").stat().st_size < 2000
+    assert {"big.yaml", "big.data"} == set(os.listdir(tmp_path))  # no temporary file left
+    done = subprocess.run(
+        [sys.executable, "-m", "sockscen", "run", "big.yaml"],
+        env=_env(), cwd=tmp_path, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert 0 == done.returncode, done.stdout + done.stderr
