@@ -180,6 +180,8 @@ def scenario_yaml(
         f"    listen: {listen}",
     ]
     greeting, same = _greeting(conversations)
+    if greeting is not None and info.stream:
+        greeting = [b"".join(greeting)]  # a stream's pieces are how reads fell, not messages
     if greeting is not None:
         why = "what the server said first, unasked"
         if not same:

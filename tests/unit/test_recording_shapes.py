@@ -98,3 +98,9 @@ def test_the_log_keeps_no_more_than_its_limit_and_says_it_is_full() -> None:
     assert [b"12345678"] == conv.exchanges[0].request
     assert [] == conv.exchanges[0].reply
     assert 8 == log.size
+
+
+def test_a_stream_greeting_read_in_pieces_is_one_send() -> None:
+    log = _log(*[(1, "downstream", b"tick\n")] * 3)
+    text = scenario_yaml(list(log.conversations.values()), INFO)
+    assert [{"send": "tick\ntick\ntick\n"}] == yaml.safe_load(text)["servers"]["recorded"]["handle"]
