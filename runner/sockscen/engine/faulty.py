@@ -45,6 +45,8 @@ class FaultyConnection:
         self._note = note
         self._spawn = spawn
         self.closed = False
+        #: A relayed end of stream already made the close's waits (``slow_close``).
+        self._waited = False
 
     async def send(self, data: bytes) -> None:
         """Send *data* as the faults say; ``ConnectionFaulted`` when they end the connection."""
@@ -97,6 +99,18 @@ class FaultyConnection:
         else:
             await trio.lowlevel.checkpoint()
 
+    async def relay_eof(self) -> None:
+        """The other side ended its stream: half-close as late as a close would come.
+
+        A ``slow_close`` waits here first (a relay has nothing else to do in this
+        direction), and the close that follows does not wait again.
+        """
+        if self.plan.ended is None and "hang" not in self.plan.active():
+            for action in self.plan.close_waits():
+                await self._carry_out(action)
+            self._waited = True
+        await self.shutdown()
+
     def abort(self) -> None:
         """Reset at once (an explicit ``abort`` step is not delayed)."""
         self._abort_inner()
@@ -105,6 +119,9 @@ class FaultyConnection:
         """Close as the faults say; waits and hangs go on in the background."""
         if self.closed or self.plan.ended is not None:
             return  # closed, or a slow close or hang is already under way
+        if self._waited:
+            self._close_inner()
+            return
         actions = self.plan.close()
         if all(isinstance(a, Close) for a in actions):
             self._close_inner()

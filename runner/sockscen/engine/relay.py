@@ -130,4 +130,7 @@ def _reset(conn: Connection) -> None:
 
 async def _shutdown(conn: Connection) -> None:
     with contextlib.suppress(TransportError):
-        await cast(StreamOps, conn).shutdown()
+        if isinstance(conn, FaultyConnection):
+            await conn.relay_eof()  # a slow_close delays the end the peer sees
+        else:
+            await cast(StreamOps, conn).shutdown()

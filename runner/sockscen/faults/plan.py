@@ -99,6 +99,16 @@ class Plan:
                     ending = action  # a fault's own close (slow_close) over the plain one
         return self._until_end([*before, ending])
 
+    def close_waits(self) -> list[Action]:
+        """The waits a close would make first (``slow_close``), for a stream's half-close.
+
+        A relay passes the end of one side on as a half-close: the peer must see
+        it as late as it would see a close.  Nothing ends here.
+        """
+        if self.ended is not None or self._fixed is None:
+            return []
+        return [w for a in self._fixed for w in a.shaper.close() if isinstance(w, Wait)]
+
     def _until_end(self, actions: list[Action]) -> list[Action]:
         for i, action in enumerate(actions):
             if isinstance(action, ENDING):
