@@ -66,3 +66,48 @@ def test_slow_close_on_the_upstream_side_delays_the_clients_half_close(
         """
     )
     assert_passed(result)
+
+
+FLOODER = (
+    "import socket\\n"
+    "s = socket.create_connection(('127.0.0.1', ${b.port}))\\n"
+    "try:\\n"
+    "    for i in range(2000): s.sendall(b'y' * 65536)\\n"
+    "    print('sent all')\\n"
+    "except OSError as e: print('send failed:', type(e).__name__)\\n"
+)
+
+
+def test_a_reset_in_the_middle_of_a_flood_reaches_the_client_with_no_noise(
+    run_yaml: RunYaml,
+) -> None:
+    # The relay closing one side raced the other direction's pending read, which
+    # then noted "client: cannot receive from ...: Bad file descriptor".
+    result = run_yaml(
+        f"""
+        name: reset mid-flood through two hops
+        servers:
+          s:
+            listen: tcp://127.0.0.1:0
+            handle:
+              - expect: {{length: 1000000}}
+              - send: "bye"
+              - abort
+        proxies:
+          a:
+            listen: unix:a.sock
+            upstream: ${{s.url}}
+          b:
+            listen: tcp://127.0.0.1:0
+            upstream: ${{a.url}}
+        clients:
+          c:
+            command: [python3, -c, "{FLOODER}"]
+            expect_stdout: "send failed: ConnectionResetError\\n"
+            timeout: 20s
+        """
+    )
+    assert_passed(result)
+    notes = [e.note for a in result.actors if a.actor in ("a#1", "b#1") for e in a.transcript]
+    assert not [n for n in notes if "Bad file descriptor" in n], notes
+    assert "upstream: the connection to tcp://127.0.0.1:" in " ".join(notes)

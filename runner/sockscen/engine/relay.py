@@ -96,6 +96,8 @@ class Relay:
                 except trio.ClosedResourceError:
                     return  # the other direction ended the connection
                 except TransportError as exc:
+                    if _closed(source):
+                        return  # ...and the socket was gone before trio could say so
                     actor.note("note", note=f"{side}: {exc}")
                     _reset(sink)
                     return
@@ -111,7 +113,8 @@ class Relay:
         except ConnectionFaulted:
             source.close()  # the fault cut this direction: the other side is closed, in order
         except (TransportError, trio.ClosedResourceError) as exc:
-            actor.note("note", note=f"{direction}: {exc}")
+            if not _closed(sink):  # else the other direction ended the connection
+                actor.note("note", note=f"{direction}: {exc}")
             _reset(source)
 
 
@@ -122,6 +125,11 @@ def to_side(actor: Actor, side: str) -> Callable[[EventKind, bytes, str], None]:
         actor.note(kind, data, f"to {side}" + (f" ({why})" if why else ""))
 
     return note
+
+
+def _closed(conn: Connection) -> bool:
+    """Whether this relay closed *conn* itself (the other direction ended the connection)."""
+    return bool(getattr(conn, "closed", False))
 
 
 def _reset(conn: Connection) -> None:
