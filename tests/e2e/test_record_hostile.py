@@ -137,3 +137,20 @@ def test_a_large_binary_message_goes_to_a_payload_file_and_the_recording_runs(
         env=_env(), cwd=tmp_path, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert 0 == done.returncode, done.stdout + done.stderr
+
+
+def test_an_upstream_that_is_the_listen_address_itself_is_refused(tmp_path: Path) -> None:
+    # It recorded thousands of connections a second, each to itself.
+    port = _free_port()
+    done = subprocess.run(
+        [sys.executable, "-m", "sockscen", "record", "--listen", f"tcp://127.0.0.1:{port}",
+         "--upstream", f"tcp://localhost:{port}", "-o", "recorded.yaml", "--duration", "5s"],
+        env=_env(), cwd=tmp_path, capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    assert 1 == done.returncode
+    assert (
+        f"sockscen: error: --listen tcp://127.0.0.1:{port}: its upstream tcp://localhost:{port} "
+        f"is its own listen address tcp://127.0.0.1:{port}: every connection would come back "
+        "to it\n" == done.stderr
+    )
+    assert [] == os.listdir(tmp_path)

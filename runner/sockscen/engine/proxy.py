@@ -74,6 +74,14 @@ class ProxyRun:
             if isinstance(self.endpoint, StreamListener)
             else self.endpoint.local
         )
+        if _same_place(bound, self.upstream):
+            # Each relayed connection would connect to the proxy again: a storm of them.
+            self.endpoint.close()
+            raise SetupError(
+                f"proxy '{spec.name}': its upstream {self.upstream} is its own listen address "
+                f"{bound}: every connection would come back to it",
+                spec.upstream_location,
+            )
         bindings.add_address_values(spec.name, None, bound)
 
     async def start(self, nursery: trio.Nursery) -> None:
@@ -143,6 +151,24 @@ class ProxyRun:
         """Close the listening (or datagram) socket."""
         if self.endpoint is not None:
             self.endpoint.close()
+
+
+#: Hosts a listener on the wildcard address answers at, besides its own.
+_WILDCARDS = {"0.0.0.0": ("127.", "localhost"), "::": ("::1", "localhost")}
+
+
+def _same_place(bound: Address, upstream: Address) -> bool:
+    """Whether *upstream* reaches the proxy bound at *bound* (no name lookup: loopback names)."""
+    if bound.scheme != upstream.scheme:
+        return False
+    if bound.is_unix:
+        return bound.path == upstream.path
+    if bound.port != upstream.port:
+        return False
+    host, listen = upstream.host, bound.host
+    if host == listen or (host == "localhost" and listen in ("127.0.0.1", "::1")):
+        return True
+    return host.startswith(_WILDCARDS.get(listen, ()))
 
 
 def _relay_actor(actor: Actor) -> None:
