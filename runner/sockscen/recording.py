@@ -34,6 +34,8 @@ class Exchange:
 
     request: list[bytes] = field(default_factory=list)
     reply: list[bytes] = field(default_factory=list)
+    #: The client ended its stream after this request, before any reply (a half-close).
+    shutdown: bool = False
 
 
 @dataclass
@@ -78,6 +80,17 @@ class ConversationLog:
             if not conv.exchanges:
                 conv.exchanges.append(Exchange())  # the server spoke first: a greeting
             conv.exchanges[-1].reply.append(data)
+
+    def ended(self, n: int, direction: str) -> None:
+        """The stream of connection *n* ended in *direction* (``upstream``: the client's)."""
+        conv = self.conversations.get(n)
+        if conv is None or not conv.exchanges:
+            return
+        if direction == "downstream":
+            conv.server_closed = True
+        elif conv.exchanges[-1].request and not conv.exchanges[-1].reply:
+            # The server may answer only once the request has ended (`wc`, HTTP/1.0 bodies).
+            conv.exchanges[-1].shutdown = True
 
 
 class PayloadFiles:
@@ -280,6 +293,8 @@ def _client(
         if ex.request:
             parts = [b"".join(ex.request)] if info.stream else ex.request
             lines += [f"      - send: {pay(p)}" for p in parts]
+        if ex.shutdown:
+            lines.append("      - shutdown")
         if ex.reply:
             parts = [b"".join(ex.reply)] if info.stream else ex.reply
             lines += [f"      - expect: {pay(p)}" for p in parts]

@@ -15,7 +15,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .test_record import _env, _free_port, _wait_recording, upper_server
+from .test_record import (
+    _env,
+    _free_port,
+    _run_clients_against,
+    _wait_listening,
+    _wait_recording,
+    upper_server,
+)
 
 __all__ = ["upper_server"]  # the fixture, used by name below
 
@@ -154,3 +161,46 @@ def test_an_upstream_that_is_the_listen_address_itself_is_refused(tmp_path: Path
         "to it\n" == done.stderr
     )
     assert [] == os.listdir(tmp_path)
+
+
+#: Answers, at the end of each request (a half-close), how many bytes it had: like `wc -c`.
+COUNTER = """
+import socket, sys
+s = socket.socket()
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen()
+while True:
+    c, _ = s.accept()
+    n = 0
+    while data := c.recv(65536):
+        n += len(data)
+    try:
+        c.sendall(b"%d\\n" % n)
+    except OSError:
+        pass  # the readiness probe does not wait for an answer
+    c.close()
+"""
+
+
+def test_a_half_close_is_recorded_so_the_replay_passes_against_the_real_server(
+    tmp_path: Path,
+) -> None:
+    upstream = _free_port()
+    server = subprocess.Popen([sys.executable, "-c", COUNTER, str(upstream)])
+    try:
+        _wait_listening(upstream, server)
+        proc, listen = _start(
+            tmp_path, f"tcp://127.0.0.1:{upstream}", "-o", "wc.yaml", "--connections", "1"
+        )
+        _wait_recording(proc)
+        with socket.create_connection(("127.0.0.1", listen), 5) as s:
+            s.sendall(b"hello world")
+            s.shutdown(socket.SHUT_WR)
+            s.settimeout(10)
+            assert b"11\n" == s.recv(100)
+        stdout, stderr = proc.communicate(timeout=30)
+        assert 0 == proc.returncode, stdout + stderr
+        _run_clients_against(tmp_path, tmp_path / "wc.yaml", upstream)
+    finally:
+        server.kill()  # by the PID we started
+        server.wait(10)

@@ -104,3 +104,25 @@ def test_a_stream_greeting_read_in_pieces_is_one_send() -> None:
     log = _log(*[(1, "downstream", b"tick\n")] * 3)
     text = scenario_yaml(list(log.conversations.values()), INFO)
     assert [{"send": "tick\ntick\ntick\n"}] == yaml.safe_load(text)["servers"]["recorded"]["handle"]
+
+
+def test_a_client_that_half_closes_before_the_reply_shuts_down_in_the_replay() -> None:
+    # A server that answers at the end of the request (`wc -c`) waited forever on the replay.
+    log = _log((1, "upstream", b"hello world"))
+    log.ended(1, "upstream")
+    log.data(1, "downstream", b"11\n")
+    log.ended(1, "downstream")
+    text = scenario_yaml(list(log.conversations.values()), INFO)
+    assert [
+        {"send": "hello world"},
+        "shutdown",
+        {"expect": "11\n"},
+        {"notify": "connection1-done"},
+    ] == yaml.safe_load(text)["clients"]["connection1"]["steps"]
+
+
+def test_a_client_that_closes_after_its_reply_needs_no_shutdown() -> None:
+    log = _log((1, "upstream", b"PING\r\n"), (1, "downstream", b"+PONG\r\n"))
+    log.ended(1, "upstream")
+    text = scenario_yaml(list(log.conversations.values()), INFO)
+    assert "shutdown" not in text

@@ -31,7 +31,7 @@ from .listening import (
     connections_failure,
     record_server_failure,
 )
-from .relay import Observer, Relay, Unreachable
+from .relay import Ended, Observer, Relay, Unreachable
 
 
 class ProxyRun:
@@ -48,6 +48,8 @@ class ProxyRun:
         self.upstream: Address | None = None
         #: Sees every relayed read (``sockscen record``).
         self.observer: Observer | None = None
+        #: Told when one direction of a relayed stream ends (``sockscen record``).
+        self.ended: Ended | None = None
         #: Told when a connection's (or sender's) upstream cannot be reached.
         self.unreachable: Unreachable | None = None
         #: Called when a relay has ended both ways.
@@ -131,6 +133,7 @@ class ProxyRun:
         relay = Relay(self.context, self.spec, self.upstream, actor, actor.result.copy or 0)
         relay.observer = self.observer
         relay.unreachable = self.unreachable
+        relay.ended = self.ended
         await relay.run(down)
         if self.relay_done is not None:
             self.relay_done()

@@ -90,6 +90,7 @@ def _stop_when_done(
 
     proxy.relay_done = relay_done
     proxy.observer = observe
+    proxy.ended = log.ended
 
 
 async def _until_signal(signals: AsyncIterator[int], scope: trio.CancelScope) -> None:

@@ -26,6 +26,8 @@ from .faulty import FaultyConnection, apply_faults
 
 #: Called with (connection index, "upstream" or "downstream", bytes) for every relayed read.
 Observer = Callable[[int, str, bytes], None]
+#: Called with (connection index, "upstream" or "downstream") when that direction's stream ends.
+Ended = Callable[[int, str], None]
 #: Called with (connection or sender index, why) when the upstream cannot be reached.
 Unreachable = Callable[[int, str], None]
 
@@ -43,6 +45,7 @@ class Relay:
         self.n = n
         self.observer: Observer | None = None
         self.unreachable: Unreachable | None = None
+        self.ended: Ended | None = None
 
     async def run(self, down: StreamConnection) -> None:
         """Relay *down* both ways until both directions have ended."""
@@ -103,6 +106,8 @@ class Relay:
                     return
                 if not data:
                     actor.note("eof", note=f"from {side}")
+                    if self.ended is not None:
+                        self.ended(n, direction)
                     await _shutdown(sink)
                     return
                 if observer is not None:
