@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -204,3 +205,41 @@ def test_a_half_close_is_recorded_so_the_replay_passes_against_the_real_server(
     finally:
         server.kill()  # by the PID we started
         server.wait(10)
+
+
+def _few_files() -> None:
+    resource.setrlimit(resource.RLIMIT_NOFILE, (40, 40))
+
+
+def test_running_out_of_file_descriptors_stops_the_recording_and_says_why(
+    tmp_path: Path, upper_server: int
+) -> None:
+    # The proxy stopped accepting, silently: clients were refused until the user gave up.
+    listen = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sockscen", "record", "--listen", f"tcp://127.0.0.1:{listen}",
+         "--upstream", f"tcp://127.0.0.1:{upper_server}", "-o", "recorded.yaml",
+         "--duration", "60s"],
+        env=_env(), cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=_few_files,
+    )  # fmt: skip
+    _wait_recording(proc)
+    clients = []
+    try:
+        for _ in range(40):
+            try:
+                s = socket.create_connection(("127.0.0.1", listen), 5)
+            except OSError:
+                break  # the recorder has stopped listening
+            clients.append(s)
+            s.sendall(b"hello\n")
+        stdout, stderr = proc.communicate(timeout=30)  # well before --duration
+    finally:
+        for s in clients:
+            s.close()
+    assert 1 == proc.returncode, stdout + stderr
+    assert "Traceback" not in stderr
+    assert (
+        f"recording: stopped: cannot accept more connections on tcp://127.0.0.1:{listen}: "
+        "too many open files" in stderr
+    )

@@ -96,6 +96,8 @@ def cmd_record(args: argparse.Namespace) -> int:
         message = str(exc).removeprefix("proxy 'record': ")
         print(f"sockscen: error: --listen {args.listen}: {message}", file=sys.stderr)
         return EXIT_FAILED
+    for failure in proxy.context.failures:
+        print(f"recording: stopped: {failure.message}", file=sys.stderr)
     if log.full:
         print(
             f"recording: stopped after {log.limit // (1024 * 1024)} MiB relayed "
@@ -111,9 +113,10 @@ def cmd_record(args: argparse.Namespace) -> int:
         actor = proxy.actors[conv.index - 1] if conv.index <= len(proxy.actors) else None
         if actor is not None and actor.result.transcript:
             conv.peer = actor.result.transcript[0].note.removeprefix("from ")
-    return _write(
-        args, output, conversations, RecordingInfo(args.listen, args.upstream, stream, started)
-    )
+    info = RecordingInfo(args.listen, args.upstream, stream, started)
+    code = _write(args, output, conversations, info)
+    # What was recorded is written, but it stopped short: a script must not take it as whole.
+    return EXIT_FAILED if proxy.context.failures else code
 
 
 class _Unreachable:

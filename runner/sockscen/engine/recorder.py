@@ -35,7 +35,8 @@ async def record(
     """Relay *listen* to *upstream*, logging every relayed read, until stopped.
 
     Stops on SIGINT/SIGTERM, after *duration* seconds, once *connections*
-    stream connections have ended both ways, or once *log* is full.  Bad
+    stream connections have ended both ways, once *log* is full, or when the
+    proxy fails (``proxy.context.failures`` says why).  Bad
     addresses and binding failures raise ``AddressError`` / ``SetupError``.
     *on_ready* (a callable taking the bound address as text) is called once
     the proxy listens; *unreachable* whenever a connection's upstream
@@ -60,6 +61,8 @@ async def record(
             with trio.move_on_after(math.inf if duration is None else duration):
                 async with trio.open_nursery() as nursery:
                     context.nursery = nursery
+                    # A failure of the proxy (out of file descriptors, of senders) stops it.
+                    context.cancel_scope = nursery.cancel_scope
                     _stop_when_done(proxy, log, nursery.cancel_scope, connections)
                     await proxy.start(nursery)
                     nursery.start_soon(_until_signal, signals, nursery.cancel_scope)
