@@ -14,12 +14,14 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from .test_record import (
     _env,
     _free_port,
     _run_clients_against,
+    _talk,
     _wait_listening,
     _wait_recording,
     upper_server,
@@ -243,3 +245,32 @@ def test_running_out_of_file_descriptors_stops_the_recording_and_says_why(
         f"recording: stopped: cannot accept more connections on tcp://127.0.0.1:{listen}: "
         "too many open files" in stderr
     )
+
+
+def test_nobody_reading_the_output_does_not_stop_the_recording(
+    tmp_path: Path, upper_server: int
+) -> None:
+    # `sockscen record ... | head -1`: the first print met a closed pipe, an internal error.
+    listen = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sockscen", "record", "--listen", f"tcp://127.0.0.1:{listen}",
+         "--upstream", f"tcp://127.0.0.1:{upper_server}", "-o", "recorded.yaml",
+         "--connections", "1"],
+        env=_env(), cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    proc.stdout.close()  # before it prints anything: it starts slower than this
+    deadline = time.monotonic() + 30
+    while True:  # until it listens (or its error)
+        assert proc.poll() is None, proc.communicate()
+        try:
+            _talk(listen, [b"hello\n"])
+            break
+        except ConnectionRefusedError:
+            assert time.monotonic() < deadline, "sockscen record never listened"
+            time.sleep(0.05)
+    assert proc.stderr is not None
+    stderr = proc.stderr.read()
+    assert 1 == proc.wait(30)  # the last line could not be said either
+    assert "" == stderr
+    assert "hello\\n" in (tmp_path / "recorded.yaml").read_text()

@@ -77,8 +77,11 @@ def cmd_record(args: argparse.Namespace) -> int:
     started = time.time()
 
     def ready(url: str) -> None:
-        print(f"recording: clients connect to {url}, relayed to {args.upstream}", flush=True)
-        print("recording: stop with Ctrl-C", flush=True)
+        try:
+            print(f"recording: clients connect to {url}, relayed to {args.upstream}", flush=True)
+            print("recording: stop with Ctrl-C", flush=True)
+        except BrokenPipeError:
+            pass  # nobody reads our output (`| head -1`): recording goes on all the same
 
     try:
         proxy = trio.run(
