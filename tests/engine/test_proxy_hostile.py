@@ -147,3 +147,39 @@ def test_a_proxy_whose_upstream_is_its_own_address_is_an_error_not_a_storm(
         result.error_location.path,
         result.error_location.line,
     )
+
+
+def test_a_throttled_datagram_proxy_delays_datagrams_whole_never_cuts_them(
+    run_yaml: RunYaml,
+) -> None:
+    # Throttle cut every datagram into tenth-of-a-second pieces, each a datagram of its
+    # own: "give me" reached the server as "g", "i", "v"... at 10B/s.
+    result = run_yaml(
+        """
+        name: throttled datagrams
+        servers:
+          s:
+            listen: udp://127.0.0.1:0
+            rules:
+              - when: "give me"
+                reply: "%s"
+        proxies:
+          p:
+            listen: unixgram:p.sock
+            upstream: ${s.url}
+            upstream_faults: [{throttle: 35B/s}]
+            downstream_faults: [{throttle: 10KiB/s}]
+        clients:
+          c:
+            connect: ${p.url}
+            steps:
+              - send: "give me"
+              - expect: {length: 3000}
+        """
+        % ("ab" * 1500)
+    )
+    assert_passed(result)
+    relay = next(a for a in result.actors if a.actor == "p#1")
+    sent = [(e.data, e.time) for e in relay.transcript if e.kind == "sent"]
+    assert [b"give me", b"ab" * 1500] == [data for data, _ in sent]
+    assert sent[0][1] >= 0.2  # 7 bytes at 35B/s
