@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -274,3 +275,51 @@ def test_nobody_reading_the_output_does_not_stop_the_recording(
     assert 1 == proc.wait(30)  # the last line could not be said either
     assert "" == stderr
     assert "hello\\n" in (tmp_path / "recorded.yaml").read_text()
+
+
+def _record_one(tmp_path: Path, upstream: int, output: str) -> subprocess.Popen[str]:
+    proc, listen = _start(
+        tmp_path, f"tcp://127.0.0.1:{upstream}", "-o", output, "--connections", "1"
+    )
+    _wait_recording(proc)
+    _talk(listen, [b"hello\n"])
+    return proc
+
+
+def test_an_output_that_is_a_link_is_written_through_and_stays_a_link(
+    tmp_path: Path, upper_server: int
+) -> None:
+    (tmp_path / "kept").mkdir()
+    (tmp_path / "recorded.yaml").symlink_to(tmp_path / "kept" / "real.yaml")
+    proc = _record_one(tmp_path, upper_server, "recorded.yaml")
+    stdout, stderr = proc.communicate(timeout=30)
+    assert 0 == proc.returncode, stdout + stderr
+    assert (tmp_path / "recorded.yaml").is_symlink()
+    assert "hello\\n" in (tmp_path / "kept" / "real.yaml").read_text()
+    assert ["real.yaml"] == os.listdir(tmp_path / "kept")  # no temporary file left
+
+
+def test_an_output_that_is_a_pipe_gets_the_scenario_written_into_it(
+    tmp_path: Path, upper_server: int
+) -> None:
+    # Atomic replacing would have put a regular file in the FIFO's place
+    # (and, for `-o /dev/stdout` as root, in /dev).
+    fifo = tmp_path / "scenario.fifo"
+    os.mkfifo(fifo)
+    proc = _record_one(tmp_path, upper_server, str(fifo))
+    got: list[str] = []
+
+    def read() -> None:  # the recorder opens the FIFO when it writes
+        with open(fifo, encoding="utf-8") as reader:
+            got.append(reader.read())
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    stdout, stderr = proc.communicate(timeout=30)
+    with contextlib.suppress(OSError):  # no reader left (ENXIO): it has read the scenario
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))  # else this ends its wait
+    reader.join(10)
+    assert 0 == proc.returncode, stdout + stderr
+    assert "hello\\n" in got[0]
+    assert fifo.is_fifo()
+    assert ["scenario.fifo"] == os.listdir(tmp_path)

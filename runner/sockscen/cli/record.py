@@ -154,7 +154,10 @@ def _write(
     from ..loader import MAX_SCENARIO_FILE
 
     framing = {"none": NONE, "line": LINE, "crlf": CRLF}[args.framing]
-    files = PayloadFiles(f"{output.stem}.data")
+    # `-o /dev/stdout`, a FIFO: written straight through, and every payload inline (a
+    # payload file has no place beside it).  A regular file (or a link to one): replaced.
+    special = output.exists() and not output.is_file()
+    files = None if special else PayloadFiles(f"{output.stem}.data")
     text = scenario_yaml(conversations, info, framing, files).encode("utf-8")
     if len(text) > MAX_SCENARIO_FILE:
         print(
@@ -165,13 +168,20 @@ def _write(
         )
         return EXIT_FAILED
     try:
-        for data, name in files.files.items():
-            _replace(output.parent / name, data)
-        _replace(output, text)
+        if files is None:
+            output.write_bytes(text)
+        else:
+            target = Path(os.path.realpath(output))
+            for data, name in files.files.items():
+                _replace(target.parent / name, data)
+            _replace(target, text)
     except OSError as exc:
-        print(f"sockscen: error: cannot write {exc.filename}: {exc.strerror}", file=sys.stderr)
+        where = exc.filename or args.output  # a failed write() names no file
+        print(f"sockscen: error: cannot write {where}: {exc.strerror}", file=sys.stderr)
         return EXIT_FAILED
-    extra = f" (and {len(files.files)} payload file(s) in {files.folder}/)" if files.files else ""
+    extra = ""
+    if files is not None and files.files:
+        extra = f" (and {len(files.files)} payload file(s) in {files.folder}/)"
     print(f"recording: {len(conversations)} connection(s) written to {args.output}{extra}")
     return EXIT_OK
 
