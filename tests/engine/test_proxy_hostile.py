@@ -183,3 +183,41 @@ def test_a_throttled_datagram_proxy_delays_datagrams_whole_never_cuts_them(
     sent = [(e.data, e.time) for e in relay.transcript if e.kind == "sent"]
     assert [b"give me", b"ab" * 1500] == [data for data, _ in sent]
     assert sent[0][1] >= 0.2  # 7 bytes at 35B/s
+
+
+def test_a_udp_upstream_that_starts_listening_later_gets_the_next_datagrams(
+    run_yaml: RunYaml,
+) -> None:
+    # One "connection refused" (ICMP) ended the sender's relay for good: the next
+    # datagrams were noted as sent upstream and went nowhere.
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    client = (
+        "import socket, time\\n"
+        "c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\\n"
+        "c.connect(('127.0.0.1', ${p.port})); c.settimeout(5)\\n"
+        "c.send(b'one'); time.sleep(0.3)\\n"
+        "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\\n"
+        f"s.bind(('127.0.0.1', {port})); s.settimeout(5)\\n"
+        "c.send(b'two')\\n"
+        "data, peer = s.recvfrom(100); s.sendto(b'got ' + data, peer)\\n"
+        "print(c.recv(100).decode())\\n"
+    )
+    result = run_yaml(
+        f"""
+        name: the upstream comes back
+        proxies:
+          p:
+            listen: udp://127.0.0.1:0
+            upstream: udp://127.0.0.1:{port}
+        clients:
+          c:
+            command: [python3, -c, "{client}"]
+            expect_stdout: "got two\\n"
+            expect_exit: 0
+        """
+    )
+    assert_passed(result)
+    notes = [e.note for a in result.actors if a.actor == "p#1" for e in a.transcript]
+    assert f"upstream: connection refused by udp://127.0.0.1:{port}: " in "\\n".join(notes)

@@ -11,6 +11,7 @@ waits never hold up the others.  ``downstream_faults`` act in the reply task.
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Callable
 
 import trio
@@ -173,6 +174,8 @@ async def _relay_replies(relay: SenderRelay) -> None:
                 data = await up.receive()
             except TransportError as exc:
                 actor.note("note", note=f"upstream: {exc}")
+                if _about_a_send(exc):
+                    continue  # nobody listened then; a server (re)started since will answer
                 break
             if observer is not None:
                 observer(n, "downstream", data)
@@ -189,6 +192,18 @@ async def _relay_replies(relay: SenderRelay) -> None:
     finally:
         down.close()
         up.close()
+
+
+#: What a connected datagram socket reports about an earlier send (an ICMP error), not
+#: about itself: the upstream may listen again by the next datagram.
+_SEND_ERRORS = frozenset(
+    {errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH, errno.ECONNRESET}
+)
+
+
+def _about_a_send(exc: TransportError) -> bool:
+    cause = exc.__cause__
+    return isinstance(cause, OSError) and cause.errno in _SEND_ERRORS
 
 
 class DatagramRelays:
