@@ -26,6 +26,10 @@ RECORDING_LIMIT = 16 * 1024 * 1024
 #: A payload longer than this goes to a file of its own (``{file: ...}``) rather than
 #: inline, so a conversation with large messages still makes a loadable scenario file.
 INLINE_LIMIT = 4096
+#: What keeping one read, and one conversation, costs beyond its bytes (Python objects):
+#: counted against the limit, so a flood of empty datagrams or tiny reads is bounded too.
+READ_COST = 64
+CONVERSATION_COST = 512
 
 
 @dataclass
@@ -52,8 +56,9 @@ class Conversation:
 class ConversationLog:
     """Collects relayed data as a proxy sees it (its observer), connection by connection.
 
-    It keeps at most *limit* bytes: a read that would go past them is not kept,
-    and ``full`` says so (the recorder then stops).
+    It keeps at most *limit* bytes, each read and conversation counted with what
+    keeping it costs: a read that would go past them is not kept, and ``full``
+    says so (the recorder then stops).
     """
 
     def __init__(self, clock: float | None = None, limit: int = RECORDING_LIMIT) -> None:
@@ -65,11 +70,12 @@ class ConversationLog:
 
     def data(self, n: int, direction: str, data: bytes) -> None:
         """*data* relayed on connection *n*: ``upstream`` (client to server) or ``downstream``."""
-        if self.full or self.size + len(data) > self.limit:
+        conv = self.conversations.get(n)
+        cost = len(data) + READ_COST + (CONVERSATION_COST if conv is None else 0)
+        if self.full or self.size + cost > self.limit:
             self.full = True
             return
-        self.size += len(data)
-        conv = self.conversations.get(n)
+        self.size += cost
         if conv is None:
             conv = self.conversations[n] = Conversation(n, "", time.perf_counter() - self.started)
         if direction == "upstream":

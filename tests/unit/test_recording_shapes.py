@@ -13,7 +13,9 @@ from pathlib import Path
 import yaml
 
 from sockscen.recording import (
+    CONVERSATION_COST,
     INLINE_LIMIT,
+    READ_COST,
     ConversationLog,
     PayloadFiles,
     RecordingInfo,
@@ -88,7 +90,8 @@ def test_a_large_payload_goes_to_a_file_shared_by_the_rule_and_the_client(
 
 
 def test_the_log_keeps_no_more_than_its_limit_and_says_it_is_full() -> None:
-    log = ConversationLog(clock=0.0, limit=10)
+    first = CONVERSATION_COST + READ_COST + 8
+    log = ConversationLog(clock=0.0, limit=first + READ_COST + 2)
     log.data(1, "upstream", b"12345678")
     assert not log.full
     log.data(1, "downstream", b"abc")  # would pass the limit: not kept
@@ -97,7 +100,19 @@ def test_the_log_keeps_no_more_than_its_limit_and_says_it_is_full() -> None:
     (conv,) = log.conversations.values()
     assert [b"12345678"] == conv.exchanges[0].request
     assert [] == conv.exchanges[0].reply
-    assert 8 == log.size
+    assert first == log.size
+
+
+def test_a_flood_of_empty_datagrams_fills_the_log_too() -> None:
+    # Counted by their bytes alone, empty datagrams were free: the log grew without bound.
+    log = ConversationLog(clock=0.0, limit=1024 * 1024)
+    for i in range(100_000):
+        log.data(1 + i % 7, "upstream", b"")
+        if log.full:
+            break
+    assert log.full
+    assert log.size <= log.limit
+    assert sum(len(e.request) for c in log.conversations.values() for e in c.exchanges) < 20_000
 
 
 def test_a_stream_greeting_read_in_pieces_is_one_send() -> None:

@@ -103,8 +103,8 @@ def cmd_record(args: argparse.Namespace) -> int:
         print(f"recording: stopped: {failure.message}", file=sys.stderr)
     if log.full:
         print(
-            f"recording: stopped after {log.limit // (1024 * 1024)} MiB relayed "
-            "(the most a recording keeps)",
+            f"recording: stopped: a recording keeps at most {log.limit // (1024 * 1024)} MiB "
+            "(what was relayed, and its bookkeeping)",
             file=sys.stderr,
         )
     conversations = sorted(log.conversations.values(), key=lambda c: c.index)
