@@ -323,3 +323,35 @@ def test_an_output_that_is_a_pipe_gets_the_scenario_written_into_it(
     assert "hello\\n" in got[0]
     assert fifo.is_fifo()
     assert ["scenario.fifo"] == os.listdir(tmp_path)
+
+
+def test_a_recording_stops_at_its_limit_and_what_it_kept_runs(
+    tmp_path: Path, upper_server: int
+) -> None:
+    # Everything relayed was kept: a client (or server) flooding grew the recorder without bound.
+    proc, listen = _start(tmp_path, f"tcp://127.0.0.1:{upper_server}", "-o", "flood.yaml")
+    _wait_recording(proc)
+    line = b"x" * 65535 + b"\n"
+    with socket.create_connection(("127.0.0.1", listen), 5) as s:
+        s.settimeout(10)
+        with contextlib.suppress(OSError):  # until the recorder stops and closes it
+            for _ in range(1000):  # 64 MiB: far more than a recording keeps
+                s.sendall(line)
+                got = b""
+                while len(got) < len(line):
+                    chunk = s.recv(len(line) - len(got))
+                    if not chunk:
+                        raise ConnectionResetError
+                    got += chunk
+    stdout, stderr = proc.communicate(timeout=30)
+    assert 0 == proc.returncode, stdout + stderr
+    assert "recording: stopped: a recording keeps at most 16 MiB" in stderr
+    files = os.listdir(tmp_path / "flood.data")
+    # One file per distinct payload: the x's, the X's (and the last, cut short, ones).
+    assert {"0001.bin", "0002.bin"} <= set(files)
+    assert len(files) <= 4
+    done = subprocess.run(
+        [sys.executable, "-m", "sockscen", "run", "flood.yaml"],
+        env=_env(), cwd=tmp_path, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert 0 == done.returncode, done.stdout + done.stderr
