@@ -355,3 +355,17 @@ def test_a_recording_stops_at_its_limit_and_what_it_kept_runs(
         env=_env(), cwd=tmp_path, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert 0 == done.returncode, done.stdout + done.stderr
+
+
+def test_connections_on_a_datagram_recording_is_a_usage_error(tmp_path: Path) -> None:
+    # Datagram senders never end: it recorded until Ctrl-C, --connections silently unused.
+    done = subprocess.run(
+        [sys.executable, "-m", "sockscen", "record", "--listen", "udp://127.0.0.1:0",
+         "--upstream", "udp://127.0.0.1:9", "--connections", "1", "-o", "recorded.yaml"],
+        env=_env(), cwd=tmp_path, capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    assert 2 == done.returncode
+    assert (
+        "sockscen: error: --connections counts stream connections; a datagram recording "
+        "stops with --duration or Ctrl-C\n" == done.stderr
+    )

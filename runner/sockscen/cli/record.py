@@ -70,6 +70,12 @@ def cmd_record(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from exc
     if args.connections is not None and args.connections < 1:
         raise UsageError("--connections needs a number of connections, 1 or more")
+    if args.connections is not None and not stream:
+        # Datagram senders never end: it would wait for Ctrl-C without a word.
+        raise UsageError(
+            "--connections counts stream connections; a datagram recording stops "
+            "with --duration or Ctrl-C"
+        )
     # Before listening: a recording made for nothing is a session lost.
     output = prepare_output("-o", args.output, folder=False)
     log = ConversationLog()
