@@ -369,3 +369,20 @@ def test_connections_on_a_datagram_recording_is_a_usage_error(tmp_path: Path) ->
         "sockscen: error: --connections counts stream connections; a datagram recording "
         "stops with --duration or Ctrl-C\n" == done.stderr
     )
+
+
+def test_a_file_in_the_way_of_the_listen_socket_is_named_with_advice_that_holds(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "rec.sock").write_text("")
+    done = subprocess.run(
+        [sys.executable, "-m", "sockscen", "record", "--listen", "unix:rec.sock",
+         "--upstream", "tcp://127.0.0.1:1", "-o", "recorded.yaml"],
+        env=_env(), cwd=tmp_path, capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    assert 1 == done.returncode
+    sock = (tmp_path / "rec.sock").resolve()  # as the recorder makes it absolute
+    assert (
+        f"sockscen: error: --listen unix:{sock}: cannot listen on unix:{sock}: a file already "
+        f"exists at {sock} (a stale socket from an earlier run?); remove it\n" == done.stderr
+    )

@@ -103,6 +103,10 @@ def cmd_record(args: argparse.Namespace) -> int:
         )
     except SetupError as exc:
         message = str(exc).removeprefix("proxy 'record': ")
+        # The advice for scenarios does not hold here: --listen's relative path is the user's.
+        message = message.replace(
+            ", or use a relative path, which lives in the scenario's private directory", ""
+        )
         print(f"sockscen: error: --listen {args.listen}: {message}", file=sys.stderr)
         return EXIT_FAILED
     for failure in proxy.context.failures:
