@@ -16,7 +16,10 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from .test_record import (
     _env,
@@ -30,6 +33,19 @@ from .test_record import (
 
 __all__ = ["upper_server"]  # the fixture, used by name below
 
+#: The recorders a test started: one still running after it (a failed assertion) is killed.
+_STARTED: list[subprocess.Popen[str]] = []
+
+
+@pytest.fixture(autouse=True)
+def _no_recorder_left() -> Iterator[None]:
+    yield
+    while _STARTED:
+        proc = _STARTED.pop()
+        if proc.poll() is None:
+            proc.kill()  # by the PID we started
+            proc.wait(10)
+
 
 def _start(tmp_path: Path, upstream: str, *extra: str) -> tuple[subprocess.Popen[str], int]:
     listen = _free_port()
@@ -38,6 +54,7 @@ def _start(tmp_path: Path, upstream: str, *extra: str) -> tuple[subprocess.Popen
          "--upstream", upstream, *extra],
         env=_env(), cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
+    _STARTED.append(proc)
     return proc, listen
 
 
@@ -226,6 +243,7 @@ def test_running_out_of_file_descriptors_stops_the_recording_and_says_why(
         env=_env(), cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         preexec_fn=_few_files,
     )  # fmt: skip
+    _STARTED.append(proc)
     _wait_recording(proc)
     clients = []
     try:
@@ -259,6 +277,7 @@ def test_nobody_reading_the_output_does_not_stop_the_recording(
          "--connections", "1"],
         env=_env(), cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
+    _STARTED.append(proc)
     assert proc.stdout is not None
     proc.stdout.close()  # before it prints anything: it starts slower than this
     deadline = time.monotonic() + 30
