@@ -221,3 +221,30 @@ def test_a_udp_upstream_that_starts_listening_later_gets_the_next_datagrams(
     assert_passed(result)
     notes = [e.note for a in result.actors if a.actor == "p#1" for e in a.transcript]
     assert f"upstream: connection refused by udp://127.0.0.1:{port}: " in "\\n".join(notes)
+
+
+def test_a_proxy_on_ipv6_loopback_in_front_of_localhost_on_the_same_port_is_no_loop(
+    run_yaml: RunYaml,
+) -> None:
+    # localhost is IPv4 to sockscen: the same port on ::1 is another place.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = run_yaml(
+        f"""
+        name: same port, two families
+        servers:
+          s:
+            listen: tcp://127.0.0.1:{port}
+            handle: [{{expect: "hi"}}, {{send: "ho"}}]
+        proxies:
+          p:
+            listen: tcp://[::1]:{port}
+            upstream: tcp://localhost:{port}
+        clients:
+          c:
+            connect: ${{p.url}}
+            steps: [{{send: "hi"}}, {{expect: "ho"}}]
+        """
+    )
+    assert_passed(result)

@@ -156,8 +156,9 @@ class ProxyRun:
             self.endpoint.close()
 
 
-#: Hosts a listener on the wildcard address answers at, besides its own.
-_WILDCARDS = {"0.0.0.0": ("127.", "localhost"), "::": ("::1", "localhost")}
+#: Hosts a listener on the wildcard address answers at, besides its own (``localhost``
+#: is IPv4 to sockscen: a host name gets an IPv4 socket).
+_WILDCARDS = {"0.0.0.0": ("127.", "localhost"), "::": ("::1",)}
 
 
 def _same_place(bound: Address, upstream: Address) -> bool:
@@ -169,7 +170,7 @@ def _same_place(bound: Address, upstream: Address) -> bool:
     if bound.port != upstream.port:
         return False
     host, listen = upstream.host, bound.host
-    if host == listen or (host == "localhost" and listen in ("127.0.0.1", "::1")):
+    if host == listen or (host == "localhost" and listen == "127.0.0.1"):
         return True
     return host.startswith(_WILDCARDS.get(listen, ()))
 
