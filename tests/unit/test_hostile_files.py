@@ -375,3 +375,15 @@ def test_json_without_a_json_form_is_refused(tmp_path: Path, value: str) -> None
     (found,) = problems_of(text, tmp_path)
     assert "error: JSON has no " in found
     assert found.endswith(": only finite numbers (write a number or a string)")
+
+
+def test_client_copies_are_bounded_for_the_whole_scenario(tmp_path: Path) -> None:
+    """Twenty clients of count 100000 took 6 GB and ran far past the scenario's timeout."""
+    clients = "".join(
+        f"  c{i}:\n    connect: tcp://127.0.0.1:1\n    count: 60000\n    steps: [close]\n"
+        for i in range(2)
+    )
+    assert problems_of(f"name: x\nclients:\n{clients}", tmp_path) == [
+        "x.yaml:9:12: error: the clients of this scenario add up to 120000 copies, more than "
+        "the 100000 one scenario may run at once (split the load over several scenarios)"
+    ]
