@@ -387,3 +387,13 @@ def test_client_copies_are_bounded_for_the_whole_scenario(tmp_path: Path) -> Non
         "x.yaml:9:12: error: the clients of this scenario add up to 120000 copies, more than "
         "the 100000 one scenario may run at once (split the load over several scenarios)"
     ]
+
+
+def test_a_json_matcher_may_still_expect_nan(tmp_path: Path) -> None:
+    """Python's json writes NaN, so a peer may send it: only payloads refuse it."""
+    text = (
+        "name: x\nclients:\n  c:\n    connect: tcp://127.0.0.1:1\n    framing: line\n"
+        "    steps: [{expect: {json: [.nan]}}]\n"
+    )
+    (scenario,) = load_text(text, "x.yaml", str(tmp_path))
+    assert scenario.name == "x"
