@@ -108,11 +108,33 @@ def load_text(
     return scenarios
 
 
+#: The most problems shown for one file: a mistake a generator repeated would print a
+#: line per copy (100,000 duplicate keys printed 100,000 lines).
+MAX_PROBLEMS_PER_FILE = 100
+
+
+def _capped(problems: list[Problem]) -> list[Problem]:
+    """The first ``MAX_PROBLEMS_PER_FILE`` of one file's problems, and how many more there are."""
+    unique = sorted(dict.fromkeys(problems), key=lambda p: p.sort_key)
+    if len(unique) <= MAX_PROBLEMS_PER_FILE:
+        return unique
+    hidden = len(unique) - MAX_PROBLEMS_PER_FILE
+    return [
+        *unique[:MAX_PROBLEMS_PER_FILE],
+        Problem(
+            unique[MAX_PROBLEMS_PER_FILE].location,
+            f"{hidden} more problems in this file are not shown (from here on)",
+            "fix the ones above first: the rest are often the same mistake again",
+        ),
+    ]
+
+
 def _load_text(
     text: str, path: str, directory: str, environ: Mapping[str, str] | None
 ) -> tuple[list[Scenario], list[Problem]]:
     try:
-        return _check_and_build(text, path, directory, environ)
+        scenarios, problems = _check_and_build(text, path, directory, environ)
+        return scenarios, _capped(problems)
     except RecursionError:
         # The nesting limits keep every check far from the stack limit; should one be
         # missed, this file still gets a located problem and the other files are checked.

@@ -397,3 +397,20 @@ def test_a_json_matcher_may_still_expect_nan(tmp_path: Path) -> None:
     )
     (scenario,) = load_text(text, "x.yaml", str(tmp_path))
     assert scenario.name == "x"
+
+
+def test_a_mistake_repeated_thousands_of_times_prints_a_hundred_lines_and_a_count(
+    tmp_path: Path,
+) -> None:
+    """100,000 duplicate keys printed 100,000 lines."""
+    text = "name: x\nvars:\n" + "  a: 1\n" * 5000 + "clients:\n  c:\n    steps: [{sleep: 0}]\n"
+    found = problems_of(text, tmp_path)
+    assert len(found) == 101
+    assert found[0] == (
+        "x.yaml:4:3: error: duplicate key 'a' (first defined on line 3) "
+        "(YAML would silently keep only the last one; remove or rename one)"
+    )
+    assert found[-1] == (
+        "x.yaml:104:3: error: 4899 more problems in this file are not shown (from here on) "
+        "(fix the ones above first: the rest are often the same mistake again)"
+    )
