@@ -14,7 +14,7 @@ import stat
 import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from .errors import ConfigError, Location, Problem
 from .model import Scenario
@@ -259,6 +259,31 @@ def _decode(data: bytes, shown: str) -> tuple[str | None, Problem | None]:
             f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x})",
             "save it as UTF-8",
         )
+
+
+def load_stream(stream: BinaryIO, shown: str, directory: str) -> list[Scenario]:
+    """The scenarios of a file read from *stream* (standard input), as ``load_file`` reads one.
+
+    At most ``MAX_SCENARIO_FILE`` bytes are read (``yes | sockscen validate -``
+    read until memory ran out), and the bytes are decoded as strictly as a
+    file's, so a byte that is not UTF-8 is named as such.
+    """
+    data = stream.read(MAX_SCENARIO_FILE + 1)
+    if len(data) > MAX_SCENARIO_FILE:
+        raise ConfigError(
+            [
+                Problem(
+                    Location(shown, 1, 1),
+                    f"the input has more than the {MAX_SCENARIO_FILE // (1024 * 1024)} MiB "
+                    "a scenario file may have",
+                    "split it into several files, or load large payloads with file:",
+                )
+            ]
+        )
+    scenarios, problems = _load_data(data, shown, directory, None)
+    if problems:
+        raise ConfigError(_printable(problems))
+    return scenarios
 
 
 def _load_file(

@@ -414,3 +414,33 @@ def test_a_mistake_repeated_thousands_of_times_prints_a_hundred_lines_and_a_coun
         "x.yaml:104:3: error: 4899 more problems in this file are not shown (from here on) "
         "(fix the ones above first: the rest are often the same mistake again)"
     )
+
+
+def validate_stdin(data: bytes | None, tmp_path: Path, *, endless: bool = False) -> str:
+    """What ``sockscen validate -`` prints on stderr for *data* (or ``yes``'s endless output)."""
+    command = [sys.executable, "-m", "sockscen", "validate", "--no-cache", "-"]
+    if endless:
+        with subprocess.Popen(["yes"], stdout=subprocess.PIPE) as producer:
+            done = subprocess.run(
+                command, stdin=producer.stdout, cwd=tmp_path, capture_output=True, timeout=60
+            )
+            producer.kill()
+    else:
+        done = subprocess.run(command, input=data, cwd=tmp_path, capture_output=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    return done.stderr.decode()
+
+
+def test_endless_standard_input_is_cut_at_16_mib(tmp_path: Path) -> None:
+    """`yes | sockscen validate -` read until memory ran out (MemoryError, exit 3)."""
+    assert validate_stdin(None, tmp_path, endless=True).splitlines()[0] == (
+        "<stdin>:1:1: error: the input has more than the 16 MiB a scenario file may have "
+        "(split it into several files, or load large payloads with file:)"
+    )
+
+
+def test_bytes_on_standard_input_that_are_not_utf8_are_named_as_such(tmp_path: Path) -> None:
+    """They were read as lone surrogates: "the text holds a lone surrogate (\\udcff)"."""
+    assert validate_stdin(b"name: caf\xe9\n", tmp_path).splitlines()[0] == (
+        "<stdin>:1:10: error: the file is not UTF-8 text (byte 0xe9) (save it as UTF-8)"
+    )
