@@ -48,9 +48,16 @@ class FaultyConnection:
         #: A relayed end of stream already made the close's waits (``slow_close``).
         self._waited = False
 
-    async def send(self, data: bytes) -> None:
-        """Send *data* as the faults say; ``ConnectionFaulted`` when they end the connection."""
+    async def send(self, data: bytes, *, since: float | None = None) -> None:
+        """Send *data* as the faults say; ``ConnectionFaulted`` when they end the connection.
+
+        *since* (trio time) is when *data* came, when it waited before this
+        call: a ``delay`` then counts from it (a relayed datagram's latency).
+        """
         for action in self.plan.write(data):
+            if since is not None and isinstance(action, Wait) and action.why == "delay":
+                action = Wait(max(0.0, since + action.seconds - trio.current_time()), action.why)
+                since = None  # only the first delay: later waits follow it
             await self._carry_out(action)
         if self.plan.ended is not None:
             raise ConnectionFaulted(self.plan.ended)
