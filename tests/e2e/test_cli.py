@@ -576,3 +576,22 @@ def test_list_into_a_closed_pipe_stops_quietly(tmp_path: Path, write: Write) -> 
         )
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
+
+
+def test_a_ctrl_c_while_the_command_line_is_still_importing_exits_130_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The console script used to print a KeyboardInterrupt traceback from the import."""
+    import types
+
+    from sockscen import launch
+
+    class Interrupted(types.ModuleType):
+        def __getattr__(self, name: str) -> object:
+            raise KeyboardInterrupt
+
+    monkeypatch.setitem(sys.modules, "sockscen.cli", Interrupted("sockscen.cli"))
+    with pytest.raises(SystemExit) as exited:
+        launch.main()
+    assert exited.value.code == 130
+    assert capsys.readouterr().err == ""

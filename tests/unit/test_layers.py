@@ -100,6 +100,7 @@ LAYERS: dict[str, int] = {
     "plugin_markers": 4,
     "plugin_timeout": 4,
     "__main__": 4,
+    "launch": 4,
     "__init__": 4,
 }
 
