@@ -135,11 +135,17 @@ def servers_factory(base: Path, cache: LoadCache | None = None) -> Callable[...,
 
     An unchanged valid file is read back from *cache*, the session's load cache.
     """
+    from .errors import ConfigError
     from .loader import load_file
 
     def start(path: str | Path, name: str | None = None) -> StandingServers:
+        # The error is the user's file, not sockscen's code: the test's line is the place to show.
+        __tracebackhide__ = True
         file = Path(path) if Path(path).is_absolute() else base / path
-        scenarios = load_file(file, cache=cache)
+        try:
+            scenarios = load_file(file, cache=cache)
+        except ConfigError as exc:
+            raise exc.with_traceback(None) from None
         chosen = [s for s in scenarios if name is None or s.name == name]
         if len(chosen) != 1:
             names = ", ".join(s.name for s in scenarios)

@@ -1,0 +1,110 @@
+"""The plugin used the way people do: pytest started from another folder, plugins
+turned off by name, fixtures given files that are missing or wrong."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.scenario_texts import GREETING, INVALID
+
+from .plugin_support import PLUGIN_ARGS, RunPytest
+
+Write = Callable[[str, str], Path]
+
+
+def test_sockscen_run_finds_a_file_beside_the_test_from_another_folder(
+    run_pytest: RunPytest, write: Write
+) -> None:
+    # pytest runs in the project's root; the test and its scenario live in tests/net/.
+    write("tests/net/greeting.yaml", GREETING)
+    write(
+        "tests/net/test_greeting.py",
+        """
+        def test_greeting(sockscen_run):
+            result = sockscen_run("greeting.yaml")
+            assert result.ok
+            assert result.scenarios[0].name == "greeting server thanks every client"
+        """,
+    )
+
+    result = run_pytest("tests/net/test_greeting.py")
+
+    result.assert_outcomes(passed=1)
+
+
+def test_sockscen_run_says_a_named_file_is_missing(
+    run_pytest: RunPytest, write: Write, inner: pytest.Pytester
+) -> None:
+    write(
+        "tests/test_missing.py",
+        """
+        def test_missing(sockscen_run):
+            sockscen_run("scenarios/nope.yaml")
+        """,
+    )
+
+    result = run_pytest("tests/test_missing.py")
+
+    result.assert_outcomes(failed=1)
+    out = result.stdout.str()
+    assert "ConfigError: error: scenarios/nope.yaml: no such file or directory (looked in " in out
+    assert str(inner.path / "tests") in out
+    # Not read as YAML text ("a scenario must be a mapping..."), and no sockscen frame shown.
+    assert "must be a mapping" not in out
+    assert "loader.py" not in out
+    assert "tests/test_missing.py:3: ConfigError" in out
+
+
+def test_fixtures_show_an_invalid_file_at_the_test_line_without_sockscen_frames(
+    run_pytest: RunPytest, write: Write
+) -> None:
+    write("tests/mocks/broken.yaml", INVALID)
+    write(
+        "tests/test_broken.py",
+        """
+        def test_run(sockscen_run):
+            sockscen_run("mocks/broken.yaml")
+
+        def test_servers(sockscen_servers):
+            with sockscen_servers("mocks/broken.yaml"):
+                pass
+        """,
+    )
+
+    result = run_pytest("tests/test_broken.py")
+
+    result.assert_outcomes(failed=2)
+    out = result.stdout.str()
+    assert out.count("mocks/broken.yaml:") >= 2
+    assert "tests/test_broken.py:3: ConfigError" in out
+    assert "tests/test_broken.py:6: ConfigError" in out
+    assert "loader.py" not in out
+    assert "servers_fixture.py" not in out
+    assert "plugin_run_fixture.py" not in out
+
+
+def test_p_no_sockscen_turns_the_plugin_off(run_pytest: RunPytest, write: Write) -> None:
+    # The header says "plugins: sockscen-0.1.0", so that is the name people give -p no:.
+    write("scenarios/greeting.yaml", GREETING)
+    write("scenarios/broken.yaml", INVALID)
+    write("test_plain.py", "def test_plain():\n    assert True\n")
+
+    result = run_pytest("-p", "no:sockscen", "-W", "error", "--sockscen-timeout", "2s")
+
+    assert result.ret == pytest.ExitCode.OK
+    result.assert_outcomes(passed=1)
+    assert "yaml" not in result.stdout.str()
+
+
+def test_p_no_sockscen_before_the_module_is_loaded_by_hand(
+    inner: pytest.Pytester, write: Write
+) -> None:
+    write("scenarios/greeting.yaml", GREETING)
+    write("test_plain.py", "def test_plain():\n    assert True\n")
+
+    result = inner.runpytest_subprocess("-p", "no:sockscen", *PLUGIN_ARGS, timeout=120)
+
+    result.assert_outcomes(passed=1)
