@@ -9,8 +9,8 @@ from pathlib import Path
 
 from ..addresses import AddressError, parse_address
 from ..errors import SetupError
-from .common import UsageError
-from .exits import EXIT_FAILED, EXIT_OK
+from .common import UsageError, prepare_output
+from .exits import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 
 #: Framings ``--framing`` takes: they only cut payloads into readable parts.
 FRAMING_NAMES = ("none", "line", "crlf")
@@ -67,6 +67,8 @@ def cmd_record(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from exc
     if args.connections is not None and args.connections < 1:
         raise UsageError("--connections needs a number of connections, 1 or more")
+    # Checked before recording: a conversation cannot be replayed to write it elsewhere.
+    output = prepare_output("--output", args.output, folder=False)
     log = ConversationLog()
     started = time.time()
 
@@ -95,7 +97,18 @@ def cmd_record(args: argparse.Namespace) -> int:
             conv.peer = actor.result.transcript[0].note.removeprefix("from ")
     framing = {"none": NONE, "line": LINE, "crlf": CRLF}[args.framing]
     info = RecordingInfo(args.listen, args.upstream, stream, started)
-    Path(args.output).write_text(scenario_yaml(conversations, info, framing), encoding="utf-8")
+    text = scenario_yaml(conversations, info, framing)
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        # The conversation cannot be had again: keep it on standard output rather than lose it.
+        sys.stdout.write(text)
+        print(
+            f"sockscen: error: --output {args.output}: could not write the scenario "
+            f"({exc.strerror or exc}); it is on standard output above",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     print(f"recording: {len(conversations)} connection(s) written to {args.output}")
     return EXIT_OK
 

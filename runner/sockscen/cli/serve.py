@@ -47,16 +47,27 @@ def cmd_serve(args: argparse.Namespace) -> int:
     verbosity = common.verbosity(args)
     reporter = console_reporter(args, verbosity, progress=False)
     live = _LiveLine(sys.stderr)
+    unwritable: list[str] = []
 
     def ready(run: ScenarioRun) -> None:
         found = addresses(run)
         for line in _address_lines(found):
             print(line, flush=True)
         if json_target is not None:
-            json_target.write_text(json.dumps(found, indent=2) + "\n", encoding="utf-8")
+            try:
+                json_target.write_text(json.dumps(found, indent=2) + "\n", encoding="utf-8")
+            except OSError as exc:
+                # Whoever waits for that file would wait for ever: stop serving at once.
+                unwritable.append(
+                    f"sockscen: error: --addresses-json {args.addresses_json}: could not "
+                    f"write it: {exc.strerror or exc}; the servers were stopped"
+                )
+                return
         print(_until_text(duration), flush=True)
 
     async def stopped() -> None:
+        if unwritable:
+            return
         with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
             with trio.move_on_after(duration):
                 async for _ in signals:
@@ -73,6 +84,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
     )
     live.end()
+    if unwritable:
+        print(unwritable[0], file=sys.stderr)
+        return EXIT_USAGE
     run = RunResult([result], started, time.time() - started)
     run.options["paths"] = list(args.paths)
     reporter.scenario_finished(result)

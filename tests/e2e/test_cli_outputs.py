@@ -1,0 +1,68 @@
+"""Output files of ``record`` and ``serve`` that cannot be written: a usage error
+naming the flag and the path, exit 2, never a traceback nor an internal error."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from tests.scenario_texts import GREETING
+
+from .cli_support import sockscen
+
+#: Writable for root by os.access, yet nothing can be created in it: as root the
+#: write itself fails, otherwise the check before starting refuses it.
+PROC_FILE = "/proc/sockscen-no-such-file"
+
+
+def assert_clean_usage_error(result: subprocess.CompletedProcess[str], flag: str) -> None:
+    assert result.returncode == 2, result.stderr
+    assert f"sockscen: error: {flag}" in result.stderr
+    assert "internal error" not in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_record_refuses_an_output_folder_it_cannot_make_before_recording(tmp_path: Path) -> None:
+    (tmp_path / "plain-file").write_text("not a folder\n")
+
+    result = sockscen(
+        "record",
+        "--listen", "tcp://127.0.0.1:0",
+        "--upstream", "tcp://127.0.0.1:9",
+        "-o", "plain-file/recorded.yaml",
+        "--duration", "30s",
+        cwd=tmp_path,
+    )  # fmt: skip
+
+    assert_clean_usage_error(result, "--output plain-file/recorded.yaml:")
+    assert "cannot create its folder" in result.stderr
+    # Refused at once: no proxy was started, nothing waited for the 30 s.
+    assert "recording:" not in result.stdout
+
+
+def test_record_keeps_the_conversation_when_the_output_cannot_be_written(tmp_path: Path) -> None:
+    result = sockscen(
+        "record",
+        "--listen", "tcp://127.0.0.1:0",
+        "--upstream", "tcp://127.0.0.1:9",
+        "-o", PROC_FILE + ".yaml",
+        "--duration", "200ms",
+        cwd=tmp_path,
+    )  # fmt: skip
+
+    assert_clean_usage_error(result, f"--output {PROC_FILE}.yaml")
+    if "recording:" in result.stdout:  # root: the write failed after recording
+        assert "name: " in result.stdout
+        assert "it is on standard output above" in result.stderr
+
+
+def test_serve_stops_when_the_addresses_file_cannot_be_written(tmp_path: Path) -> None:
+    (tmp_path / "greeting.yaml").write_text(GREETING)
+
+    result = sockscen(
+        "serve", "greeting.yaml", "--addresses-json", PROC_FILE + ".json", cwd=tmp_path
+    )
+
+    # Without --duration, serve would wait for Ctrl-C: it must stop by itself.
+    assert_clean_usage_error(result, f"--addresses-json {PROC_FILE}.json")
+    assert "serving until" not in result.stdout
