@@ -108,3 +108,15 @@ def test_p_no_sockscen_before_the_module_is_loaded_by_hand(
     result = inner.runpytest_subprocess("-p", "no:sockscen", *PLUGIN_ARGS, timeout=120)
 
     result.assert_outcomes(passed=1)
+
+
+def test_a_report_switch_without_its_report_is_a_usage_error(
+    run_pytest: RunPytest, write: Write
+) -> None:
+    write("scenarios/greeting.yaml", GREETING)
+
+    result = run_pytest("--sockscen-junit-strict")
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: --sockscen-junit-strict needs --sockscen-junit-xml PATH"])
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
