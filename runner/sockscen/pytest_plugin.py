@@ -270,15 +270,26 @@ class ScenarioFile(pytest.File):
             for warning in scenario.warnings:
                 # Shown in pytest's warnings summary, at the scenario's line; never a failure.
                 where = warning.location
-                warnings.warn_explicit(
-                    ScenarioWarning(str(warning)),
-                    ScenarioWarning,
-                    where.path if where is not None else str(self.path),
-                    where.line if where is not None else 1,
-                )
+                try:
+                    warnings.warn_explicit(
+                        ScenarioWarning(str(warning)),
+                        ScenarioWarning,
+                        where.path if where is not None else str(self.path),
+                        where.line if where is not None else 1,
+                    )
+                except ScenarioWarning as exc:
+                    # ``-W error`` (or a filterwarnings "error"): the file's error, located,
+                    # as its problems are shown, not a traceback through this collector.
+                    raise self.CollectError(f"{exc}\n{_WARNING_AS_ERROR}") from None
             if scenario.mock and not scenario.clients:
                 continue  # for ``sockscen serve`` and the ``sockscen_servers`` fixture
             yield ScenarioItem.from_parent(self, name=scenario.name, scenario=scenario)
+
+
+_WARNING_AS_ERROR = (
+    "(a warning made an error by -W error or filterwarnings; to keep these warnings "
+    "warnings, add -W default::sockscen.pytest_plugin.ScenarioWarning after it)"
+)
 
 
 class ScenarioWarning(UserWarning):

@@ -120,3 +120,33 @@ def test_a_report_switch_without_its_report_is_a_usage_error(
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["ERROR: --sockscen-junit-strict needs --sockscen-junit-xml PATH"])
     assert "Traceback" not in result.stdout.str() + result.stderr.str()
+
+
+QUOTED = """\
+name: quoted
+clients:
+  c:
+    command: [printf, 'a\\n']
+"""
+
+
+def test_w_error_makes_a_scenario_warning_a_located_collection_error(
+    run_pytest: RunPytest, write: Write
+) -> None:
+    write("scenarios/quoted.yaml", QUOTED)
+
+    result = run_pytest("-W", "error")
+
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "scenarios/quoted.yaml:4:23: warning: this single-quoted string holds *",
+            "(a warning made an error by -W error or filterwarnings; *)",
+        ]
+    )
+    assert "pytest_plugin.py" not in result.stdout.str()
+
+    # The way out the message gives keeps them warnings.
+    result = run_pytest("-W", "error", "-W", "default::sockscen.pytest_plugin.ScenarioWarning")
+    result.assert_outcomes(passed=1, warnings=1)
