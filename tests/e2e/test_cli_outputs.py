@@ -66,3 +66,16 @@ def test_serve_stops_when_the_addresses_file_cannot_be_written(tmp_path: Path) -
     # Without --duration, serve would wait for Ctrl-C: it must stop by itself.
     assert_clean_usage_error(result, f"--addresses-json {PROC_FILE}.json")
     assert "serving until" not in result.stdout
+
+
+def test_an_empty_file_says_it_holds_no_scenario(tmp_path: Path) -> None:
+    (tmp_path / "empty.yaml").write_text("# nothing yet\n")
+    (tmp_path / "other.yaml").write_text("")
+
+    one = sockscen("run", "empty.yaml", cwd=tmp_path)
+    two = sockscen("list", "empty.yaml", "other.yaml", cwd=tmp_path)
+
+    assert one.returncode == 5
+    assert "the 1 file found holds no scenario" in one.stderr
+    assert two.returncode == 5
+    assert "the 2 files found hold no scenario" in two.stderr
