@@ -79,3 +79,17 @@ def test_an_empty_file_says_it_holds_no_scenario(tmp_path: Path) -> None:
     assert "the 1 file found holds no scenario" in one.stderr
     assert two.returncode == 5
     assert "the 2 files found hold no scenario" in two.stderr
+
+
+def test_record_names_the_flag_of_a_wrong_duration(tmp_path: Path) -> None:
+    result = sockscen(
+        "record",
+        "--listen", "tcp://127.0.0.1:0",
+        "--upstream", "tcp://127.0.0.1:9",
+        "-o", "out.yaml",
+        "--duration=-1",
+        cwd=tmp_path,
+    )  # fmt: skip
+
+    assert_clean_usage_error(result, "--duration -1: ")
+    assert "recording:" not in result.stdout
