@@ -11,6 +11,7 @@ import codecs
 import dataclasses
 import os
 import stat
+import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -166,14 +167,39 @@ def _separator_in_name(document: dict[str, object], marks: yamlsource.Marks) -> 
     # ``path::name`` is the scenario's id for -k, reports and pytest node ids: a name
     # holding ``::`` would make an id that cannot be taken apart, nor selected in pytest.
     name = document.get("name")
-    if not isinstance(name, str) or "::" not in name:
+    if not isinstance(name, str):
         return None
-    return Problem(
-        marks.value(("name",)),
-        f"the scenario name {name!r} contains '::', which separates the file from the "
-        "name in scenario ids (path::name) and pytest node ids",
-        "write it another way, e.g. with ': ' or ' / '",
-    )
+    if "::" in name:
+        return Problem(
+            marks.value(("name",)),
+            f"the scenario name {name!r} contains '::', which separates the file from the "
+            "name in scenario ids (path::name) and pytest node ids",
+            "write it another way, e.g. with ': ' or ' / '",
+        )
+    # pytest prints node ids as they are: a line break splits the id, an escape
+    # sequence recolours the terminal, and a blank name shows as nothing at all.
+    control = next((c for c in name if unicodedata.category(c) in _INVISIBLE or c in _BIDI), None)
+    if control is not None:
+        return Problem(
+            marks.value(("name",)),
+            f"the scenario name {name!r} holds the control character {control!r}, which "
+            "reports and pytest node ids would print as it is",
+            "use plain text and spaces",
+        )
+    if not name.strip():
+        return Problem(
+            marks.value(("name",)),
+            "the scenario name is blank: reports and -k would show nothing",
+            "name what the scenario checks",
+        )
+    return None
+
+
+#: Unicode categories a name may not hold: controls (line breaks, escapes, NUL) and line
+#: or paragraph separators; and the bidirectional controls, which reorder what follows
+#: them on screen (a zero-width joiner, inside emoji, is fine).
+_INVISIBLE = frozenset({"Cc", "Zl", "Zp"})
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 #: The largest scenario file read (a YAML scenario is a few kilobytes).
@@ -187,11 +213,12 @@ def _read(path: Path, shown: str) -> tuple[bytes | None, Problem | None]:
         if not stat.S_ISREG(info.st_mode) and not path.is_dir():
             return None, Problem(None, f"{shown}: not a regular file")
         if info.st_size > MAX_SCENARIO_FILE:
+            # Placed at its start like every other problem of a file, so editors and CI jump there.
             return None, Problem(
-                None,
-                f"{shown}: {info.st_size} bytes is more than the "
-                f"{MAX_SCENARIO_FILE // (1024 * 1024)} MiB a scenario file may have; "
-                "split it, or load large payloads with file:",
+                Location(shown, 1, 1),
+                f"the file has {info.st_size} bytes, more than the "
+                f"{MAX_SCENARIO_FILE // (1024 * 1024)} MiB a scenario file may have",
+                "split it into several files, or load large payloads with file:",
             )
         return path.read_bytes(), None
     except IsADirectoryError:

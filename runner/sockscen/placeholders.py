@@ -19,6 +19,16 @@ _NAME = r"[A-Za-z_][A-Za-z0-9_\-]*"
 _REF = re.compile(r"\$\$\{|\$\{(" + _NAME + r"(?:\." + _NAME + r")*)\}|\$\{")
 
 
+#: The most characters a text may expand to (as for a ``file:`` payload): a 1 MB capture
+#: written a thousand times in one step is a mistake, not a payload.
+MAX_EXPANDED = 256 * 1024 * 1024
+
+
+def _shown(text: str) -> str:
+    quoted = repr(text)
+    return quoted if len(quoted) <= 60 else quoted[:57] + "..."
+
+
 class PlaceholderError(ValueError):
     """Raised for a malformed placeholder, or by a lookup for an unknown reference."""
 
@@ -71,10 +81,21 @@ class Template:
         return "".join(out)
 
     def expand(self, lookup: Callable[[Ref], str]) -> str:
-        """Replace every reference by ``lookup(ref)``; lookups may raise ``PlaceholderError``."""
+        """Replace every reference by ``lookup(ref)``; lookups may raise ``PlaceholderError``.
+
+        Raises ``PlaceholderError`` too when the result would pass ``MAX_EXPANDED``
+        characters (a captured value repeated many times), before it is made.
+        """
         if len(self.parts) == 1 and isinstance(self.parts[0], str):
             return self.parts[0]
-        return "".join(p if isinstance(p, str) else lookup(p) for p in self.parts)
+        pieces = [p if isinstance(p, str) else lookup(p) for p in self.parts]
+        size = sum(map(len, pieces))
+        if size > MAX_EXPANDED:
+            raise PlaceholderError(
+                f"{_shown(self.source)} expands to {size} characters, more than the "
+                f"{MAX_EXPANDED} (256 MiB) a value may have"
+            )
+        return "".join(pieces)
 
     def __str__(self) -> str:
         return self.source

@@ -22,10 +22,16 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 from dataclasses import dataclass
-from typing import AnyStr, Generic, Protocol
+from typing import Any, AnyStr, Generic, Protocol
 
 import regex
+
+if sys.version_info >= (3, 11):
+    from re import _parser as sre_parse
+else:  # pragma: no cover - the CI's oldest Python
+    import sre_parse
 
 DEFAULT_TIMEOUT = 1.0
 """Seconds one match may take before it gives up.
@@ -170,9 +176,102 @@ def compile_regex(pattern: AnyStr) -> UserRegex[AnyStr]:
     return _compile(pattern)
 
 
+#: The most items a regex may hold once its bounded repeats are unrolled, as ``regex``
+#: unrolls them when it compiles: ``((a{1000}){1000}){1000}`` took 4 GB there.
+MAX_UNROLLED = 200_000
+#: The deepest nesting of groups: ``re`` parses each level with a few recursive calls,
+#: and 500 levels overflowed the stack (an internal error, not a message).
+MAX_GROUP_DEPTH = 100
+
+
+def check_pattern(pattern: AnyStr) -> re.Pattern[AnyStr]:
+    """``re.compile(pattern)``, with every reason to refuse it a ``re.error``.
+
+    Besides ``re``'s own errors: groups nested more than ``MAX_GROUP_DEPTH``
+    deep, a repeat count ``re`` cannot hold (its ``OverflowError``), and a
+    pattern bigger than ``MAX_UNROLLED`` items once its repeats are unrolled.
+    """
+    depth = _group_depth(pattern if isinstance(pattern, str) else pattern.decode("latin-1"))
+    if depth > MAX_GROUP_DEPTH:
+        raise re.error(f"groups nested {depth} deep, more than {MAX_GROUP_DEPTH}", pattern)
+    try:
+        checked = re.compile(pattern)
+    except OverflowError as exc:  # "the repetition number is too large"
+        raise re.error(str(exc), pattern) from None
+    parse: Any = sre_parse.parse  # typed for str, reads bytes patterns as well
+    if _unrolled(parse(pattern, checked.flags)) > MAX_UNROLLED:
+        raise re.error(
+            f"too large: its repeats unrolled make more than {MAX_UNROLLED} "
+            "items (nested counts such as (a{1000}){1000} multiply); use * or + for long runs",
+            pattern,
+        )
+    return checked
+
+
+def _group_depth(text: str) -> int:
+    """How deep the groups of a pattern nest (escapes and character classes skipped)."""
+    depth = deepest = 0
+    i, n = 0, len(text)
+    in_class = False
+    while i < n:
+        ch = text[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+            i += 1
+            if text.startswith("^", i):
+                i += 1
+            if text.startswith("]", i):
+                i += 1  # a "]" first in a class is a literal
+            continue
+        elif ch == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch == ")":
+            depth -= 1
+        i += 1
+    return deepest
+
+
+_REPEATS = frozenset(
+    getattr(sre_parse, name)
+    for name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT")
+    if hasattr(sre_parse, name)
+)
+
+
+def _unrolled(items: Any) -> int:
+    """The items of a parsed pattern with every bounded repeat written out (capped)."""
+    total = 0
+    for op, av in items:
+        if op in _REPEATS:
+            low, high, sub = av
+            times = high if high != sre_parse.MAXREPEAT else low
+            total += _unrolled(sub) * max(times, 1)
+        elif op is sre_parse.SUBPATTERN:
+            total += _unrolled(av[-1])
+        elif op is sre_parse.BRANCH:
+            total += sum(_unrolled(branch) for branch in av[1])
+        elif op in (sre_parse.ASSERT, sre_parse.ASSERT_NOT):
+            total += _unrolled(av[1])
+        elif op is getattr(sre_parse, "ATOMIC_GROUP", None):
+            total += _unrolled(av)
+        elif op is sre_parse.GROUPREF_EXISTS:
+            total += _unrolled(av[1]) + (_unrolled(av[2]) if av[2] is not None else 0)
+        else:
+            total += 1
+        if total > MAX_UNROLLED:
+            break  # enough to refuse it; counting on could take long
+    return total
+
+
 @functools.lru_cache(maxsize=_CACHE_SIZE)
 def _compile(pattern: AnyStr) -> UserRegex[AnyStr]:
-    checked = re.compile(pattern)
+    checked = check_pattern(pattern)
     source = _literal_braces(pattern)
     try:
         run = regex.compile(source, regex.VERSION0)

@@ -55,12 +55,15 @@ class Decision:
     """A request decided: the rule that took it (``None``: no rule did) and what it consumed.
 
     ``misses`` holds, per rule tried, why it did not match (for the near-miss report).
+    ``gave_up`` names the rule whose regex gave up on the request: that rule could
+    not say, so no later rule (nor ``default``) may answer, and the request fails.
     """
 
     index: int | None
     consumed: int
     captures: dict[str, str]
     misses: tuple[tuple[int, str], ...] = ()
+    gave_up: str | None = None
 
 
 def applies(rule: Rule, state: str) -> bool:
@@ -88,7 +91,19 @@ def decide_frame(rules: tuple[Rule, ...], state: str, frame: bytes, lookup: Look
         if isinstance(got, Matched):
             return Decision(i, len(frame), got.captures, tuple(misses))
         misses.append((i, _reason(rule.when, got, frame)))
+        if got.gave_up:
+            return _gave_up(rule, len(frame), misses)
     return Decision(None, len(frame), {}, tuple(misses))
+
+
+def _gave_up(rule: Rule, consumed: int, misses: list[tuple[int, str]]) -> Decision:
+    return Decision(
+        None,
+        consumed,
+        {},
+        tuple(misses),
+        gave_up=f"{rule.name} ({rule.location})",
+    )
 
 
 def decide_stream(
@@ -107,6 +122,8 @@ def decide_stream(
         if isinstance(got, Matched):
             return Decision(i, got.consumed, got.captures, tuple(misses))
         misses.append((i, _reason(rule.when, got, bytes(data))))
+        if got.gave_up:
+            return _gave_up(rule, len(data), misses)
     return Decision(None, len(data), {}, tuple(misses))
 
 
@@ -136,7 +153,7 @@ def _regex_outcome(
     pattern = compile_regex(matcher.regex(lookup).pattern)
     got = pattern.partial_match(data)
     if isinstance(got, GaveUp):
-        return Mismatch(got.reason, len(data))
+        return Mismatch(got.reason, len(data), gave_up=True)
     found, partial = got
     if found is None or (partial and eof):
         return Mismatch("the data does not match the regex", len(data))
@@ -148,6 +165,8 @@ def _regex_outcome(
 
 
 def _reason(matcher: Matcher, got: Mismatch, data: bytes) -> str:
+    if got.gave_up:
+        return f"{matcher.describe()}: {got.reason}"
     if isinstance(matcher, Regex):
         return f"the regex /{matcher.pattern.source}/ does not match"
     reason = got.reason

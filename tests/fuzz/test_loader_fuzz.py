@@ -81,6 +81,14 @@ HOSTILE = [
     "-1s",
     "tcp://",
     "unix:@",
+    # Forms whose size multiplies (each bounded alone, not together): hex repeats,
+    # counted regex repeats, nested groups, vars of vars, control characters in names.
+    "00*268435456 ",
+    "{1000}",
+    "(?:" * 120,
+    "(n:0)",
+    "${a}${a}${a}${a}${a}${a}${a}${a}",
+    "\u202e",
 ]
 
 
@@ -220,8 +228,32 @@ def test_schema_shaped_documents_load_or_give_located_problems(text: str) -> Non
             for _ in range(10)
         ),
         'name: x\ntimeout: "1' + " " * 80_000 + 'x"\nclients: {}\n',
+        "name: x\nvars:\n  a: &a "
+        + "x" * 1_000_000
+        + "\n  b: ["
+        + ", ".join(["*a"] * 3000)
+        + "]\n",
+        "name: x\nclients:\n  c:\n    connect: tcp://127.0.0.1:1\n    steps:\n"
+        + "".join('      - send: {hex: "00*268435456"}\n' for _ in range(40)),
+        "name: x\nvars:\n  a0: xxxxxxxxxx\n"
+        + "".join(f'  a{i}: "' + ("${a" + str(i - 1) + "}") * 10 + '"\n' for i in range(1, 12))
+        + 'clients:\n  c:\n    connect: tcp://127.0.0.1:1\n    steps: [{send: "${a11}"}]\n',
+        "name: x\nclients:\n  c:\n    connect: tcp://127.0.0.1:1\n    steps:\n"
+        '      - expect: {regex: "((a{1000}){1000}){1000}"}\n',
+        "name: x\nclients:\n  c:\n    connect: tcp://127.0.0.1:1\n    steps:\n"
+        '      - expect: {regex: "' + "(?:" * 500 + "a" + ")" * 500 + '"}\n',
     ],
-    ids=["compact-lists", "open-brackets", "alias-fans", "spaced-duration"],
+    ids=[
+        "compact-lists",
+        "open-brackets",
+        "alias-fans",
+        "spaced-duration",
+        "aliases-of-a-long-string",
+        "hex-repeats",
+        "vars-of-vars",
+        "regex-repeats",
+        "deep-regex",
+    ],
 )
 def test_known_hostile_files_stay_bounded(text: str) -> None:
     """The reported cases, so the fuzzer's bounds are checked on them every run."""

@@ -26,7 +26,7 @@ from sockscen.processes import (
     describe_status,
     expand_command,
 )
-from sockscen.processes.commands import spawn_error
+from sockscen.processes.commands import PreparedCommand, spawn_error
 from tests.process.proctools import LOC, command, lookup_from
 
 # --------------------------------------------------------------------------- expand_command
@@ -96,6 +96,46 @@ def test_too_many_open_files_says_so() -> None:
     assert message.startswith("client 'c': cannot start true: too many open files (the limit is ")
     assert "check the command" not in message
     assert "ulimit -n" in message
+
+
+def _missing(prepared: PreparedCommand) -> OSError:
+    return FileNotFoundError(errno.ENOENT, "No such file or directory", prepared.argv[0])
+
+
+def test_a_script_whose_interpreter_is_missing_names_the_interpreter(tmp_path: Path) -> None:
+    """exec reports ENOENT for a missing #! interpreter; saying the script is missing misled."""
+    script = tmp_path / "serve.sh"
+    script.write_bytes(b"#!/no/such/interp -x\necho hi\n")
+    prepared = expand_command(command("./serve.sh"), lookup_from({}), str(tmp_path), "x")
+    message = spawn_error(_missing(prepared), prepared, "server 'app'")
+    assert "starts with #!/no/such/interp -x, and that interpreter was not found" in message
+    assert "no such file or directory" not in message
+
+
+def test_a_script_found_on_path_with_a_missing_interpreter(tmp_path: Path) -> None:
+    (tmp_path / "bin").mkdir()
+    script = tmp_path / "bin" / "serve"
+    script.write_bytes(b"#!/no/such/interp\n")
+    script.chmod(0o755)
+    cmd = command("serve", env={"PATH": str(tmp_path / "bin")})
+    prepared = expand_command(cmd, lookup_from({}), str(tmp_path), "x")
+    assert "#!/no/such/interp" in spawn_error(_missing(prepared), prepared, "server 'app'")
+
+
+def test_a_script_with_windows_line_endings_says_so(tmp_path: Path) -> None:
+    (tmp_path / "serve.sh").write_bytes(b"#!/bin/sh\r\necho hi\r\n")
+    prepared = expand_command(command("./serve.sh"), lookup_from({}), str(tmp_path), "x")
+    message = spawn_error(_missing(prepared), prepared, "server 'app'")
+    assert "Windows line endings" in message
+    assert "dos2unix" in message
+
+
+def test_a_missing_program_is_still_named_missing(tmp_path: Path) -> None:
+    prepared = expand_command(command("./nope.sh"), lookup_from({}), str(tmp_path), "x")
+    message = spawn_error(_missing(prepared), prepared, "server 'app'")
+    assert "no such file or directory: './nope.sh' (looked relative to the working directory" in (
+        message
+    )
 
 
 def test_display_quotes_arguments_like_a_shell() -> None:

@@ -222,21 +222,21 @@ CASES: list[tuple[str, str, list[str]]] = [
         "bad_actor_name",
         'name: x\nclients:\n  "my client": {connect: "tcp://127.0.0.1:7", steps: []}\n',
         [
-            "s.yaml:3:3: error: invalid name 'my client': an actor name uses letters, digits, _ and -, starts with a letter or _, and is not env or tmp",
+            "s.yaml:3:3: error: invalid name 'my client': an actor name uses ASCII letters, digits, _ and -, starts with a letter or _, and is not env or tmp",
         ],
     ),
     (
         "reserved_actor_name",
         'name: x\nclients:\n  env: {connect: "tcp://127.0.0.1:7", steps: []}\n',
         [
-            "s.yaml:3:3: error: invalid name 'env': an actor name uses letters, digits, _ and -, starts with a letter or _, and is not env or tmp",
+            "s.yaml:3:3: error: invalid name 'env': an actor name uses ASCII letters, digits, _ and -, starts with a letter or _, and is not env or tmp",
         ],
     ),
     (
         "bad_tag",
         'name: x\ntags: [smoke, slow-ish]\nclients: {a: {connect: "tcp://127.0.0.1:7", steps: []}}\n',
         [
-            "s.yaml:2:15: error: invalid value 'slow-ish': a tag uses letters, digits and _, and starts with a letter or _ (it becomes a pytest marker)",
+            "s.yaml:2:15: error: invalid value 'slow-ish': a tag uses ASCII letters, digits and _, and starts with a letter or _ (it becomes a pytest marker)",
         ],
     ),
     (

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 from .. import model
+from ..regexes import check_pattern
 from ..yamlsource import PathKey
 from .context import Context
 
@@ -37,7 +38,7 @@ def _output(stream: Literal["stdout", "stderr"]) -> ProbeBuilder:
     ) -> model.Ready | None:
         pattern = spec[stream]
         try:
-            re.compile(pattern)
+            check_pattern(pattern)
         except re.error as exc:
             pos = f" at position {exc.pos}" if exc.pos is not None else ""
             ctx.problem((*at, stream), f"invalid regex: {exc.msg}{pos}")
@@ -81,7 +82,7 @@ def announced_names(spec: Any) -> frozenset[str]:
         pattern = spec.get(stream)
         if isinstance(pattern, str):
             try:
-                return frozenset(re.compile(pattern).groupindex)
+                return frozenset(check_pattern(pattern).groupindex)
             except re.error:
                 return frozenset()  # reported where the probe is built
     return frozenset()

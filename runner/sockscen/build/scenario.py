@@ -11,11 +11,14 @@ from .context import Context
 from .files import build_files
 from .proxies import proxy
 from .refs import check_var_cycles
+from .sizes import check_sizes
 
 
 def build(ctx: Context) -> model.Scenario | None:
     """The scenario of *ctx*'s document, or None when any problem was found."""
     doc = ctx.doc
+    if not check_sizes(doc, ctx.problem):
+        return None
     variables = tuple((k, ctx.template(text_of(v), ("vars", k))) for k, v in ctx.refs.vars.items())
     check_var_cycles(dict(variables), ctx.problem)
     files = build_files(ctx)

@@ -118,9 +118,11 @@ class RuleServerRun(ScriptedServerRun):
         self.served += 1
         if index is None:
             self.unmatched += 1
-            if spec.default is None:
+            if spec.default is None or decision.gave_up is not None:
                 raise actor.fail(
-                    "a request matched no rule (and the server has no default)",
+                    "a request matched no rule (and the server has no default)"
+                    if decision.gave_up is None
+                    else f"{decision.gave_up} could not decide on a request: its regex gave up",
                     received=request,
                     details=near_miss(spec.rules, decision, request, scope.state),
                     location=spec.location,

@@ -33,7 +33,9 @@ class AllOf(FrameOnly):
             verdict = matcher.check_frame(frame, lookup)
             if isinstance(verdict, Mismatch):
                 return Mismatch(
-                    f"check {i} of all ({matcher.describe()}): {verdict.reason}", len(frame)
+                    f"check {i} of all ({matcher.describe()}): {verdict.reason}",
+                    len(frame),
+                    gave_up=verdict.gave_up,
                 )
             got.update(verdict.captures)
         return Matched(len(frame), got)

@@ -24,12 +24,18 @@ class Not(FrameOnly):
         return f"not ({self.inner.describe()})" + self._until_text()
 
     def check_frame(self, frame: bytes, lookup: Lookup) -> Matched | Mismatch:
-        """Accepted exactly when ``inner`` rejects the frame (its captures are not kept)."""
+        """Accepted exactly when ``inner`` rejects the frame (its captures are not kept).
+
+        A regex of ``inner`` that gave up rejects nothing: the check fails with its reason.
+        """
         verdict = self.inner.check_frame(frame, lookup)
         if isinstance(verdict, Matched):
             return Mismatch(
                 f"the message matches {self.inner.describe()}, and must not", len(frame)
             )
+        if verdict.gave_up:
+            # No answer is not a "no": accepting would pass whatever the frame holds.
+            return Mismatch(verdict.reason, len(frame), gave_up=True)
         return Matched(len(frame))
 
 

@@ -29,11 +29,14 @@ class Mismatch:
     """The data does not meet the expectation.
 
     ``reason`` is a short sentence; ``shown`` how many bytes of the buffer are
-    the evidence (for a frame check, the whole frame).
+    the evidence (for a frame check, the whole frame); ``gave_up`` below.
     """
 
     reason: str
     shown: int
+    #: The verdict is no verdict: a regex gave up (it backtracks catastrophically), so
+    #: whatever wraps this matcher (``not``, a rule server) must fail, not decide.
+    gave_up: bool = False
 
 
 NEED_MORE = NeedMore()

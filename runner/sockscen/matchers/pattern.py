@@ -105,7 +105,7 @@ class Pattern(MatcherBase):
             if isinstance(tok, Regex):
                 found = tok.run(lookup).match(data, pos)
                 if isinstance(found, GaveUp):
-                    return Mismatch(found.reason, len(data))
+                    return Mismatch(found.reason, len(data), gave_up=True)
                 if found is None:
                     if ended is None:
                         return NEED_MORE

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..payloads import Lookup, PathKey, Payload
 from ..placeholders import Template
-from ..regexes import GaveUp, UserRegex, compile_regex
+from ..regexes import GaveUp, UserRegex, check_pattern, compile_regex
 from .base import MatcherBase, MatcherContext
 from .outcomes import NEED_MORE, Matched, MatchOutcome, Mismatch, captures
 
@@ -57,7 +57,7 @@ class Regex(MatcherBase):
             return NEED_MORE
         m = self.run(lookup).match(buffer)
         if isinstance(m, GaveUp):
-            return Mismatch(m.reason, len(buffer))
+            return Mismatch(m.reason, len(buffer), gave_up=True)
         if m is not None:
             return Matched(m.end(), captures(m))
         if eof:
@@ -70,7 +70,7 @@ class Regex(MatcherBase):
         """Must match the whole message."""
         m = self.run(lookup).fullmatch(frame)
         if isinstance(m, GaveUp):
-            return Mismatch(m.reason, len(frame))
+            return Mismatch(m.reason, len(frame), gave_up=True)
         if m is None:
             return Mismatch(
                 "the message does not match the regex (it must match the whole message)", len(frame)
@@ -91,7 +91,7 @@ def compile_pattern(text: str) -> re.Pattern[bytes]:
     such a character cannot be one byte among others: that is a ``re.error``
     suggesting an alternation.
     """
-    return re.compile(_pattern_bytes(text))
+    return check_pattern(_pattern_bytes(text))
 
 
 def _pattern_bytes(text: str) -> bytes:

@@ -44,7 +44,7 @@ class Sized(MatcherBase):
             return NEED_MORE
         verdict = self.inner.check_frame(bytes(buffer[:n]), lookup)
         if isinstance(verdict, Mismatch):
-            return Mismatch(f"in the {n} bytes read: {verdict.reason}", n)
+            return Mismatch(f"in the {n} bytes read: {verdict.reason}", n, gave_up=verdict.gave_up)
         return Matched(n, verdict.captures)
 
     def check_frame(self, frame: bytes, lookup: Lookup) -> Matched | Mismatch:

@@ -40,7 +40,7 @@ class UntilRegex(MatcherBase):
         """Cuts at the end of the first match, then lets ``inner`` judge the frame."""
         found = self.cut.run(lookup).search(buffer)
         if isinstance(found, GaveUp):
-            return Mismatch(found.reason, len(buffer))
+            return Mismatch(found.reason, len(buffer), gave_up=True)
         if found is None:
             if eof:
                 return Mismatch(
@@ -52,7 +52,7 @@ class UntilRegex(MatcherBase):
         if self.inner is not None:
             verdict = self.inner.check_frame(bytes(buffer[:end]), lookup)
             if isinstance(verdict, Mismatch):
-                return Mismatch(verdict.reason, end)
+                return Mismatch(verdict.reason, end, gave_up=verdict.gave_up)
             got.update(verdict.captures)
         return Matched(end, got)
 
@@ -60,7 +60,7 @@ class UntilRegex(MatcherBase):
         """A whole message (process output): it must end with a match, and pass ``inner``."""
         found = self.cut.run(lookup).search(frame)
         if isinstance(found, GaveUp):
-            return Mismatch(found.reason, len(frame))
+            return Mismatch(found.reason, len(frame), gave_up=True)
         if found is None:
             return Mismatch("the until regex does not match the message", len(frame))
         got = captures(found)

@@ -20,6 +20,8 @@ from .base import BytesPart, Lookup, PartContext, PathKey, expand_naming
 #: The most bytes one ``XX*N`` / ``??*N`` may stand for (as for a ``file:`` part).
 MAX_REPEAT = 256 * 1024 * 1024
 _HEX = frozenset("0123456789abcdefABCDEF")
+#: A character a placeholder's value may not hold inside hex (searched in C: values are megabytes).
+_NOT_HEX = re.compile(r"[^0-9a-fA-F\s]")
 #: ``(NAME:N)``: N bytes captured into ``${NAME}``.
 _CAPTURE = r"\((?P<name>[A-Za-z_][A-Za-z0-9_\-]*):(?P<size>[0-9]+)\)"
 _TOKEN = re.compile(
@@ -57,6 +59,7 @@ def parse_hex(text: str) -> tuple[HexToken, ...]:
     """
     tokens: list[HexToken] = []
     fixed = bytearray()
+    made = 0  # fixed bytes so far: checked before each repeat is made, not after
     pos = 0
     end = len(text.rstrip())
     while pos < end:
@@ -64,10 +67,13 @@ def parse_hex(text: str) -> tuple[HexToken, ...]:
         if m is None:
             raise HexSyntaxError(_bad_at(text, pos))
         pos = m.end()
-        times = int(m["times"]) if m["times"] is not None else 1
+        times = _number(m["times"]) if m["times"] is not None else 1
         if m["times"] is not None and not 1 <= times <= MAX_REPEAT:
             raise HexSyntaxError(f"a repeat *{m['times']} must be between 1 and {MAX_REPEAT}")
         if m["byte"] is not None:
+            made += times
+            if made > MAX_REPEAT:
+                raise HexSyntaxError(_TOO_MANY_BYTES)
             fixed += bytes.fromhex(m["byte"]) * times
             continue
         if fixed:
@@ -78,10 +84,50 @@ def parse_hex(text: str) -> tuple[HexToken, ...]:
         else:
             if m["times"] is not None:
                 raise HexSyntaxError(f"a capture ({m['name']}:{m['size']}) cannot be repeated")
-            tokens.append(HexCapture(m["name"], int(m["size"])))
+            size = _number(m["size"])
+            if not 1 <= size <= MAX_REPEAT:
+                raise HexSyntaxError(
+                    f"a capture ({m['name']}:{m['size']}) must take between 1 and "
+                    f"{MAX_REPEAT} bytes"
+                )
+            tokens.append(HexCapture(m["name"], size))
     if fixed or not tokens:
         tokens.append(bytes(fixed))
     return tuple(tokens)
+
+
+_TOO_MANY_BYTES = (
+    f"this hex stands for more than {MAX_REPEAT} bytes ({MAX_REPEAT // (1024 * 1024)} MiB); "
+    "send large data from a file: payload"
+)
+
+#: ``${...}`` (and ``$${``) in hex text, left out when sizing it before placeholders have values.
+_PLACEHOLDER = re.compile(r"\$\$\{|\$\{[^}]*\}")
+
+
+def _number(digits: str) -> int:
+    """*digits* as a number; a run too long for ``int`` (4,300 digits) is just too large."""
+    return int(digits) if len(digits) <= 12 else MAX_REPEAT + 1
+
+
+def fixed_size(text: str) -> int:
+    """How many fixed bytes hex *text* stands for (``XX*N`` counts N), without making them.
+
+    Placeholders count for nothing; the count stops where the text stops being
+    readable (building it reports that).
+    """
+    text = _PLACEHOLDER.sub(" ", text)
+    total = 0
+    pos = 0
+    end = len(text.rstrip())
+    while pos < end:
+        m = _TOKEN.match(text, pos)
+        if m is None:
+            break
+        pos = m.end()
+        if m["byte"] is not None:
+            total += _number(m["times"]) if m["times"] is not None else 1
+    return total
 
 
 def _bad_at(text: str, pos: int) -> str:
@@ -141,7 +187,7 @@ def expand_hex(text: Template, lookup: Lookup) -> tuple[HexToken, ...]:
 
     def checked(ref: Ref) -> str:
         value = lookup(ref)
-        if any(c not in _HEX and not c.isspace() for c in value):
+        if _NOT_HEX.search(value) is not None:
             raise PlaceholderError(
                 f"{ref.text} is {value!r} inside hex: it must be hex digits "
                 "(a value captured by a hex pattern is)"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +45,9 @@ def build_json_value(ctx: PartContext, value: Any, at: PathKey) -> Any:
         return {k: build_json_value(ctx, v, (*at, k)) for k, v in value.items()}
     if isinstance(value, list):
         return [build_json_value(ctx, v, (*at, i)) for i, v in enumerate(value)]
+    if isinstance(value, float) and not math.isfinite(value):
+        # json.dumps would write NaN / Infinity, which no JSON parser takes.
+        ctx.problem(at, f"JSON has no {value!r}: only finite numbers", "write a number or a string")
     return value
 
 

@@ -6,6 +6,7 @@ import errno
 import os
 import resource
 import shlex
+import shutil
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -101,7 +102,28 @@ def describe_status(returncode: int) -> str:
     return f"signal {name} ({-returncode})"
 
 
+def _missing_interpreter(program: str, prepared: PreparedCommand) -> str | None:
+    """The #! line of *program* when the program exists: then its interpreter is what is missing."""
+    if os.sep in program:
+        path: str | None = os.path.join(prepared.cwd, program)
+    else:
+        search = prepared.env.get("PATH", os.environ.get("PATH", os.defpath))
+        path = shutil.which(program, path=search)
+    if path is None:
+        return None
+    try:
+        with open(path, "rb") as f:
+            first = f.read(256).partition(b"\n")[0]
+    except OSError:
+        return None
+    if not first.startswith(b"#!"):
+        return None
+    # A carriage return is kept: it is what makes a Windows-edited script's interpreter missing.
+    return first[2:].strip(b" \t").decode(errors="replace") or "(nothing)"
+
+
 def spawn_error(exc: OSError, prepared: PreparedCommand, label: str) -> str:
+    """A user's message for *exc*, raised starting *prepared*: what went wrong and what to do."""
     program = prepared.argv[0]
     start = f"{label}: cannot start {prepared.display}"
     if exc.filename is not None and os.fspath(exc.filename) == prepared.cwd:
@@ -111,6 +133,19 @@ def spawn_error(exc: OSError, prepared: PreparedCommand, label: str) -> str:
             f"{exc.strerror or exc} — check cwd"
         )
     if isinstance(exc, FileNotFoundError):
+        interpreter = _missing_interpreter(program, prepared)
+        if interpreter is not None and interpreter.endswith("\r"):
+            return (
+                f"{start}: {program!r} has Windows line endings: its #! line ends with a "
+                "carriage return, so the system looks for an interpreter named with one "
+                "— convert the file to Unix line endings (dos2unix, or sed -i 's/\\r$//')"
+            )
+        if interpreter is not None:
+            return (
+                f"{start}: {program!r} starts with #!{interpreter}, and that interpreter "
+                "was not found — fix the #! line (e.g. #!/usr/bin/env python3) or install "
+                f"the interpreter, or run the script through one, e.g. [python3, {program}]"
+            )
         where = "relative to the working directory" if os.sep in program else "on PATH"
         return (
             f"{start}: no such file or directory: {program!r} (looked {where}, cwd {prepared.cwd}) "

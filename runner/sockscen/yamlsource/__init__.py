@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 from yaml.nodes import ScalarNode
 
-from ..errors import Problem
+from ..errors import Location, Problem
 from .marks import Document, Marks, PathKey, location
 from .syntax import offset_location, syntax_problem
 from .values import MAX_DEPTH, Budget, Builder, TooLarge
@@ -26,6 +26,7 @@ __all__ = [
     "LOADER",
     "MAX_DEPTH",
     "MAX_NODES",
+    "MAX_TEXT",
     "Document",
     "Marks",
     "PathKey",
@@ -40,6 +41,9 @@ LOADER: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 #: bombs ("billion laughs"), even spread over many small documents, end in a problem,
 #: not in swap.
 MAX_NODES = 200_000
+#: The same for the characters of text those values hold: four times the largest
+#: file, which only aliases of long strings can reach.
+MAX_TEXT = 64 * 1024 * 1024
 
 
 def parse(text: str, path: str) -> tuple[list[Document], list[Problem]]:
@@ -68,7 +72,7 @@ def parse(text: str, path: str) -> tuple[list[Document], list[Problem]]:
         # The composer recurses per level (in C with CSafeLoader): far enough, it
         # overflows the C stack and kills the process instead of raising.
         return documents, [deep]
-    budget = Budget(MAX_NODES)
+    budget = Budget(MAX_NODES, MAX_TEXT)
     index = -1
     try:
         for node in yaml.compose_all(text, Loader=LOADER):
@@ -82,14 +86,8 @@ def parse(text: str, path: str) -> tuple[list[Document], list[Problem]]:
             builder = Builder(path, marks, budget)
             try:
                 value = builder.build(node, (), None)
-            except TooLarge:
-                problems.append(
-                    Problem(
-                        start,
-                        f"this file expands to more than {MAX_NODES} values (YAML aliases?)",
-                        "a scenario file needs far fewer; the limit is for the whole file",
-                    )
-                )
+            except TooLarge as exc:
+                problems.append(_too_large(exc, start))
                 break
             doc = Document(value, marks, index, builder.problems, builder.warnings)
             if not isinstance(value, dict) and not doc.problems:
@@ -105,6 +103,22 @@ def parse(text: str, path: str) -> tuple[list[Document], list[Problem]]:
     except yaml.YAMLError as exc:
         problems.append(syntax_problem(exc, path, text))
     return documents, problems
+
+
+def _too_large(exc: TooLarge, start: Location) -> Problem:
+    """The problem for a file whose values (aliases expanded) went over a bound."""
+    if exc.text:
+        return Problem(
+            exc.where or start,
+            f"this file expands to more than {MAX_TEXT // (1024 * 1024)} MiB of text: "
+            "this value comes back through YAML aliases too many times",
+            "repeat long text with fewer aliases, or load large payloads with file:",
+        )
+    return Problem(
+        start,
+        f"this file expands to more than {MAX_NODES} values (YAML aliases?)",
+        "a scenario file needs far fewer; the limit is for the whole file",
+    )
 
 
 _OPEN = (yaml.SequenceStartEvent, yaml.MappingStartEvent)

@@ -47,13 +47,33 @@ _CONSTRUCTOR = SafeConstructor()
 
 @dataclass
 class Budget:
-    """The values still allowed for the rest of one file."""
+    """The values, and the characters of text, still allowed for the rest of one file.
+
+    Text is counted apart: an alias of one long string brings it back whole each
+    time, so a few hundred aliases of a 1 MB string make gigabytes of payloads.
+    """
 
     left: int
+    text_left: int
+
+    def spend_text(self, size: int, where: Location) -> None:
+        """Count *size* characters of the value at *where*; ``TooLarge`` when over."""
+        self.text_left -= size
+        if self.text_left < 0:
+            raise TooLarge(text=True, where=where)
 
 
 class TooLarge(Exception):
-    """The file's ``Budget`` of values ran out (an alias bomb, most likely)."""
+    """The file's ``Budget`` ran out (an alias bomb, most likely).
+
+    ``text`` tells which bound: the characters of text (True) or the values;
+    ``where`` is the value that went over the text bound.
+    """
+
+    def __init__(self, text: bool = False, where: Location | None = None) -> None:
+        super().__init__("text" if text else "values")
+        self.text = text
+        self.where = where
 
 
 class Builder:
@@ -89,6 +109,7 @@ class Builder:
             raise TooLarge
         self.marks.entries[at] = (key_loc, self.loc(node))
         if isinstance(node, ScalarNode):
+            self.budget.spend_text(len(node.value), self.loc(node))
             return self.scalar(node)
         if self.level >= MAX_DEPTH:
             # Only aliases and merge keys get here: the parse refused text nested this deep.
@@ -156,6 +177,7 @@ class Builder:
             self.refuse_tag(node)
             return None
         # Keys are names: keep the text as written, so `on:` or `1:` stay "on" and "1".
+        self.budget.spend_text(len(node.value), self.loc(node))
         return str(node.value)
 
     def mapping(self, node: MappingNode, at: PathKey) -> dict[str, Any]:
