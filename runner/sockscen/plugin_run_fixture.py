@@ -73,6 +73,21 @@ def _load(source: str | os.PathLike[str], request: pytest.FixtureRequest) -> lis
     return load_text(text, f"<{request.node.name}>", str(Path(request.path).parent.resolve()))
 
 
+def _refuse_inside_trio() -> None:
+    """Raise a clear RuntimeError when called from a running trio loop (an async trio test)."""
+    import trio
+
+    try:
+        trio.lowlevel.current_task()
+    except RuntimeError:
+        return
+    raise RuntimeError(
+        "sockscen_run blocks until its scenarios end, so it cannot be called from inside a "
+        "running trio loop (an async trio test): call it in a worker thread, "
+        "`await trio.to_thread.run_sync(sockscen_run, PATH)`"
+    )
+
+
 @pytest.fixture
 def sockscen_run(request: pytest.FixtureRequest) -> Callable[..., RunResult]:
     """Run a scenario file, or YAML text, from a Python test and return the ``RunResult``.
@@ -97,6 +112,7 @@ def sockscen_run(request: pytest.FixtureRequest) -> Callable[..., RunResult]:
         __tracebackhide__ = True
         from .api import run_scenarios
 
+        _refuse_inside_trio()
         merged = run_options(config, options)
         try:
             scenarios = _load(source, request)

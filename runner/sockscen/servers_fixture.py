@@ -80,9 +80,11 @@ class StandingServers:
         assert self._thread is not None
         if self._thread.is_alive():
             # The run may end by itself between the check and the call (a server's
-            # failure cancels it): nothing is left to stop then.
+            # failure cancels it): nothing is left to stop then.  run_sync_soon, not
+            # trio.from_thread: that one refuses to be called from a thread running trio
+            # itself, which is where an async trio test's ``with`` block ends.
             with contextlib.suppress(trio.RunFinishedError):
-                trio.from_thread.run_sync(self._stop.set, trio_token=self._token)
+                self._token.run_sync_soon(self._stop.set)
         self._thread.join(STOP_TIMEOUT)
         if exc_type is None:
             self._fail("the servers' expectations were not met")

@@ -150,3 +150,64 @@ def test_w_error_makes_a_scenario_warning_a_located_collection_error(
     # The way out the message gives keeps them warnings.
     result = run_pytest("-W", "error", "-W", "default::sockscen.pytest_plugin.ScenarioWarning")
     result.assert_outcomes(passed=1, warnings=1)
+
+
+MOCK = """\
+name: pong mock
+mock: true
+servers:
+  pong:
+    listen: tcp://127.0.0.1:0
+    framing: line
+    rules:
+      - when: PING
+        reply: PONG
+"""
+
+
+def test_fixtures_inside_a_trio_test(run_pytest: RunPytest, write: Write) -> None:
+    # What pytest-trio or anyio's trio backend do: the test body runs inside trio.run.
+    write("tests/pong.yaml", MOCK)
+    write("tests/greeting.yaml", GREETING)
+    write(
+        "tests/test_in_trio.py",
+        """
+        import trio
+
+
+        def test_servers_start_and_stop_from_a_trio_test(sockscen_servers):
+            async def main():
+                with sockscen_servers("pong.yaml") as servers:
+                    stream = await trio.open_tcp_stream("127.0.0.1", servers["pong"].port)
+                    await stream.send_all(b"PING\\n")
+                    assert await stream.receive_some(100) == b"PONG\\n"
+                    await stream.aclose()
+
+            trio.run(main)
+
+
+        def test_run_in_the_loop_says_what_to_do(sockscen_run):
+            async def main():
+                sockscen_run("greeting.yaml")
+
+            trio.run(main)
+
+
+        def test_run_in_a_worker_thread_under_pytest_timeout(sockscen_run):
+            async def main():
+                return await trio.to_thread.run_sync(sockscen_run, "greeting.yaml")
+
+            assert trio.run(main).ok
+        """,
+    )
+
+    result = run_pytest("tests/test_in_trio.py", "--timeout", "60")
+
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*RuntimeError: sockscen_run blocks until its scenarios end, so it cannot be called "
+            "from inside a running trio loop*trio.to_thread.run_sync(sockscen_run, PATH)*",
+            "FAILED tests/test_in_trio.py::test_run_in_the_loop_says_what_to_do*",
+        ]
+    )
