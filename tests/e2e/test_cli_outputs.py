@@ -1,14 +1,19 @@
-"""Output files of ``record`` and ``serve`` that cannot be written: a usage error
-naming the flag and the path, exit 2, never a traceback nor an internal error."""
+"""Outputs that cannot be written (``record``'s and ``serve``'s files, standard output
+itself): a usage error naming what failed, exit 2, never a traceback nor an internal error."""
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from tests.scenario_texts import GREETING
 
-from .cli_support import sockscen
+from .cli_support import RUN_LIMIT, cli_env, sockscen
 
 #: Writable for root by os.access, yet nothing can be created in it: as root the
 #: write itself fails, otherwise the check before starting refuses it.
@@ -93,3 +98,44 @@ def test_record_names_the_flag_of_a_wrong_duration(tmp_path: Path) -> None:
 
     assert_clean_usage_error(result, "--duration -1: ")
     assert "recording:" not in result.stdout
+
+
+def _with_stdout(args: list[str], cwd: Path, **popen: Any) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "sockscen", *args],
+        cwd=cwd,
+        env=cli_env(),
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=RUN_LIMIT,
+        check=False,
+        **popen,
+    )
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("command", [["schema"], ["list"], ["run"]])
+def test_a_full_standard_output_is_said_plainly(tmp_path: Path, command: list[str]) -> None:
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "scenarios" / "greeting.yaml").write_text(GREETING)
+
+    with open("/dev/full", "w") as full:
+        result = _with_stdout(command, tmp_path, stdout=full)
+
+    assert result.returncode == 2, result.stderr
+    assert "sockscen: error: cannot write standard output: No space left on device" in (
+        result.stderr
+    )
+    assert "internal error" not in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_closed_standard_output_is_said_plainly(tmp_path: Path) -> None:
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "scenarios" / "greeting.yaml").write_text(GREETING)
+
+    result = _with_stdout(["run"], tmp_path, preexec_fn=lambda: os.close(1))
+
+    assert result.returncode == 2, result.stderr
+    assert "sockscen: error: standard output is closed" in result.stderr
+    assert "Traceback" not in result.stderr
