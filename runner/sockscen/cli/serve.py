@@ -12,18 +12,20 @@ import math
 import signal
 import sys
 import time
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING, TextIO
 
 from ..durations import parse_duration
 from ..options import build_run_options, cli_values
 from . import common
 from .common import UsageError
-from .exits import EXIT_USAGE, run_exit_code
+from .exits import EXIT_SIGINT, EXIT_SIGTERM, EXIT_USAGE, run_exit_code
 from .run import _report_targets, _write_reports, console_reporter
 
 if TYPE_CHECKING:
     from ..engine.scenario import ScenarioRun
     from ..model import Scenario
+    from ..results import ScenarioResult
 
 #: Hosts that listen on every interface: reachable from other machines, always said.
 _ANY_HOST = {"0.0.0.0", "::", "[::]"}
@@ -48,8 +50,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     reporter = console_reporter(args, verbosity, progress=False)
     live = _LiveLine(sys.stderr)
     unwritable: list[str] = []
+    stop = _Stop()
 
     def ready(run: ScenarioRun) -> None:
+        stop.ready = True
         found = addresses(run)
         for line in _address_lines(found):
             print(line, flush=True)
@@ -68,25 +72,34 @@ def cmd_serve(args: argparse.Namespace) -> int:
     async def stopped() -> None:
         if unwritable:
             return
-        with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
-            with trio.move_on_after(duration):
-                async for _ in signals:
-                    return
+        with trio.move_on_after(duration):
+            await stop.event.wait()
+
+    async def serve() -> ScenarioResult | None:
+        return await stop.watching(
+            serve_scenario(
+                scenario,
+                stopped,
+                options=build_run_options(cli_values(args)),
+                ready=ready,
+                progress=live.show if live.enabled else None,
+            )
+        )
 
     started = time.time()
-    result = trio.run(
-        lambda: serve_scenario(
-            scenario,
-            stopped,
-            options=build_run_options(cli_values(args)),
-            ready=ready,
-            progress=live.show if live.enabled else None,
-        )
-    )
+    result = trio.run(serve)
     live.end()
     if unwritable:
         print(unwritable[0], file=sys.stderr)
         return EXIT_USAGE
+    if result is None or (stop.signal is not None and not stop.ready):
+        name = "SIGTERM" if stop.signal == signal.SIGTERM else "Ctrl-C"
+        print(
+            f"sockscen: interrupted by {name} while the servers were starting "
+            "(what had started was stopped)",
+            file=sys.stderr,
+        )
+        return EXIT_SIGTERM if stop.signal == signal.SIGTERM else EXIT_SIGINT
     run = RunResult([result], started, time.time() - started)
     run.options["paths"] = list(args.paths)
     reporter.scenario_finished(result)
@@ -139,6 +152,40 @@ def _until_text(duration: float) -> str:
     if math.isinf(duration):
         return "serving until Ctrl-C or SIGTERM"
     return f"serving for {duration:g}s (Ctrl-C or SIGTERM stops earlier)"
+
+
+class _Stop:
+    """Ctrl-C and SIGTERM, caught for the whole run: before the servers are ready a
+    signal cancels their start (the engine stops what it started), after it ends serving."""
+
+    def __init__(self) -> None:
+        import trio
+
+        self.ready = False
+        self.signal: int | None = None
+        self.event = trio.Event()
+
+    async def watching(self, serving: Awaitable[ScenarioResult]) -> ScenarioResult | None:
+        """The result of *serving*, or None when a signal cancelled it before it was ready."""
+        import trio
+
+        result: ScenarioResult | None = None
+        with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+            async with trio.open_nursery() as nursery:
+
+                async def watch() -> None:
+                    async for signum in signals:
+                        self.signal = signum
+                        if self.ready:
+                            self.event.set()
+                        else:
+                            nursery.cancel_scope.cancel()
+                        return
+
+                nursery.start_soon(watch)
+                result = await serving
+                nursery.cancel_scope.cancel()
+        return result
 
 
 class _LiveLine:
