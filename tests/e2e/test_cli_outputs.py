@@ -139,3 +139,47 @@ def test_a_closed_standard_output_is_said_plainly(tmp_path: Path) -> None:
     assert result.returncode == 2, result.stderr
     assert "sockscen: error: standard output is closed" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+SLEEPY = """\
+name: finishes a second later
+servers:
+  s:
+    listen: tcp://127.0.0.1:0
+    handle: [{sleep: 1s}, {send: "late"}, close]
+clients:
+  c:
+    connect: ${s.url}
+    steps: [{expect: "late"}, expect_eof]
+"""
+
+
+def test_a_reader_that_leaves_while_scenarios_run_ends_the_run_quietly(tmp_path: Path) -> None:
+    # `sockscen run | head -1`: the pipe closes while the sleepy scenario still runs.
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "scenarios" / "a_greeting.yaml").write_text(GREETING)
+    (tmp_path / "scenarios" / "b_sleepy.yaml").write_text(SLEEPY)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sockscen", "run", "-j", "2"],
+        cwd=tmp_path,
+        env=cli_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    assert proc.stderr is not None
+    try:
+        first = proc.stdout.readline()
+        proc.stdout.close()
+        err = proc.stderr.read()
+        proc.wait(timeout=RUN_LIMIT)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+
+    assert first.startswith("PASS  greeting")
+    assert proc.returncode == 1, err
+    assert "internal error" not in err
+    assert "Traceback" not in err

@@ -106,16 +106,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("\nsockscen: interrupted", file=sys.stderr)
         return EXIT_SIGINT
     except BrokenPipeError:
-        # The reader went away (`sockscen list | head`): stop quietly.  Python would
-        # complain again when flushing stdout at exit, so point it at /dev/null.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        # The reader went away (`sockscen list | head`): stop quietly.
+        _silence_stdout()
         return EXIT_FAILED
     except Exception as exc:
-        unwritable = _stdout_failure(exc)
+        if _found(exc, BrokenPipeError) is not None:
+            # The same, met by the reporter while scenarios ran (inside trio's group).
+            _silence_stdout()
+            return EXIT_FAILED
+        unwritable = _found(exc, StdoutError)
         if unwritable is not None:
             # A full disk or a closed file behind `> file`: the user's to fix, not a bug.
-            print(f"sockscen: error: cannot write standard output: {unwritable}", file=sys.stderr)
+            why = unwritable.strerror or str(unwritable)
+            print(f"sockscen: error: cannot write standard output: {why}", file=sys.stderr)
             _silence_stdout()
             return EXIT_USAGE
         return _internal_error(exc, verbose)
@@ -154,19 +157,19 @@ class _Stdout:
         return getattr(self.stream, name)
 
 
-def _stdout_failure(exc: BaseException) -> str | None:
-    """Why standard output could not be written, if that is what *exc* (or a part) is."""
-    if isinstance(exc, StdoutError):
-        return exc.strerror or str(exc)
-    for part in getattr(exc, "exceptions", ()):  # an exception group from trio
-        found = _stdout_failure(part)
+def _found(exc: BaseException, kind: type[OSError]) -> OSError | None:
+    """*exc*, or the first part of an exception group (trio's) that is a *kind*."""
+    if isinstance(exc, kind):
+        return exc
+    for part in getattr(exc, "exceptions", ()):
+        found = _found(part, kind)
         if found is not None:
             return found
     return None
 
 
 def _silence_stdout() -> None:
-    # Python would fail again flushing stdout at exit: point it at /dev/null.
+    # Python would complain again flushing stdout at exit: point it at /dev/null.
     with contextlib.suppress(OSError, ValueError, AttributeError):
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
