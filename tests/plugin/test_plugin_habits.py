@@ -211,3 +211,55 @@ def test_fixtures_inside_a_trio_test(run_pytest: RunPytest, write: Write) -> Non
             "FAILED tests/test_in_trio.py::test_run_in_the_loop_says_what_to_do*",
         ]
     )
+
+
+NEVER_READY = """\
+name: never ready
+mock: true
+servers:
+  slow:
+    command:
+      - python3
+      - -c
+      - |
+        import os, sys, time
+        with open(sys.argv[1] + ".tmp", "w") as f:
+            f.write(str(os.getpid()))
+        os.replace(sys.argv[1] + ".tmp", sys.argv[1])
+        time.sleep(100)
+      - slow.pid
+    listen: tcp://127.0.0.1:0
+    ready: {stdout: "never printed", timeout: 60s}
+"""
+
+
+def test_pytest_timeout_while_servers_start_stops_them(run_pytest: RunPytest, write: Write) -> None:
+    write("never.yaml", NEVER_READY)
+    write(
+        "test_start.py",
+        """
+        import os, time
+        from pathlib import Path
+
+
+        def test_a_start_that_hangs(sockscen_servers):
+            with sockscen_servers("never.yaml"):
+                pass
+
+
+        def test_its_program_is_gone_before_the_next_test():
+            pid = int(Path("slow.pid").read_text())
+            give_up = time.monotonic() + 15
+            while Path(f"/proc/{pid}").exists():
+                state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0]
+                if state == "Z" or time.monotonic() > give_up:
+                    break
+                time.sleep(0.05)
+            assert not Path(f"/proc/{pid}").exists() or state == "Z", "still running"
+        """,
+    )
+
+    result = run_pytest("test_start.py", "--timeout", "5")
+
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*Timeout (>5.0s) from pytest-timeout*"])
