@@ -143,4 +143,6 @@ async def end_group(
         if escaped:
             pids = ", ".join(map(str, escaped))
             note(f"killed {len(escaped)} process(es) that had left the group: {pids}")
+            if not await proctable.wait_dead(escaped, trio.current_time() + KILL_GRACE):
+                note(f"a process that had left the group ({pids}) still ran after SIGKILL")
     return killed

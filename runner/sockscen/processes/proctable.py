@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import trio
@@ -145,6 +146,22 @@ def reap(pid: int) -> None:
     """Collect *pid*'s exit status if it is our dead child (an adopted orphan)."""
     with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
+
+
+async def wait_dead(pids: Collection[int], deadline: float) -> bool:
+    """Poll until every one of *pids* is dead (gone or a zombie) or *deadline* passes.
+
+    SIGKILL is certain but not instant: a process killed on a busy machine
+    still runs until it is next scheduled, and nothing may be seen running
+    once we say it was stopped.
+    """
+    pause = POLL_FIRST
+    while any(stat is not None and not stat.dead for stat in map(read_stat, pids)):
+        if trio.current_time() >= deadline:
+            return False
+        await trio.sleep(min(pause, max(deadline - trio.current_time(), 0)))
+        pause = min(pause * POLL_GROWTH, POLL_MAX)
+    return True
 
 
 async def wait_group_gone(pgid: int, deadline: float) -> bool:

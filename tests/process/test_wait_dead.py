@@ -1,0 +1,56 @@
+"""``proctable.wait_dead``: a SIGKILLed process is waited for until it no longer runs."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+import trio
+
+from sockscen.processes import proctable
+
+
+def _sleeper() -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+
+
+def test_a_killed_process_is_dead_when_the_wait_returns_true() -> None:
+    child = _sleeper()
+    try:
+        os.kill(child.pid, signal.SIGKILL)
+
+        async def wait() -> bool:
+            return await proctable.wait_dead([child.pid], trio.current_time() + 10)
+
+        assert trio.run(wait) is True
+        stat = proctable.read_stat(child.pid)
+        assert stat is None or stat.dead  # a zombie until reaped below: dead, not running
+    finally:
+        child.kill()
+        child.wait(10)
+
+
+def test_a_process_still_running_at_the_deadline_is_reported() -> None:
+    child = _sleeper()
+    try:
+
+        async def wait() -> bool:
+            return await proctable.wait_dead([child.pid], trio.current_time() + 0.05)
+
+        assert trio.run(wait) is False
+    finally:
+        child.kill()
+        child.wait(10)
+
+
+def test_pids_already_gone_need_no_wait() -> None:
+    child = _sleeper()
+    child.kill()
+    child.wait(10)
+
+    async def wait() -> bool:
+        return await proctable.wait_dead([child.pid], trio.current_time())
+
+    assert trio.run(wait) is True
