@@ -204,6 +204,10 @@ def _in_scenarios_dir(path: Path, config: pytest.Config) -> bool:
             continue
         if any(_strictly_inside(folder, a) for a in anchors) or _is_named(folder, config):
             return True
+        if folder == config.invocation_params.dir == config.rootpath and config.inipath is None:
+            # ``cd scenarios && pytest`` with no configuration file anywhere: pytest took
+            # the folder itself as the rootdir, and the user stands in it.
+            return True
     return False
 
 

@@ -263,3 +263,28 @@ def test_pytest_timeout_while_servers_start_stops_them(run_pytest: RunPytest, wr
 
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["*Timeout (>5.0s) from pytest-timeout*"])
+
+
+def test_pytest_run_inside_a_scenarios_folder_without_configuration(
+    run_pytest: RunPytest, write: Write, inner: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write("scenarios/greeting.yaml", GREETING)
+    monkeypatch.chdir(inner.path / "scenarios")
+
+    result = run_pytest()
+
+    result.assert_outcomes(passed=1)
+
+
+def test_a_configured_project_named_scenarios_keeps_its_yaml_out(
+    run_pytest: RunPytest, write: Write, inner: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Its root has a configuration file: a project that happens to be named so.
+    write("scenarios/pytest.ini", "[pytest]\n")
+    write("scenarios/deploy.yml", "replicas: 3\n")
+    write("scenarios/test_plain.py", "def test_plain():\n    assert True\n")
+    monkeypatch.chdir(inner.path / "scenarios")
+
+    result = run_pytest()
+
+    result.assert_outcomes(passed=1)
