@@ -108,11 +108,18 @@ def sockscen_run(request: pytest.FixtureRequest) -> Callable[..., RunResult]:
     config = request.config
 
     def run(source: str | os.PathLike[str], **options: Any) -> RunResult:
-        # The error is the user's file, not sockscen's code: the test's line is the place to show.
+        # A wrong argument, file or selection is the test's: its line is the place to show.
         __tracebackhide__ = True
-        from .api import run_scenarios
+        from .api import NoScenarioError, RunKeywords, run_scenarios
 
         _refuse_inside_trio()
+        known = RunKeywords.__annotations__
+        unknown = [name for name in options if name not in known]
+        if unknown:
+            raise TypeError(
+                f"sockscen_run() got an unexpected keyword argument {unknown[0]!r} "
+                f"(its options: {', '.join(known)})"
+            )
         merged = run_options(config, options)
         try:
             scenarios = _load(source, request)
@@ -120,6 +127,9 @@ def sockscen_run(request: pytest.FixtureRequest) -> Callable[..., RunResult]:
             raise exc.with_traceback(None) from None
         # pytest-timeout must not fire inside the trio run: its time left is the deadline.
         with paused_timer(request.node) as deadline:
-            return run_scenarios(capped(scenarios, deadline), **merged)
+            try:
+                return run_scenarios(capped(scenarios, deadline), **merged)
+            except NoScenarioError as exc:
+                raise exc.with_traceback(None) from None
 
     return run

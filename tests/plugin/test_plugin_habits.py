@@ -288,3 +288,30 @@ def test_a_configured_project_named_scenarios_keeps_its_yaml_out(
     result = run_pytest()
 
     result.assert_outcomes(passed=1)
+
+
+def test_sockscen_run_argument_mistakes_are_shown_at_the_test_line(
+    run_pytest: RunPytest, write: Write
+) -> None:
+    write("tests/greeting.yaml", GREETING)
+    write(
+        "tests/test_arguments.py",
+        """
+        def test_a_cli_flag_name(sockscen_run):
+            sockscen_run("greeting.yaml", timeout=2)
+
+        def test_a_keyword_matching_nothing(sockscen_run):
+            sockscen_run("greeting.yaml", keyword="nomatch")
+        """,
+    )
+
+    result = run_pytest("tests/test_arguments.py")
+
+    result.assert_outcomes(failed=2)
+    out = result.stdout.str()
+    assert "TypeError: sockscen_run() got an unexpected keyword argument 'timeout' (its " in out
+    assert "step_timeout" in out
+    assert "tests/test_arguments.py:3: TypeError" in out
+    assert "NoScenarioError: no scenario selected: keyword 'nomatch' matched none" in out
+    assert "tests/test_arguments.py:6: NoScenarioError" in out
+    assert "api.py" not in out
