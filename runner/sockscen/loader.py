@@ -14,7 +14,7 @@ import stat
 import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from .errors import ConfigError, Location, Problem
 from .model import Scenario
@@ -113,11 +113,33 @@ def load_text(
     return scenarios
 
 
+#: The most problems shown for one file: a mistake a generator repeated would print a
+#: line per copy (100,000 duplicate keys printed 100,000 lines).
+MAX_PROBLEMS_PER_FILE = 100
+
+
+def _capped(problems: list[Problem]) -> list[Problem]:
+    """The first ``MAX_PROBLEMS_PER_FILE`` of one file's problems, and how many more there are."""
+    unique = sorted(dict.fromkeys(problems), key=lambda p: p.sort_key)
+    if len(unique) <= MAX_PROBLEMS_PER_FILE:
+        return unique
+    hidden = len(unique) - MAX_PROBLEMS_PER_FILE
+    return [
+        *unique[:MAX_PROBLEMS_PER_FILE],
+        Problem(
+            unique[MAX_PROBLEMS_PER_FILE].location,
+            f"{hidden} more problems in this file are not shown (from here on)",
+            "fix the ones above first: the rest are often the same mistake again",
+        ),
+    ]
+
+
 def _load_text(
     text: str, path: str, directory: str, environ: Mapping[str, str] | None
 ) -> tuple[list[Scenario], list[Problem]]:
     try:
-        return _check_and_build(text, path, directory, environ)
+        scenarios, problems = _check_and_build(text, path, directory, environ)
+        return scenarios, _capped(problems)
     except RecursionError:
         # The nesting limits keep every check far from the stack limit; should one be
         # missed, this file still gets a located problem and the other files are checked.
@@ -242,6 +264,31 @@ def _decode(data: bytes, shown: str) -> tuple[str | None, Problem | None]:
             f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x})",
             "save it as UTF-8",
         )
+
+
+def load_stream(stream: BinaryIO, shown: str, directory: str) -> list[Scenario]:
+    """The scenarios of a file read from *stream* (standard input), as ``load_file`` reads one.
+
+    At most ``MAX_SCENARIO_FILE`` bytes are read (``yes | sockscen validate -``
+    read until memory ran out), and the bytes are decoded as strictly as a
+    file's, so a byte that is not UTF-8 is named as such.
+    """
+    data = stream.read(MAX_SCENARIO_FILE + 1)
+    if len(data) > MAX_SCENARIO_FILE:
+        raise ConfigError(
+            [
+                Problem(
+                    Location(shown, 1, 1),
+                    f"the input has more than the {MAX_SCENARIO_FILE // (1024 * 1024)} MiB "
+                    "a scenario file may have",
+                    "split it into several files, or load large payloads with file:",
+                )
+            ]
+        )
+    scenarios, problems = _load_data(data, shown, directory, None)
+    if problems:
+        raise ConfigError(_printable(problems))
+    return scenarios
 
 
 def _load_file(

@@ -375,3 +375,72 @@ def test_json_without_a_json_form_is_refused(tmp_path: Path, value: str) -> None
     (found,) = problems_of(text, tmp_path)
     assert "error: JSON has no " in found
     assert found.endswith(": only finite numbers (write a number or a string)")
+
+
+def test_client_copies_are_bounded_for_the_whole_scenario(tmp_path: Path) -> None:
+    """Twenty clients of count 100000 took 6 GB and ran far past the scenario's timeout."""
+    clients = "".join(
+        f"  c{i}:\n    connect: tcp://127.0.0.1:1\n    count: 60000\n    steps: [close]\n"
+        for i in range(2)
+    )
+    assert problems_of(f"name: x\nclients:\n{clients}", tmp_path) == [
+        "x.yaml:9:12: error: the clients of this scenario add up to 120000 copies, more than "
+        "the 100000 one scenario may run at once (split the load over several scenarios)"
+    ]
+
+
+def test_a_json_matcher_may_still_expect_nan(tmp_path: Path) -> None:
+    """Python's json writes NaN, so a peer may send it: only payloads refuse it."""
+    text = (
+        "name: x\nclients:\n  c:\n    connect: tcp://127.0.0.1:1\n    framing: line\n"
+        "    steps: [{expect: {json: [.nan]}}]\n"
+    )
+    (scenario,) = load_text(text, "x.yaml", str(tmp_path))
+    assert scenario.name == "x"
+
+
+def test_a_mistake_repeated_thousands_of_times_prints_a_hundred_lines_and_a_count(
+    tmp_path: Path,
+) -> None:
+    """100,000 duplicate keys printed 100,000 lines."""
+    text = "name: x\nvars:\n" + "  a: 1\n" * 5000 + "clients:\n  c:\n    steps: [{sleep: 0}]\n"
+    found = problems_of(text, tmp_path)
+    assert len(found) == 101
+    assert found[0] == (
+        "x.yaml:4:3: error: duplicate key 'a' (first defined on line 3) "
+        "(YAML would silently keep only the last one; remove or rename one)"
+    )
+    assert found[-1] == (
+        "x.yaml:104:3: error: 4899 more problems in this file are not shown (from here on) "
+        "(fix the ones above first: the rest are often the same mistake again)"
+    )
+
+
+def validate_stdin(data: bytes | None, tmp_path: Path, *, endless: bool = False) -> str:
+    """What ``sockscen validate -`` prints on stderr for *data* (or ``yes``'s endless output)."""
+    command = [sys.executable, "-m", "sockscen", "validate", "--no-cache", "-"]
+    if endless:
+        with subprocess.Popen(["yes"], stdout=subprocess.PIPE) as producer:
+            done = subprocess.run(
+                command, stdin=producer.stdout, cwd=tmp_path, capture_output=True, timeout=60
+            )
+            producer.kill()
+    else:
+        done = subprocess.run(command, input=data, cwd=tmp_path, capture_output=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    return done.stderr.decode()
+
+
+def test_endless_standard_input_is_cut_at_16_mib(tmp_path: Path) -> None:
+    """`yes | sockscen validate -` read until memory ran out (MemoryError, exit 3)."""
+    assert validate_stdin(None, tmp_path, endless=True).splitlines()[0] == (
+        "<stdin>:1:1: error: the input has more than the 16 MiB a scenario file may have "
+        "(split it into several files, or load large payloads with file:)"
+    )
+
+
+def test_bytes_on_standard_input_that_are_not_utf8_are_named_as_such(tmp_path: Path) -> None:
+    """They were read as lone surrogates: "the text holds a lone surrogate (\\udcff)"."""
+    assert validate_stdin(b"name: caf\xe9\n", tmp_path).splitlines()[0] == (
+        "<stdin>:1:10: error: the file is not UTF-8 text (byte 0xe9) (save it as UTF-8)"
+    )

@@ -4,9 +4,9 @@ Each form has its own bound (a ``file:`` 256 MiB, an ``XX*N`` 256 MiB, the
 file's text 64 MiB with aliases), but forms multiply: forty ``00*268435456``
 made 10 GiB at ``validate``, and ``vars`` that each repeat the one before ten
 times made a terabyte when a step used the last.  So the fixed bytes of
-every ``hex`` of a scenario, and the text every ``vars`` value expands to,
-are summed first, from the document alone, and a scenario over the bound is
-refused at the value that crossed it.
+every ``hex`` of a scenario, the text every ``vars`` value expands to and
+the copies of all its clients are summed first, from the document alone, and
+a scenario over the bound is refused at the value that crossed it.
 """
 
 from __future__ import annotations
@@ -24,6 +24,9 @@ from .commands import text_of
 MAX_HEX_BYTES = MAX_PAYLOAD_FILE
 #: The most characters one ``vars`` value may expand to.
 MAX_VAR_TEXT = MAX_PAYLOAD_FILE
+#: The most client copies one scenario runs (one client may have them all): twenty
+#: clients of count 100000 took 6 GB before their scenario's timeout could act.
+MAX_COPIES = 100_000
 #: The longest chain of vars each using the next (expanding one is a nested call per var).
 MAX_VAR_DEPTH = 50
 
@@ -31,8 +34,29 @@ Report = Callable[..., None]
 
 
 def check_sizes(doc: dict[str, Any], report: Report) -> bool:
-    """False (with a problem) when the scenario's hex or vars add up past their bound."""
-    return _check_hex(doc, report) and _check_vars(doc.get("vars") or {}, report)
+    """False (with a problem) when the scenario's hex, vars or copies add up past their bound."""
+    return (
+        _check_hex(doc, report)
+        and _check_vars(doc.get("vars") or {}, report)
+        and _check_copies(doc.get("clients") or {}, report)
+    )
+
+
+def _check_copies(clients: dict[str, Any], report: Report) -> bool:
+    """All clients' ``count`` together: each copy is an actor with its own buffers."""
+    total = 0
+    for name, client in clients.items():
+        count = client.get("count", 1) if isinstance(client, dict) else 1
+        total += count if isinstance(count, int) else 1
+        if total > MAX_COPIES:
+            report(
+                ("clients", name, "count"),
+                f"the clients of this scenario add up to {total} copies, more than the "
+                f"{MAX_COPIES} one scenario may run at once",
+                "split the load over several scenarios",
+            )
+            return False
+    return True
 
 
 def _hex_values(value: Any, at: PathKey) -> Iterator[tuple[str, PathKey]]:

@@ -63,10 +63,10 @@ STDIN_NAME = "<stdin>"
 
 
 def _load_stdin() -> list[Scenario]:
-    from ..loader import load_text
+    from ..loader import load_stream
 
     # Relative ``file:`` payloads and process ``cwd`` are resolved against the current folder.
-    return load_text(sys.stdin.read(), STDIN_NAME, os.getcwd())
+    return load_stream(sys.stdin.buffer, STDIN_NAME, os.getcwd())
 
 
 def load_cache(args: argparse.Namespace) -> LoadCache | None:

@@ -45,10 +45,22 @@ def build_json_value(ctx: PartContext, value: Any, at: PathKey) -> Any:
         return {k: build_json_value(ctx, v, (*at, k)) for k, v in value.items()}
     if isinstance(value, list):
         return [build_json_value(ctx, v, (*at, i)) for i, v in enumerate(value)]
-    if isinstance(value, float) and not math.isfinite(value):
-        # json.dumps would write NaN / Infinity, which no JSON parser takes.
-        ctx.problem(at, f"JSON has no {value!r}: only finite numbers", "write a number or a string")
     return value
+
+
+def _refuse_non_finite(ctx: PartContext, value: Any, at: PathKey) -> None:
+    """A problem for each NaN or infinity: json.dumps writes them as text no JSON parser takes.
+
+    Payloads only: a ``json`` matcher may expect the NaN a Python peer sends.
+    """
+    if isinstance(value, float) and not math.isfinite(value):
+        ctx.problem(at, f"JSON has no {value!r}: only finite numbers", "write a number or a string")
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _refuse_non_finite(ctx, v, (*at, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _refuse_non_finite(ctx, v, (*at, i))
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,4 +83,5 @@ class JsonPart:
 
 def build(ctx: PartContext, value: dict[str, Any], at: PathKey) -> JsonPart:
     """``{json: VALUE}``."""
+    _refuse_non_finite(ctx, value["json"], (*at, "json"))
     return JsonPart(build_json_value(ctx, value["json"], (*at, "json")))
