@@ -13,12 +13,23 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .framing import Framing
 
 #: Characters a text payload may hold besides the printable ones.
 _TEXT_CONTROLS = "\r\n\t"
+#: Relayed bytes a recording keeps (there it stops): memory stays bounded whatever the
+#: peers send, and any reply kept fits the default read limit (``--max-buffer``) of a run.
+RECORDING_LIMIT = 16 * 1024 * 1024
+#: A payload longer than this goes to a file of its own (``{file: ...}``) rather than
+#: inline, so a conversation with large messages still makes a loadable scenario file.
+INLINE_LIMIT = 4096
+#: What keeping one read, and one conversation, costs beyond its bytes (Python objects):
+#: counted against the limit, so a flood of empty datagrams or tiny reads is bounded too.
+READ_COST = 64
+CONVERSATION_COST = 512
 
 
 @dataclass
@@ -27,6 +38,8 @@ class Exchange:
 
     request: list[bytes] = field(default_factory=list)
     reply: list[bytes] = field(default_factory=list)
+    #: The client ended its stream after this request, before any reply (a half-close).
+    shutdown: bool = False
 
 
 @dataclass
@@ -41,15 +54,28 @@ class Conversation:
 
 
 class ConversationLog:
-    """Collects relayed data as a proxy sees it (its observer), connection by connection."""
+    """Collects relayed data as a proxy sees it (its observer), connection by connection.
 
-    def __init__(self, clock: float | None = None) -> None:
+    It keeps at most *limit* bytes, each read and conversation counted with what
+    keeping it costs: a read that would go past them is not kept, and ``full``
+    says so (the recorder then stops).
+    """
+
+    def __init__(self, clock: float | None = None, limit: int = RECORDING_LIMIT) -> None:
         self.started = time.perf_counter() if clock is None else clock
         self.conversations: dict[int, Conversation] = {}
+        self.limit = limit
+        self.size = 0
+        self.full = False
 
     def data(self, n: int, direction: str, data: bytes) -> None:
         """*data* relayed on connection *n*: ``upstream`` (client to server) or ``downstream``."""
         conv = self.conversations.get(n)
+        cost = len(data) + READ_COST + (CONVERSATION_COST if conv is None else 0)
+        if self.full or self.size + cost > self.limit:
+            self.full = True
+            return
+        self.size += cost
         if conv is None:
             conv = self.conversations[n] = Conversation(n, "", time.perf_counter() - self.started)
         if direction == "upstream":
@@ -61,9 +87,44 @@ class ConversationLog:
                 conv.exchanges.append(Exchange())  # the server spoke first: a greeting
             conv.exchanges[-1].reply.append(data)
 
+    def ended(self, n: int, direction: str) -> None:
+        """The stream of connection *n* ended in *direction* (``upstream``: the client's)."""
+        conv = self.conversations.get(n)
+        if conv is None or not conv.exchanges:
+            return
+        if direction == "downstream":
+            conv.server_closed = True
+        elif conv.exchanges[-1].request and not conv.exchanges[-1].reply:
+            # The server may answer only once the request has ended (`wc`, HTTP/1.0 bodies).
+            conv.exchanges[-1].shutdown = True
 
-def payload_yaml(data: bytes, framing: Framing | None = None) -> str:
-    """*data* as a YAML payload: a quoted string, ``{hex: ...}``, or a list of frames."""
+
+class PayloadFiles:
+    """Where payloads longer than ``INLINE_LIMIT`` go: one file each in *folder*.
+
+    *folder* is relative to the scenario file; the same bytes (a rule's request
+    and the client's send) share one file.  Writing the files is the caller's job.
+    """
+
+    def __init__(self, folder: str) -> None:
+        self.folder = folder
+        self.files: dict[bytes, str] = {}
+
+    def name(self, data: bytes) -> str:
+        """The file (relative to the scenario) that holds *data*."""
+        name = self.files.get(data)
+        if name is None:
+            name = self.files[data] = f"{self.folder}/{len(self.files) + 1:04d}.bin"
+        return name
+
+
+def payload_yaml(
+    data: bytes, framing: Framing | None = None, files: PayloadFiles | None = None
+) -> str:
+    """*data* as a YAML payload: a quoted string, ``{hex: ...}``, a list of frames,
+    or, when longer than ``INLINE_LIMIT`` and *files* is given, ``{file: ...}``."""
+    if files is not None and len(data) > INLINE_LIMIT:
+        return "{file: " + json.dumps(files.name(data)) + "}"
     if framing is not None and framing.is_framed:
         parts = _frames(data, framing)
         if len(parts) > 1:
@@ -103,10 +164,25 @@ class RecordingInfo:
     name: str = "recorded"
 
 
+Payload = Callable[[bytes], str]
+
+
 def scenario_yaml(
-    conversations: list[Conversation], info: RecordingInfo, framing: Framing | None = None
+    conversations: list[Conversation],
+    info: RecordingInfo,
+    framing: Framing | None = None,
+    files: PayloadFiles | None = None,
 ) -> str:
-    """The scenario replaying *conversations*: a rule server and one client per conversation."""
+    """The scenario replaying *conversations*: a rule server and one client per conversation.
+
+    Payloads longer than ``INLINE_LIMIT`` are named in *files* (when given), to be
+    written beside the scenario.  Without any request it is a scripted server
+    that says its greeting: a rule server needs at least one rule.
+    """
+
+    def pay(data: bytes) -> str:
+        return payload_yaml(data, framing, files)
+
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(info.recorded_at))
     scheme = info.upstream.split(":", 1)[0]
     listen = "tcp://127.0.0.1:0" if scheme == "tcp" else "udp://127.0.0.1:0"
@@ -122,37 +198,50 @@ def scenario_yaml(
         f"  {info.name}:",
         f"    listen: {listen}",
     ]
-    greeting = _common_greeting(conversations)
+    greeting, same = _greeting(conversations)
+    if greeting is not None and info.stream:
+        greeting = [b"".join(greeting)]  # a stream's pieces are how reads fell, not messages
     if greeting is not None:
-        lines += ["    handle:                 # what the server said first, unasked"]
-        lines += [f"      - send: {payload_yaml(part, framing)}" for part in greeting]
-    if len(conversations) > 1:
-        # Clients replay one after the other and `replies:` count across connections,
-        # so each gets the replies its recorded connection got, whatever the timing.
-        lines += ["    state_scope: server"]
-    lines += ["    rules:", *_rules(conversations, framing, info.stream)]
+        why = "what the server said first, unasked"
+        if not same:
+            why = "the first connection's greeting (each connection got its own)"
+        lines += [f"    handle:                 # {why}"]
+        lines += [f"      - send: {pay(part)}" for part in greeting]
+    rules = _rules(conversations, pay, info.stream)
+    if rules:
+        if len(conversations) > 1:
+            # Clients replay one after the other and `replies:` count across connections,
+            # so each gets the replies its recorded connection got, whatever the timing.
+            lines += ["    state_scope: server"]
+        lines += ["    rules:", *rules]
     lines += ["clients:"]
     previous: Conversation | None = None
     for conv in conversations:
-        lines += _client(conv, previous, info, framing)
+        lines += _client(
+            conv, previous, info, pay, greeting_differs=greeting is not None and not same
+        )
         previous = conv
     return "\n".join(lines) + "\n"
 
 
-def _common_greeting(conversations: list[Conversation]) -> list[bytes] | None:
-    greetings = {
-        tuple(c.exchanges[0].reply)
-        for c in conversations
-        if c.exchanges and not c.exchanges[0].request
-    }
-    if len(greetings) == 1 and all(
-        c.exchanges and not c.exchanges[0].request for c in conversations
-    ):
-        return list(next(iter(greetings)))
-    return None
+def _greeting(conversations: list[Conversation]) -> tuple[list[bytes] | None, bool]:
+    """What the server said before any request, and whether every connection got the same.
+
+    When they differ (a greeting with a time or a session id), the server says the
+    first connection's and the clients accept whatever greeting comes.
+    """
+    greetings = [tuple(c.exchanges[0].reply) for c in conversations if c.exchanges and _greets(c)]
+    if not greetings:
+        return None, True
+    same = len(greetings) == len(conversations) and len(set(greetings)) == 1
+    return list(greetings[0]), same
 
 
-def _rules(conversations: list[Conversation], framing: Framing | None, stream: bool) -> list[str]:
+def _greets(conv: Conversation) -> bool:
+    return bool(conv.exchanges and not conv.exchanges[0].request and conv.exchanges[0].reply)
+
+
+def _rules(conversations: list[Conversation], pay: Payload, stream: bool) -> list[str]:
     """One rule per distinct request, in order of first appearance; replies in order."""
     replies: dict[bytes, list[list[bytes]]] = {}
     for conv in conversations:
@@ -165,25 +254,30 @@ def _rules(conversations: list[Conversation], framing: Framing | None, stream: b
                 replies.setdefault(request, []).append(reply)
     lines: list[str] = []
     for request, answers in replies.items():
-        lines.append(f"      - when: {payload_yaml(request, framing)}")
+        lines.append(f"      - when: {pay(request)}")
         shapes = {len(a) for a in answers}
         if shapes == {1} or (stream and all(answers)):
             joined = [b"".join(a) for a in answers]
             if len(set(joined)) == 1:
-                lines.append(f"        reply: {payload_yaml(joined[0], framing)}")
+                lines.append(f"        reply: {pay(joined[0])}")
             else:
-                body = ", ".join(payload_yaml(j, framing) for j in joined)
+                body = ", ".join(pay(j) for j in joined)
                 lines.append(f"        replies: [{body}]")
         elif shapes == {0}:
             lines.append("        steps: []               # the server did not answer")
         else:
-            sends = ", ".join("{send: " + payload_yaml(p, framing) + "}" for p in answers[0])
+            sends = ", ".join("{send: " + pay(p) + "}" for p in answers[0])
             lines.append(f"        steps: [{sends}]")
     return lines
 
 
 def _client(
-    conv: Conversation, previous: Conversation | None, info: RecordingInfo, framing: Framing | None
+    conv: Conversation,
+    previous: Conversation | None,
+    info: RecordingInfo,
+    pay: Payload,
+    *,
+    greeting_differs: bool = False,
 ) -> list[str]:
     lines = [
         f"  connection{conv.index}:           # from {conv.peer or 'a client'}, "
@@ -193,12 +287,22 @@ def _client(
     ]
     if previous is not None:
         lines.append(f"      - wait: connection{previous.index}-done")
-    for ex in conv.exchanges:
+    exchanges = conv.exchanges
+    if greeting_differs:
+        # The server greets every connection alike now: take whatever greeting comes.
+        lines.append(
+            "      - expect: {any: true}  # the greeting (it differed between connections)"
+        )
+        if _greets(conv):
+            exchanges = exchanges[1:]
+    for ex in exchanges:
         if ex.request:
             parts = [b"".join(ex.request)] if info.stream else ex.request
-            lines += [f"      - send: {payload_yaml(p, framing)}" for p in parts]
+            lines += [f"      - send: {pay(p)}" for p in parts]
+        if ex.shutdown:
+            lines.append("      - shutdown")
         if ex.reply:
             parts = [b"".join(ex.reply)] if info.stream else ex.reply
-            lines += [f"      - expect: {payload_yaml(p, framing)}" for p in parts]
+            lines += [f"      - expect: {pay(p)}" for p in parts]
     lines.append(f"      - notify: connection{conv.index}-done")
     return lines

@@ -39,26 +39,10 @@ def test_record_refuses_an_output_folder_it_cannot_make_before_recording(tmp_pat
         cwd=tmp_path,
     )  # fmt: skip
 
-    assert_clean_usage_error(result, "--output plain-file/recorded.yaml:")
+    assert_clean_usage_error(result, "-o plain-file/recorded.yaml:")
     assert "cannot create its folder" in result.stderr
     # Refused at once: no proxy was started, nothing waited for the 30 s.
     assert "recording:" not in result.stdout
-
-
-def test_record_keeps_the_conversation_when_the_output_cannot_be_written(tmp_path: Path) -> None:
-    result = sockscen(
-        "record",
-        "--listen", "tcp://127.0.0.1:0",
-        "--upstream", "tcp://127.0.0.1:9",
-        "-o", PROC_FILE + ".yaml",
-        "--duration", "200ms",
-        cwd=tmp_path,
-    )  # fmt: skip
-
-    assert_clean_usage_error(result, f"--output {PROC_FILE}.yaml")
-    if "recording:" in result.stdout:  # root: the write failed after recording
-        assert "name: " in result.stdout
-        assert "it is on standard output above" in result.stderr
 
 
 def test_serve_stops_when_the_addresses_file_cannot_be_written(tmp_path: Path) -> None:

@@ -160,6 +160,7 @@ def test_a_missing_unixgram_upstream_is_noted_and_nothing_is_relayed(run_yaml: R
 def test_a_sender_whose_faults_hold_its_datagrams_back_has_a_bounded_queue(
     run_yaml: RunYaml, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Beyond the queue, datagrams are dropped as a network drops them: noted, not a failure."""
     monkeypatch.setattr(datagram_relay, "PEER_QUEUE", 2)
     result = run_yaml(
         """
@@ -182,18 +183,57 @@ def test_a_sender_whose_faults_hold_its_datagrams_back_has_a_bounded_queue(
               - sleep: 100ms
         """
     )
-    assert result.outcome is Outcome.FAILED
-    failures = [f.message for f in result.failures if f.actor == "p"]
-    assert 1 == len(failures), explain(result)
-    assert failures[0].startswith("more than 2 datagrams from udp://127.0.0.1:")
-    assert failures[0].endswith(" wait to be relayed upstream")
+    assert_passed(result)
+    notes = [e[2] for e in relay_entries(result) if e[0] == "note"]
+    first = "dropped: 2 datagrams already wait to be relayed upstream; more are dropped while "
+    assert first + "the queue is full" in notes, notes
+    # Two wait (and one more is being delayed, if the queue's task took it already).
+    totals = [n for n in notes if n.endswith(" datagram(s) in all: the queue was full")]
+    assert totals in (
+        ["dropped 3 datagram(s) in all: the queue was full"],
+        ["dropped 4 datagram(s) in all: the queue was full"],
+    ), notes
+
+
+def test_a_delay_on_datagrams_is_latency_not_spacing(run_yaml: RunYaml) -> None:
+    """Datagrams sent together all arrive D later; they used to arrive D apart (a rate cap)."""
+    result = run_yaml(
+        """
+        name: delayed burst
+        servers:
+          s:
+            listen: udp://127.0.0.1:0
+            handle:
+              - repeat: {count: 5, steps: [{expect: {any: true}}]}
+              - notify: all-came
+        proxies:
+          p:
+            listen: udp://127.0.0.1:0
+            upstream: ${s.url}
+            upstream_faults: [{delay: 300ms}]
+        clients:
+          c:
+            connect: ${p.url}
+            steps:
+              - repeat: {count: 5, steps: [{send: "x"}]}
+              - wait: all-came
+        """
+    )
+    assert_passed(result)
+    relay = next(a for a in result.actors if a.actor == "p#1")
+    came = next(e.time for e in relay.transcript if e.kind == "accepted")
+    sent = [e.time for e in relay.transcript if e.kind == "sent"]
+    assert len(sent) == 5
+    assert sent[0] - came >= 0.29
+    # One after another they would take 1.5 s; together, the last goes out soon after the first.
+    assert sent[-1] - sent[0] < 0.6, sent
 
 
 def test_an_upstream_that_does_not_read_queues_its_senders_datagrams_boundedly(
     run_yaml: RunYaml, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """A full upstream socket must not stop the listening socket being drained: the sender's
-    datagrams wait in its own bounded queue, and its overflow fails the proxy, saying so."""
+    datagrams wait in its own bounded queue, and beyond it are dropped, saying so."""
     monkeypatch.setattr(datagram_relay, "PEER_QUEUE", 5)
     path = tmp_path / "slow.sock"
     with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as slow:
@@ -213,10 +253,9 @@ def test_an_upstream_that_does_not_read_queues_its_senders_datagrams_boundedly(
                   - sleep: 200ms
             """
         )
-    assert result.outcome is Outcome.FAILED, explain(result)
-    failures = [f.message for f in result.failures if f.actor == "p"]
-    assert 1 == len(failures), explain(result)
-    assert failures[0].startswith("more than 5 datagrams from udp://127.0.0.1:")
+    assert_passed(result)
+    notes = [e[2] for e in relay_entries(result) if e[0] == "note"]
+    assert any(n.startswith("dropped: 5 datagrams already wait") for n in notes), notes
     sent = [e for e in relay_entries(result) if e[0] == "sent"]
     assert sent
     assert all(e[2] == "to upstream" for e in sent)

@@ -174,3 +174,9 @@ def test_every_kind_is_registered_under_its_key() -> None:
     } == set(FAULTS)
     assert FAULTS["refuse"].servers_only
     assert {"datagram"} == set(FAULTS["drop"].transports)
+
+
+def test_throttle_delays_a_datagram_whole_for_its_time_at_the_rate() -> None:
+    plan = datagrams(Throttle(100.0))
+    assert [Wait(0.5, "throttle"), Write(b"x" * 50)] == plan.write(b"x" * 50)
+    assert [Wait(0.0, "throttle"), Write(b"")] == plan.write(b"")

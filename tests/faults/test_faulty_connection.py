@@ -74,6 +74,29 @@ def test_delay_and_slice_reach_the_peer_late_and_in_pieces() -> None:
     assert any("delay" in why for *_, why in notes)
 
 
+def test_a_delay_counts_from_when_the_data_came_when_it_waited_before_the_send() -> None:
+    """A relayed datagram that sat 0.4 s in a queue goes out 0.1 s later under a 0.5 s delay."""
+    seen: list[list[tuple[float, bytes]]] = []
+
+    async def body(nursery, notes):  # type: ignore[no-untyped-def]
+        a, b = memory_stream_pair()
+        faulty = wrap(a, [Delay(0.5), Slice(2, 0, 0.1)], nursery, notes)
+        start = trio.current_time()
+
+        async def read() -> None:
+            seen.append([(round(t - start, 3), d) for t, d in await arrivals(b)])
+
+        nursery.start_soon(read)
+        await trio.sleep(0.4)
+        await faulty.send(b"hello", since=start)
+        await faulty.send(b"!!", since=start)  # came long ago: no wait at all
+        faulty.close()
+
+    run_mock(body)
+    # The slice's gaps still follow the delay: only the delay counts from the arrival.
+    assert [(0.5, b"he"), (0.6, b"ll"), (0.7, b"o"), (0.7, b"!!")] == seen[0]
+
+
 def test_truncate_closes_after_n_bytes_and_ends_the_script() -> None:
     seen: list[list[tuple[float, bytes]]] = []
 

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 from ..addresses import AddressError, parse_address
 from ..errors import SetupError
+from ..recording import Conversation, PayloadFiles, RecordingInfo, scenario_yaml
 from .common import UsageError, prepare_output
-from .exits import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from .exits import EXIT_FAILED, EXIT_OK
 
 #: Framings ``--framing`` takes: they only cut payloads into readable parts.
 FRAMING_NAMES = ("none", "line", "crlf")
@@ -53,8 +57,7 @@ def cmd_record(args: argparse.Namespace) -> int:
 
     from ..durations import parse_duration
     from ..engine.recorder import record
-    from ..framing import CRLF, LINE, NONE
-    from ..recording import ConversationLog, RecordingInfo, scenario_yaml
+    from ..recording import ConversationLog
 
     try:
         duration = parse_duration(args.duration) if args.duration is not None else None
@@ -70,14 +73,24 @@ def cmd_record(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from exc
     if args.connections is not None and args.connections < 1:
         raise UsageError("--connections needs a number of connections, 1 or more")
-    # Checked before recording: a conversation cannot be replayed to write it elsewhere.
-    output = prepare_output("--output", args.output, folder=False)
+    if args.connections is not None and not stream:
+        # Datagram senders never end: it would wait for Ctrl-C without a word.
+        raise UsageError(
+            "--connections counts stream connections; a datagram recording stops "
+            "with --duration or Ctrl-C"
+        )
+    # Before listening: a recording made for nothing is a session lost.
+    output = prepare_output("-o", args.output, folder=False)
     log = ConversationLog()
+    unreachable = _Unreachable(args.upstream)
     started = time.time()
 
     def ready(url: str) -> None:
-        print(f"recording: clients connect to {url}, relayed to {args.upstream}", flush=True)
-        print("recording: stop with Ctrl-C", flush=True)
+        try:
+            print(f"recording: clients connect to {url}, relayed to {args.upstream}", flush=True)
+            print("recording: stop with Ctrl-C", flush=True)
+        except BrokenPipeError:
+            pass  # nobody reads our output (`| head -1`): recording goes on all the same
 
     try:
         proxy = trio.run(
@@ -88,32 +101,124 @@ def cmd_record(args: argparse.Namespace) -> int:
                 duration=duration,
                 connections=args.connections,
                 on_ready=ready,
+                unreachable=unreachable,
             )
         )
     except SetupError as exc:
-        print(f"sockscen: error: {exc}", file=sys.stderr)
+        message = str(exc).removeprefix("proxy 'record': ")
+        # The advice for scenarios does not hold here: --listen's relative path is the user's.
+        message = message.replace(
+            ", or use a relative path, which lives in the scenario's private directory", ""
+        )
+        print(f"sockscen: error: --listen {args.listen}: {message}", file=sys.stderr)
         return EXIT_FAILED
+    for failure in proxy.context.failures:
+        print(f"recording: stopped: {failure.message}", file=sys.stderr)
+    if log.full:
+        print(
+            f"recording: stopped: a recording keeps at most {log.limit // (1024 * 1024)} MiB "
+            "(what was relayed, and its bookkeeping)",
+            file=sys.stderr,
+        )
     conversations = sorted(log.conversations.values(), key=lambda c: c.index)
+    if not conversations:
+        why = unreachable.summary() or "no client sent or received anything through it"
+        print(f"recording: nothing recorded ({why}); {args.output} not written", file=sys.stderr)
+        return EXIT_FAILED
     for conv in conversations:
         actor = proxy.actors[conv.index - 1] if conv.index <= len(proxy.actors) else None
         if actor is not None and actor.result.transcript:
             conv.peer = actor.result.transcript[0].note.removeprefix("from ")
-    framing = {"none": NONE, "line": LINE, "crlf": CRLF}[args.framing]
     info = RecordingInfo(args.listen, args.upstream, stream, started)
-    text = scenario_yaml(conversations, info, framing)
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        # The conversation cannot be had again: keep it on standard output rather than lose it.
-        sys.stdout.write(text)
+    code = _write(args, output, conversations, info)
+    # What was recorded is written, but it stopped short: a script must not take it as whole.
+    return EXIT_FAILED if proxy.context.failures else code
+
+
+class _Unreachable:
+    """Says, as it happens, when a connection cannot reach the upstream (the first few times)."""
+
+    #: Lines said; a client retrying in a loop must not flood the terminal.
+    SHOWN = 10
+
+    def __init__(self, upstream: str) -> None:
+        self.upstream = upstream
+        self.count = 0
+
+    def __call__(self, n: int, why: str) -> None:
+        self.count += 1
+        if self.count <= self.SHOWN:
+            print(f"recording: connection {n}: the upstream is unreachable: {why}", file=sys.stderr)
+        if self.count == self.SHOWN:
+            print("recording: (further upstream failures are not shown)", file=sys.stderr)
+
+    def summary(self) -> str:
+        """Why nothing went through, when the upstream was the reason."""
+        if not self.count:
+            return ""
+        return f"{self.count} connection(s) could not reach the upstream {self.upstream}"
+
+
+def _write(
+    args: argparse.Namespace, output: Path, conversations: list[Conversation], info: RecordingInfo
+) -> int:
+    """Write the scenario (and its large payloads beside it); say where, or why not."""
+    from ..framing import CRLF, LINE, NONE
+    from ..loader import MAX_SCENARIO_FILE
+
+    framing = {"none": NONE, "line": LINE, "crlf": CRLF}[args.framing]
+    # `-o /dev/stdout`, a FIFO: written straight through, and every payload inline (a
+    # payload file has no place beside it).  A regular file (or a link to one): replaced.
+    special = output.exists() and not output.is_file()
+    files = None if special else PayloadFiles(f"{output.stem}.data")
+    text = scenario_yaml(conversations, info, framing, files).encode("utf-8")
+    if len(text) > MAX_SCENARIO_FILE:
         print(
-            f"sockscen: error: --output {args.output}: could not write the scenario "
-            f"({exc.strerror or exc}); it is on standard output above",
+            f"sockscen: error: the recording makes a {len(text) // (1024 * 1024)} MiB scenario, "
+            f"more than the {MAX_SCENARIO_FILE // (1024 * 1024)} MiB a scenario file may have; "
+            f"{args.output} not written (record fewer connections: --connections, --duration)",
             file=sys.stderr,
         )
-        return EXIT_USAGE
-    print(f"recording: {len(conversations)} connection(s) written to {args.output}")
+        return EXIT_FAILED
+    try:
+        if files is None:
+            output.write_bytes(text)
+        else:
+            target = Path(os.path.realpath(output))
+            for data, name in files.files.items():
+                _replace(target.parent / name, data)
+            _replace(target, text)
+    except OSError as exc:
+        where = exc.filename or args.output  # a failed write() names no file
+        print(f"sockscen: error: cannot write {where}: {exc.strerror}", file=sys.stderr)
+        return EXIT_FAILED
+    extra = ""
+    if files is not None and files.files:
+        extra = f" (and {len(files.files)} payload file(s) in {files.folder}/)"
+    print(f"recording: {len(conversations)} connection(s) written to {args.output}{extra}")
     return EXIT_OK
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Write *data* to *path* whole or not at all: a temporary file beside it, then renamed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp made it private: as open() would
+        os.replace(temporary, path)
+    except BaseException:
+        # Ctrl-C while writing too: no temporary file is left behind.
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _absolute(text: str) -> str:

@@ -11,6 +11,7 @@ waits never hold up the others.  ``downstream_faults`` act in the reply task.
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Callable
 
 import trio
@@ -22,32 +23,28 @@ from ..steps import Actor
 from ..transport import DatagramSocket, TransportError, open_datagram
 from .context import ScenarioContext
 from .faulty import FaultyConnection, apply_faults
-from .relay import Observer, to_side
+from .relay import Observer, Unreachable, to_side
 from .scripted_server import MAX_SENDERS, PEER_QUEUE, DatagramPeer
 
 
 class SenderRelay:
     """The relay of datagram sender number *n* (at *peer*), recorded in *actor*'s transcript.
 
-    *failure* records a failure of the proxy (this sender's queue overflowed).
+    Datagrams that cannot go on at once wait in a queue of ``PEER_QUEUE``;
+    when it is full, more are dropped, as a network drops them, and the
+    transcript says so (the clients' own checks decide what that means).
     """
 
     def __init__(
-        self,
-        context: ScenarioContext,
-        spec: Proxy,
-        actor: Actor,
-        n: int,
-        peer: Address,
-        failure: Callable[[str], None],
+        self, context: ScenarioContext, spec: Proxy, actor: Actor, n: int, peer: Address
     ) -> None:
         self.context = context
         self.spec = spec
         self.actor = actor
         self.n = n
         self.peer = peer
-        self._failure = failure
         self.observer: Observer | None = None
+        self.unreachable: Unreachable | None = None
         #: Set once this sender's datagrams go nowhere (refused, no upstream, a send failed).
         self.dead = False
         #: The upstream socket, when datagrams go straight to it (no faults, nobody observing).
@@ -55,9 +52,11 @@ class SenderRelay:
         self.up: DatagramSocket | None = None
         self.up_side: Connection | None = None
         self.down_side: Connection | None = None
-        self._queue: trio.MemorySendChannel[bytes] | None = None
+        #: Each datagram waiting to go upstream, with when it came (a delay counts from then).
+        self._queue: trio.MemorySendChannel[tuple[float, bytes]] | None = None
+        #: Datagrams dropped because the queue was full.
+        self.dropped = 0
         self._nursery: trio.Nursery | None = None
-        self._overflowed = False
 
     async def open(self, down: DatagramPeer, upstream: Address, nursery: trio.Nursery) -> None:
         """Open the upstream socket and start relaying replies (and queued sends) in *nursery*."""
@@ -78,6 +77,8 @@ class SenderRelay:
             self.up = await open_datagram(upstream, local)
         except TransportError as exc:
             actor.note("note", note=f"upstream: {exc}")
+            if self.unreachable is not None:
+                self.unreachable(self.n, str(exc))
             self.dead = True
             return
         actor.note("connected", note=f"to upstream {upstream}")
@@ -104,7 +105,7 @@ class SenderRelay:
         """
         if self._queue is None:
             assert self._nursery is not None
-            self._queue, queued = trio.open_memory_channel[bytes](PEER_QUEUE)
+            self._queue, queued = trio.open_memory_channel[tuple[float, bytes]](PEER_QUEUE)
             self._nursery.start_soon(self._send_queued, queued)
         self.direct = None
 
@@ -114,13 +115,14 @@ class SenderRelay:
             self.observer(self.n, "upstream", data)
         if self._queue is not None:
             try:
-                self._queue.send_nowait(data)
+                self._queue.send_nowait((trio.current_time(), data))
             except trio.WouldBlock:
-                if not self._overflowed:  # said once per sender, however many are dropped
-                    self._overflowed = True
-                    self._failure(
-                        f"more than {PEER_QUEUE} datagrams from {self.peer} wait to be relayed "
-                        "upstream"
+                self.dropped += 1
+                if self.dropped == 1:  # said once here, counted at the end
+                    self.actor.note(
+                        "note",
+                        note=f"dropped: {PEER_QUEUE} datagrams already wait to be relayed "
+                        "upstream; more are dropped while the queue is full",
                     )
             return
         assert self.up is not None
@@ -141,13 +143,27 @@ class SenderRelay:
         self.dead = True
         self.direct = None
 
-    async def _send_queued(self, queued: trio.MemoryReceiveChannel[bytes]) -> None:
+    async def _send_queued(self, queued: trio.MemoryReceiveChannel[tuple[float, bytes]]) -> None:
+        try:
+            await self._send_each(queued)
+        finally:
+            if self.dropped:
+                dropped = f"dropped {self.dropped} datagram(s) in all: the queue was full"
+                self.actor.note("note", note=dropped)
+
+    async def _send_each(self, queued: trio.MemoryReceiveChannel[tuple[float, bytes]]) -> None:
         assert self.up_side is not None
         up = self.up_side
-        noted = not isinstance(up, FaultyConnection)  # the fault wrapper notes what it sends
-        async for data in queued:
+        faulty = up if isinstance(up, FaultyConnection) else None
+        noted = faulty is None  # the fault wrapper notes what it sends
+        async for came, data in queued:
             try:
-                await up.send(data)
+                if faulty is not None:
+                    # A delay is latency: datagrams close together all arrive D later,
+                    # not D apart (which would cap the rate at one per D).
+                    await faulty.send(data, since=came)
+                else:
+                    await up.send(data)
             except ConnectionFaulted:
                 self.dead = True
                 return
@@ -170,6 +186,8 @@ async def _relay_replies(relay: SenderRelay) -> None:
                 data = await up.receive()
             except TransportError as exc:
                 actor.note("note", note=f"upstream: {exc}")
+                if _about_a_send(exc):
+                    continue  # nobody listened then; a server (re)started since will answer
                 break
             if observer is not None:
                 observer(n, "downstream", data)
@@ -186,6 +204,18 @@ async def _relay_replies(relay: SenderRelay) -> None:
     finally:
         down.close()
         up.close()
+
+
+#: What a connected datagram socket reports about an earlier send (an ICMP error), not
+#: about itself: the upstream may listen again by the next datagram.
+_SEND_ERRORS = frozenset(
+    {errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH, errno.ECONNRESET}
+)
+
+
+def _about_a_send(exc: TransportError) -> bool:
+    cause = exc.__cause__
+    return isinstance(cause, OSError) and cause.errno in _SEND_ERRORS
 
 
 class DatagramRelays:
@@ -209,6 +239,7 @@ class DatagramRelays:
         self.sock = sock
         self.upstream = upstream
         self.observer: Observer | None = None
+        self.unreachable: Unreachable | None = None
         self.relays: dict[Address, SenderRelay] = {}
         self._new_actor = new_actor
         self._failure = failure
@@ -255,8 +286,9 @@ class DatagramRelays:
             return None
         actor = self._new_actor(peer)
         n = actor.result.copy or 0
-        relay = SenderRelay(self.context, self.spec, actor, n, peer, self._failure)
+        relay = SenderRelay(self.context, self.spec, actor, n, peer)
         self.relays[peer] = relay
         relay.observer = self.observer
+        relay.unreachable = self.unreachable
         await relay.open(DatagramPeer(self.sock, peer), self.upstream, nursery)
         return relay

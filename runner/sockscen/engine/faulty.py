@@ -45,10 +45,19 @@ class FaultyConnection:
         self._note = note
         self._spawn = spawn
         self.closed = False
+        #: A relayed end of stream already made the close's waits (``slow_close``).
+        self._waited = False
 
-    async def send(self, data: bytes) -> None:
-        """Send *data* as the faults say; ``ConnectionFaulted`` when they end the connection."""
+    async def send(self, data: bytes, *, since: float | None = None) -> None:
+        """Send *data* as the faults say; ``ConnectionFaulted`` when they end the connection.
+
+        *since* (trio time) is when *data* came, when it waited before this
+        call: a ``delay`` then counts from it (a relayed datagram's latency).
+        """
         for action in self.plan.write(data):
+            if since is not None and isinstance(action, Wait) and action.why == "delay":
+                action = Wait(max(0.0, since + action.seconds - trio.current_time()), action.why)
+                since = None  # only the first delay: later waits follow it
             await self._carry_out(action)
         if self.plan.ended is not None:
             raise ConnectionFaulted(self.plan.ended)
@@ -97,6 +106,18 @@ class FaultyConnection:
         else:
             await trio.lowlevel.checkpoint()
 
+    async def relay_eof(self) -> None:
+        """The other side ended its stream: half-close as late as a close would come.
+
+        A ``slow_close`` waits here first (a relay has nothing else to do in this
+        direction), and the close that follows does not wait again.
+        """
+        if self.plan.ended is None and "hang" not in self.plan.active():
+            for action in self.plan.close_waits():
+                await self._carry_out(action)
+            self._waited = True
+        await self.shutdown()
+
     def abort(self) -> None:
         """Reset at once (an explicit ``abort`` step is not delayed)."""
         self._abort_inner()
@@ -105,6 +126,9 @@ class FaultyConnection:
         """Close as the faults say; waits and hangs go on in the background."""
         if self.closed or self.plan.ended is not None:
             return  # closed, or a slow close or hang is already under way
+        if self._waited:
+            self._close_inner()
+            return
         actions = self.plan.close()
         if all(isinstance(a, Close) for a in actions):
             self._close_inner()

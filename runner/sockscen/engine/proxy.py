@@ -31,7 +31,7 @@ from .listening import (
     connections_failure,
     record_server_failure,
 )
-from .relay import Observer, Relay
+from .relay import Ended, Observer, Relay, Unreachable
 
 
 class ProxyRun:
@@ -48,6 +48,10 @@ class ProxyRun:
         self.upstream: Address | None = None
         #: Sees every relayed read (``sockscen record``).
         self.observer: Observer | None = None
+        #: Told when one direction of a relayed stream ends (``sockscen record``).
+        self.ended: Ended | None = None
+        #: Told when a connection's (or sender's) upstream cannot be reached.
+        self.unreachable: Unreachable | None = None
         #: Called when a relay has ended both ways.
         self.relay_done: Callable[[], None] | None = None
         self._nursery: trio.Nursery | None = None
@@ -72,6 +76,14 @@ class ProxyRun:
             if isinstance(self.endpoint, StreamListener)
             else self.endpoint.local
         )
+        if _same_place(bound, self.upstream):
+            # Each relayed connection would connect to the proxy again: a storm of them.
+            self.endpoint.close()
+            raise SetupError(
+                f"proxy '{spec.name}': its upstream {self.upstream} is its own listen address "
+                f"{bound}: every connection would come back to it",
+                spec.upstream_location,
+            )
         bindings.add_address_values(spec.name, None, bound)
 
     async def start(self, nursery: trio.Nursery) -> None:
@@ -95,6 +107,7 @@ class ProxyRun:
                     self._failure,
                 )
                 senders.observer = self.observer
+                senders.unreachable = self.unreachable
 
                 async def receive() -> None:
                     await senders.receive(nursery)
@@ -119,6 +132,8 @@ class ProxyRun:
         assert self.upstream is not None
         relay = Relay(self.context, self.spec, self.upstream, actor, actor.result.copy or 0)
         relay.observer = self.observer
+        relay.unreachable = self.unreachable
+        relay.ended = self.ended
         await relay.run(down)
         if self.relay_done is not None:
             self.relay_done()
@@ -139,6 +154,25 @@ class ProxyRun:
         """Close the listening (or datagram) socket."""
         if self.endpoint is not None:
             self.endpoint.close()
+
+
+#: Hosts a listener on the wildcard address answers at, besides its own (``localhost``
+#: is IPv4 to sockscen: a host name gets an IPv4 socket).
+_WILDCARDS = {"0.0.0.0": ("127.", "localhost"), "::": ("::1",)}
+
+
+def _same_place(bound: Address, upstream: Address) -> bool:
+    """Whether *upstream* reaches the proxy bound at *bound* (no name lookup: loopback names)."""
+    if bound.scheme != upstream.scheme:
+        return False
+    if bound.is_unix:
+        return bound.path == upstream.path
+    if bound.port != upstream.port:
+        return False
+    host, listen = upstream.host, bound.host
+    if host == listen or (host == "localhost" and listen == "127.0.0.1"):
+        return True
+    return host.startswith(_WILDCARDS.get(listen, ()))
 
 
 def _relay_actor(actor: Actor) -> None:

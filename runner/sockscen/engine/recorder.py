@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import signal
+from collections.abc import AsyncIterator
 
 import trio
 
@@ -16,6 +17,7 @@ from ..recording import ConversationLog
 from .context import ScenarioContext
 from .options import RunOptions
 from .proxy import ProxyRun
+from .relay import Unreachable
 
 _HERE = Location("<command line>", 1, 1)
 
@@ -28,13 +30,17 @@ async def record(
     duration: float | None = None,
     connections: int | None = None,
     on_ready: object = None,
+    unreachable: Unreachable | None = None,
 ) -> ProxyRun:
     """Relay *listen* to *upstream*, logging every relayed read, until stopped.
 
-    Stops on SIGINT/SIGTERM, after *duration* seconds, or once *connections*
-    stream connections have ended both ways.  Bad addresses and binding
-    failures raise ``AddressError`` / ``SetupError``.  *on_ready* (a callable
-    taking the bound address as text) is called once the proxy listens.
+    Stops on SIGINT/SIGTERM, after *duration* seconds, once *connections*
+    stream connections have ended both ways, once *log* is full, or when the
+    proxy fails (``proxy.context.failures`` says why).  Bad
+    addresses and binding failures raise ``AddressError`` / ``SetupError``.
+    *on_ready* (a callable taking the bound address as text) is called once
+    the proxy listens; *unreachable* whenever a connection's upstream
+    cannot be reached.
     """
     scheme = parse_address(listen).scheme
     spec = Proxy(
@@ -47,33 +53,50 @@ async def record(
     scenario = Scenario("record", "<record>", os.getcwd(), _HERE, (), (), proxies=(spec,))
     context = ScenarioContext(scenario, RunOptions(), trio.CapacityLimiter(64))
     proxy = ProxyRun(spec, context)
-    proxy.observer = log.data
+    proxy.unreachable = unreachable
     try:
-        proxy.bind(context.state.lookup_for({}))
-        with trio.move_on_after(math.inf if duration is None else duration):
-            async with trio.open_nursery() as nursery:
-                context.nursery = nursery
-                done = 0
-
-                def relay_done() -> None:
-                    nonlocal done
-                    done += 1
-                    if connections is not None and done >= connections:
-                        nursery.cancel_scope.cancel()
-
-                proxy.relay_done = relay_done
-                await proxy.start(nursery)
-                if callable(on_ready):
-                    on_ready(context.state.values[("record", "url")])
-                nursery.start_soon(_until_signal, nursery.cancel_scope)
+        # Ours from the start: a Ctrl-C as soon as the user sees "recording" stops it cleanly.
+        with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+            proxy.bind(context.state.lookup_for({}))
+            with trio.move_on_after(math.inf if duration is None else duration):
+                async with trio.open_nursery() as nursery:
+                    context.nursery = nursery
+                    # A failure of the proxy (out of file descriptors, of senders) stops it.
+                    context.cancel_scope = nursery.cancel_scope
+                    _stop_when_done(proxy, log, nursery.cancel_scope, connections)
+                    await proxy.start(nursery)
+                    nursery.start_soon(_until_signal, signals, nursery.cancel_scope)
+                    if callable(on_ready):
+                        on_ready(context.state.values[("record", "url")])
     finally:
         proxy.close()
         context.bindings.release()
     return proxy
 
 
-async def _until_signal(scope: trio.CancelScope) -> None:
-    with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
-        async for _ in signals:
+def _stop_when_done(
+    proxy: ProxyRun, log: ConversationLog, scope: trio.CancelScope, connections: int | None
+) -> None:
+    """Log what *proxy* relays; cancel *scope* once *connections* have ended, or *log* is full."""
+    done = 0
+
+    def relay_done() -> None:
+        nonlocal done
+        done += 1
+        if connections is not None and done >= connections:
             scope.cancel()
-            return
+
+    def observe(n: int, direction: str, data: bytes) -> None:
+        log.data(n, direction, data)
+        if log.full:
+            scope.cancel()
+
+    proxy.relay_done = relay_done
+    proxy.observer = observe
+    proxy.ended = log.ended
+
+
+async def _until_signal(signals: AsyncIterator[int], scope: trio.CancelScope) -> None:
+    async for _ in signals:
+        scope.cancel()
+        return

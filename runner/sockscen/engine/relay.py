@@ -26,6 +26,10 @@ from .faulty import FaultyConnection, apply_faults
 
 #: Called with (connection index, "upstream" or "downstream", bytes) for every relayed read.
 Observer = Callable[[int, str, bytes], None]
+#: Called with (connection index, "upstream" or "downstream") when that direction's stream ends.
+Ended = Callable[[int, str], None]
+#: Called with (connection or sender index, why) when the upstream cannot be reached.
+Unreachable = Callable[[int, str], None]
 
 
 class Relay:
@@ -40,6 +44,8 @@ class Relay:
         self.actor = actor
         self.n = n
         self.observer: Observer | None = None
+        self.unreachable: Unreachable | None = None
+        self.ended: Ended | None = None
 
     async def run(self, down: StreamConnection) -> None:
         """Relay *down* both ways until both directions have ended."""
@@ -72,6 +78,8 @@ class Relay:
                 nursery.start_soon(self._pump, up, down_side, "downstream")
         except TransportError as exc:
             actor.note("note", note=f"upstream: {exc}")
+            if up is None and self.unreachable is not None:
+                self.unreachable(n, str(exc))
             down.abort()  # the client sees the upstream's refusal as a reset
         finally:
             for conn in (down_side, up):
@@ -91,11 +99,15 @@ class Relay:
                 except trio.ClosedResourceError:
                     return  # the other direction ended the connection
                 except TransportError as exc:
+                    if _closed(source):
+                        return  # ...and the socket was gone before trio could say so
                     actor.note("note", note=f"{side}: {exc}")
                     _reset(sink)
                     return
                 if not data:
                     actor.note("eof", note=f"from {side}")
+                    if self.ended is not None:
+                        self.ended(n, direction)
                     await _shutdown(sink)
                     return
                 if observer is not None:
@@ -106,7 +118,8 @@ class Relay:
         except ConnectionFaulted:
             source.close()  # the fault cut this direction: the other side is closed, in order
         except (TransportError, trio.ClosedResourceError) as exc:
-            actor.note("note", note=f"{direction}: {exc}")
+            if not _closed(sink):  # else the other direction ended the connection
+                actor.note("note", note=f"{direction}: {exc}")
             _reset(source)
 
 
@@ -119,10 +132,18 @@ def to_side(actor: Actor, side: str) -> Callable[[EventKind, bytes, str], None]:
     return note
 
 
+def _closed(conn: Connection) -> bool:
+    """Whether this relay closed *conn* itself (the other direction ended the connection)."""
+    return bool(getattr(conn, "closed", False))
+
+
 def _reset(conn: Connection) -> None:
     cast(StreamOps, conn).abort()
 
 
 async def _shutdown(conn: Connection) -> None:
     with contextlib.suppress(TransportError):
-        await cast(StreamOps, conn).shutdown()
+        if isinstance(conn, FaultyConnection):
+            await conn.relay_eof()  # a slow_close delays the end the peer sees
+        else:
+            await cast(StreamOps, conn).shutdown()

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from .actions import ENDING, Action, Close, Hang, Wait, Write
 from .base import Fault, Shaper
 from .refuse import Refuse
+from .throttle import Throttle
 
 
 def derive_rng(seed: int, *identity: object) -> random.Random:
@@ -26,9 +27,16 @@ def derive_rng(seed: int, *identity: object) -> random.Random:
 class _Applied:
     """One fault on one connection: its shaper and the draw that decides whether it applies."""
 
-    def __init__(self, fault: Fault, seed: int, identity: tuple[object, ...], index: int) -> None:
+    def __init__(
+        self, fault: Fault, seed: int, identity: tuple[object, ...], index: int, stream: bool
+    ) -> None:
         self.fault = fault
-        self.shaper: Shaper = fault.shaper(derive_rng(seed, *identity, index))
+        rng = derive_rng(seed, *identity, index)
+        # A datagram cannot be cut into pieces: a throttle delays it whole.
+        if not stream and isinstance(fault, Throttle):
+            self.shaper: Shaper = fault.datagram_shaper(rng)
+        else:
+            self.shaper = fault.shaper(rng)
         self.gate = derive_rng(seed, *identity, index, "probability")
 
     def applies(self) -> bool:
@@ -47,7 +55,7 @@ class Plan:
         self, faults: Sequence[Fault], seed: int, identity: tuple[object, ...], *, stream: bool
     ) -> None:
         self.stream = stream
-        applied = [_Applied(f, seed, identity, i) for i, f in enumerate(faults)]
+        applied = [_Applied(f, seed, identity, i, stream) for i, f in enumerate(faults)]
         self._fixed = [a for a in applied if a.applies()] if stream else None
         self._all = applied
         self.ended: str | None = None
@@ -98,6 +106,16 @@ class Plan:
                 elif action.why != "close" and not isinstance(ending, Hang):
                     ending = action  # a fault's own close (slow_close) over the plain one
         return self._until_end([*before, ending])
+
+    def close_waits(self) -> list[Action]:
+        """The waits a close would make first (``slow_close``), for a stream's half-close.
+
+        A relay passes the end of one side on as a half-close: the peer must see
+        it as late as it would see a close.  Nothing ends here.
+        """
+        if self.ended is not None or self._fixed is None:
+            return []
+        return [w for a in self._fixed for w in a.shaper.close() if isinstance(w, Wait)]
 
     def _until_end(self, actions: list[Action]) -> list[Action]:
         for i, action in enumerate(actions):

@@ -2,7 +2,9 @@
 
 Each write is cut into pieces of a tenth of a second's worth, each sent
 after waiting the time it takes at that rate: smooth, and decided without
-reading a clock (so a plan stays pure and replayable).
+reading a clock (so a plan stays pure and replayable).  A datagram is never
+cut (its pieces would be datagrams of their own): it waits its whole time,
+then goes out whole.
 """
 
 from __future__ import annotations
@@ -52,16 +54,23 @@ class Throttle:
     def shaper(self, rng: random.Random) -> Shaper:
         return _Throttling(self.rate)
 
+    def datagram_shaper(self, rng: random.Random) -> Shaper:
+        """The shaper of a datagram socket: each datagram delayed whole, never cut."""
+        return _Throttling(self.rate, whole=True)
+
     def describe(self) -> str:
         return f"throttle {self.rate:g}B/s"
 
 
 class _Throttling(PassThrough):
-    def __init__(self, rate: float) -> None:
+    def __init__(self, rate: float, *, whole: bool = False) -> None:
         self.rate = rate
         self.piece = max(1, int(rate / 10))
+        self.whole = whole
 
     def write(self, data: bytes) -> list[Action]:
+        if self.whole:
+            return [Wait(len(data) / self.rate, "throttle"), Write(data)]
         actions: list[Action] = []
         for start in range(0, max(len(data), 1), self.piece):
             piece = data[start : start + self.piece]
