@@ -40,7 +40,7 @@ def discover(paths: Sequence[str | Path]) -> list[Path]:
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            found.extend(_walk(path))
+            found.extend(_walk(path, problems))
         elif path.exists():
             found.append(path)
         else:
@@ -74,9 +74,14 @@ def _printable(problems: list[Problem]) -> list[Problem]:
     ]
 
 
-def _walk(directory: Path) -> list[Path]:
+def _walk(directory: Path, problems: list[Problem]) -> list[Path]:
     out: list[Path] = []
-    for root, dirs, files in os.walk(directory):
+
+    def unreadable(exc: OSError) -> None:
+        # A folder that cannot be listed would hide its scenarios without a word.
+        problems.append(Problem(None, f"{exc.filename}: cannot read the folder: {exc.strerror}"))
+
+    for root, dirs, files in os.walk(directory, onerror=unreadable):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         # Regular files only: a FIFO or a device named *.yaml would block or never end.
         out.extend(

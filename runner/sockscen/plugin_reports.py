@@ -101,6 +101,10 @@ def _switched(config: pytest.Config, spec: ReportFile) -> bool:
 
 def configure_reports(config: pytest.Config) -> None:
     """Register a ``SessionReports`` when a report flag is given, its targets checked writable."""
+    for spec in REPORT_FILES.values():
+        # As ``sockscen run`` does: a switch alone would change nothing, silently.
+        if _switched(config, spec) and not config.getoption(spec.plugin_dest, None):
+            raise pytest.UsageError(f"{spec.plugin_switch} needs {spec.plugin_option} PATH")
     asked = [
         (spec, value)
         for spec in REPORT_FILES.values()

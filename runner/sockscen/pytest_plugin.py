@@ -29,15 +29,15 @@ from __future__ import annotations
 import functools
 import os
 import re
-import textwrap
+import sys
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .options import add_plugin_options, build_run_options, plugin_values
+from .options import add_plugin_options, build_run_options
 from .plugin_cache import add_cache_option, clear_if_asked, load_cache
 from .plugin_failures import (
     JunitClassnames,
@@ -49,10 +49,10 @@ from .plugin_failures import (
 from .plugin_hints import uncollected_hint
 from .plugin_markers import marker_clashes, register_tags
 from .plugin_reports import REPORTS_KEY, add_report_options, configure_reports
+from .plugin_run_fixture import run_options, sockscen_run
 from .plugin_timeout import (
     capped,
     item_timeout,
-    paused_timer,
     pytest_timeout_cancel_timer,
     pytest_timeout_set_timer,
 )
@@ -60,7 +60,7 @@ from .servers_fixture import sockscen_servers
 
 if TYPE_CHECKING:
     from .model import Scenario
-    from .results import RunResult, ScenarioResult
+    from .results import ScenarioResult
 
 __all__ = [
     "ScenarioFailed",
@@ -75,6 +75,8 @@ __all__ = [
     "sockscen_servers",
 ]
 
+#: The name of the distribution, as pytest's header lists it (``plugins: sockscen-0.1.0``).
+DISTRIBUTION = "sockscen"
 INI_FILES = "sockscen_files"
 SCENARIO_DIR = "scenarios"
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -105,6 +107,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if config.pluginmanager.is_blocked(DISTRIBUTION):
+        # ``-p no:sockscen``, the name pytest's header shows, turns the plugin off as
+        # its entry point's name does (pytest only knows that one); the options stay
+        # known, so an ``addopts`` holding ``--sockscen-*`` flags keeps working.
+        config.pluginmanager.unregister(sys.modules[__name__])
+        return
     config.pluginmanager.register(JunitClassnames(config), "sockscen-junit-classnames")
     config.addinivalue_line("markers", "sockscen: a scenario collected from a sockscen YAML file")
     configure_reports(config)
@@ -196,6 +204,10 @@ def _in_scenarios_dir(path: Path, config: pytest.Config) -> bool:
             continue
         if any(_strictly_inside(folder, a) for a in anchors) or _is_named(folder, config):
             return True
+        if folder == config.invocation_params.dir == config.rootpath and config.inipath is None:
+            # ``cd scenarios && pytest`` with no configuration file anywhere: pytest took
+            # the folder itself as the rootdir, and the user stands in it.
+            return True
     return False
 
 
@@ -262,15 +274,26 @@ class ScenarioFile(pytest.File):
             for warning in scenario.warnings:
                 # Shown in pytest's warnings summary, at the scenario's line; never a failure.
                 where = warning.location
-                warnings.warn_explicit(
-                    ScenarioWarning(str(warning)),
-                    ScenarioWarning,
-                    where.path if where is not None else str(self.path),
-                    where.line if where is not None else 1,
-                )
+                try:
+                    warnings.warn_explicit(
+                        ScenarioWarning(str(warning)),
+                        ScenarioWarning,
+                        where.path if where is not None else str(self.path),
+                        where.line if where is not None else 1,
+                    )
+                except ScenarioWarning as exc:
+                    # ``-W error`` (or a filterwarnings "error"): the file's error, located,
+                    # as its problems are shown, not a traceback through this collector.
+                    raise self.CollectError(f"{exc}\n{_WARNING_AS_ERROR}") from None
             if scenario.mock and not scenario.clients:
                 continue  # for ``sockscen serve`` and the ``sockscen_servers`` fixture
             yield ScenarioItem.from_parent(self, name=scenario.name, scenario=scenario)
+
+
+_WARNING_AS_ERROR = (
+    "(a warning made an error by -W error or filterwarnings; to keep these warnings "
+    "warnings, add -W default::sockscen.pytest_plugin.ScenarioWarning after it)"
+)
 
 
 class ScenarioWarning(UserWarning):
@@ -345,10 +368,6 @@ class ScenarioItem(pytest.Item):
         return self.path, self.scenario.location.line - 1, self.name
 
 
-def _run_options(config: pytest.Config, overrides: dict[str, Any]) -> dict[str, Any]:
-    return {**plugin_values(config.getoption), **overrides}
-
-
 def _run_scenarios(
     scenarios: Sequence[Scenario], config: pytest.Config, **overrides: Any
 ) -> list[ScenarioResult]:
@@ -356,45 +375,6 @@ def _run_scenarios(
     from .engine import run
 
     raise_open_file_limit()
-    options = build_run_options(_run_options(config, overrides))
+    options = build_run_options(run_options(config, overrides))
     # No signal handling: Ctrl-C becomes KeyboardInterrupt after cleanup, which pytest handles.
     return run(scenarios, options, handle_signals=False).scenarios
-
-
-# --------------------------------------------------------------------------- fixture
-
-
-@pytest.fixture
-def sockscen_run(request: pytest.FixtureRequest) -> Callable[..., RunResult]:
-    """Run a scenario file, or YAML text, from a Python test and return the ``RunResult``.
-
-    ``run(path_or_text, **options)``: a ``pathlib.Path`` or a string naming an
-    existing file is loaded as a file; any other string is scenario YAML,
-    dedented (relative ``file:`` payloads are then resolved against the test
-    file's folder).  ``options`` are those of ``sockscen.run_paths`` (``keyword``,
-    ``tags``, ``jobs``, ``step_timeout``, ``exitfirst``, ``maxfail``, ``max_buffer``);
-    ``--sockscen-timeout`` and ``--sockscen-max-buffer`` give the defaults.
-    A failing scenario is a result to inspect, not an exception; an invalid
-    file raises ``ConfigError``.  Under pytest-timeout the test's timer is
-    paused while the scenarios run and its time left is their deadline.
-    """
-    config = request.config
-    test_dir = request.path.parent
-
-    def run(source: str | os.PathLike[str], **options: Any) -> RunResult:
-        from .api import load, run_scenarios
-        from .loader import load_text
-
-        merged = _run_options(config, options)
-        if isinstance(source, os.PathLike) or ("\n" not in source and Path(source).exists()):
-            scenarios = load([source])
-        else:
-            # Text in a triple-quoted string is usually indented like the test around it.
-            text = textwrap.dedent(source)
-            path = f"<{request.node.name}>"
-            scenarios = load_text(text, path, str(test_dir.resolve()))
-        # pytest-timeout must not fire inside the trio run: its time left is the deadline.
-        with paused_timer(request.node) as deadline:
-            return run_scenarios(capped(scenarios, deadline), **merged)
-
-    return run

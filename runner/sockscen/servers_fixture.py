@@ -58,16 +58,38 @@ class StandingServers:
         self._thread: threading.Thread | None = None
         self._token: Any = None
         self._stop: Any = None
+        self._scope: Any = None
+        self._up = False
+        self._abandoned = False
+        self._handoff = threading.Lock()
         self._error: BaseException | None = None
 
     def __enter__(self) -> dict[str, Served]:
         self._thread = threading.Thread(target=self._serve, name="sockscen-servers", daemon=True)
         self._thread.start()
-        self._ready.wait(START_TIMEOUT)
-        if not self._ready.is_set() or self._token is None:
+        try:
+            self._ready.wait(START_TIMEOUT)
+        except BaseException:
+            # pytest-timeout's failure or Ctrl-C while the servers start: no __exit__ will
+            # come, and the thread would keep them up for the rest of the session.
+            self._abandon()
+            raise
+        if not self._ready.is_set() or not self._up:
             self._thread.join(STOP_TIMEOUT)
             self._fail("the servers did not start")
         return self.servers
+
+    def _abandon(self) -> None:
+        import trio
+
+        with self._handoff:
+            self._abandoned = True
+            token, scope = self._token, self._scope
+        if token is not None:
+            with contextlib.suppress(trio.RunFinishedError):
+                token.run_sync_soon(scope.cancel)
+        assert self._thread is not None
+        self._thread.join(STOP_TIMEOUT)
 
     def __exit__(
         self,
@@ -80,9 +102,11 @@ class StandingServers:
         assert self._thread is not None
         if self._thread.is_alive():
             # The run may end by itself between the check and the call (a server's
-            # failure cancels it): nothing is left to stop then.
+            # failure cancels it): nothing is left to stop then.  run_sync_soon, not
+            # trio.from_thread: that one refuses to be called from a thread running trio
+            # itself, which is where an async trio test's ``with`` block ends.
             with contextlib.suppress(trio.RunFinishedError):
-                trio.from_thread.run_sync(self._stop.set, trio_token=self._token)
+                self._token.run_sync_soon(self._stop.set)
         self._thread.join(STOP_TIMEOUT)
         if exc_type is None:
             self._fail("the servers' expectations were not met")
@@ -93,13 +117,21 @@ class StandingServers:
         from .engine.standing import addresses, serve_scenario
 
         def ready(run: Any) -> None:
-            self._token = trio.lowlevel.current_trio_token()
             self.servers.update(_addresses(addresses(run)))
+            self._up = True
             self._ready.set()
 
-        async def main() -> ScenarioResult:
+        async def main() -> ScenarioResult | None:
             self._stop = trio.Event()
-            return await serve_scenario(self.scenario, self._stop.wait, ready=ready)
+            with trio.CancelScope() as scope:
+                # Under the lock: either the test's thread sees the token and cancels
+                # through it, or this run sees that the test gave up.
+                with self._handoff:
+                    self._token, self._scope = trio.lowlevel.current_trio_token(), scope
+                    if self._abandoned:
+                        scope.cancel()
+                return await serve_scenario(self.scenario, self._stop.wait, ready=ready)
+            return None  # abandoned while starting: everything started was stopped
 
         try:
             self.result = trio.run(main)
@@ -135,11 +167,17 @@ def servers_factory(base: Path, cache: LoadCache | None = None) -> Callable[...,
 
     An unchanged valid file is read back from *cache*, the session's load cache.
     """
+    from .errors import ConfigError
     from .loader import load_file
 
     def start(path: str | Path, name: str | None = None) -> StandingServers:
+        # The error is the user's file, not sockscen's code: the test's line is the place to show.
+        __tracebackhide__ = True
         file = Path(path) if Path(path).is_absolute() else base / path
-        scenarios = load_file(file, cache=cache)
+        try:
+            scenarios = load_file(file, cache=cache)
+        except ConfigError as exc:
+            raise exc.with_traceback(None) from None
         chosen = [s for s in scenarios if name is None or s.name == name]
         if len(chosen) != 1:
             names = ", ".join(s.name for s in scenarios)

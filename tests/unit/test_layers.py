@@ -99,6 +99,7 @@ LAYERS: dict[str, int] = {
     "plugin_hints": 4,
     "plugin_markers": 4,
     "plugin_timeout": 4,
+    "plugin_run_fixture": 4,
     "__main__": 4,
     "launch": 4,
     "__init__": 4,

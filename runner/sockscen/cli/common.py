@@ -158,7 +158,8 @@ def select(args: argparse.Namespace, scenarios: list[Scenario], file_count: int)
     if selected:
         return selected
     if not scenarios:
-        raise NothingSelected(f"the {plural(file_count, 'file')} found hold no scenario")
+        holds = "holds" if file_count == 1 else "hold"
+        raise NothingSelected(f"the {plural(file_count, 'file')} found {holds} no scenario")
     criteria = []
     if args.keyword is not None:
         criteria.append(f"-k {args.keyword!r}")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import traceback
 from collections.abc import Sequence
+from typing import Any, TextIO, cast
 
 from ..errors import ConfigError
 from .common import EmptyShard, NothingSelected, UsageError, report_invalid
@@ -75,6 +77,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ..selection import KeywordError, compile_keyword, compile_tags
 
     try:
+        if sys.stdout is None:
+            raise UsageError("standard output is closed: redirect it instead (> /dev/null)")
+        sys.stdout = cast(TextIO, _Stdout(sys.stdout))
         if project_error is not None and args.command in ("run", "serve", "validate", "list"):
             raise project_error
         if getattr(args, "keyword", None) is not None:
@@ -101,10 +106,70 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("\nsockscen: interrupted", file=sys.stderr)
         return EXIT_SIGINT
     except BrokenPipeError:
-        # The reader went away (`sockscen list | head`): stop quietly.  Python would
-        # complain again when flushing stdout at exit, so point it at /dev/null.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        # The reader went away (`sockscen list | head`): stop quietly.
+        _silence_stdout()
         return EXIT_FAILED
     except Exception as exc:
+        if _found(exc, BrokenPipeError) is not None:
+            # The same, met by the reporter while scenarios ran (inside trio's group).
+            _silence_stdout()
+            return EXIT_FAILED
+        unwritable = _found(exc, StdoutError)
+        if unwritable is not None:
+            # A full disk or a closed file behind `> file`: the user's to fix, not a bug.
+            why = unwritable.strerror or str(unwritable)
+            print(f"sockscen: error: cannot write standard output: {why}", file=sys.stderr)
+            _silence_stdout()
+            return EXIT_USAGE
         return _internal_error(exc, verbose)
+    finally:
+        if isinstance(sys.stdout, _Stdout):
+            sys.stdout = sys.stdout.stream
+
+
+class StdoutError(OSError):
+    """Writing standard output failed (a full disk, an I/O error): raised by ``_Stdout``."""
+
+
+class _Stdout:
+    """``sys.stdout`` while a command runs, telling its write errors from any other OSError."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self.stream.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise StdoutError(exc.errno, exc.strerror) from exc
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise StdoutError(exc.errno, exc.strerror) from exc
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+def _found(exc: BaseException, kind: type[OSError]) -> OSError | None:
+    """*exc*, or the first part of an exception group (trio's) that is a *kind*."""
+    if isinstance(exc, kind):
+        return exc
+    for part in getattr(exc, "exceptions", ()):
+        found = _found(part, kind)
+        if found is not None:
+            return found
+    return None
+
+
+def _silence_stdout() -> None:
+    # Python would complain again flushing stdout at exit: point it at /dev/null.
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())

@@ -61,6 +61,9 @@ def cmd_record(args: argparse.Namespace) -> int:
 
     try:
         duration = parse_duration(args.duration) if args.duration is not None else None
+    except ValueError as exc:
+        raise UsageError(f"--duration {args.duration}: {exc}") from None
+    try:
         # A relative socket path is relative to where the user runs the command.
         args.listen, args.upstream = _absolute(args.listen), _absolute(args.upstream)
         stream = parse_address(args.listen).is_stream

@@ -51,13 +51,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
     live = _LiveLine(sys.stderr)
 
     serving = trio.Event()
+    #: Set by the first signal, or when serving cannot go on (the addresses file).
+    stop_now = trio.Event()
+    unwritable: list[str] = []
 
     def ready(run: ScenarioRun) -> None:
         found = addresses(run)
         for line in _address_lines(found):
             print(line, flush=True)
         if json_target is not None:
-            json_target.write_text(json.dumps(found, indent=2) + "\n", encoding="utf-8")
+            try:
+                json_target.write_text(json.dumps(found, indent=2) + "\n", encoding="utf-8")
+            except OSError as exc:
+                # Whoever waits for that file would wait for ever: stop serving at once.
+                unwritable.append(
+                    f"sockscen: error: --addresses-json {args.addresses_json}: could not "
+                    f"write it: {exc.strerror or exc}; the servers were stopped"
+                )
+                stop_now.set()
+                return
         print(_until_text(duration), flush=True)
         serving.set()
 
@@ -73,13 +85,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # SIGHUP too: closing the terminal that runs ``serve`` is a way to stop it,
         # and its default action would leave socket files behind.
         with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM, signal.SIGHUP) as signals:
-            first = trio.Event()
-
             async def watch() -> None:
                 async for signum in signals:
                     received.append(signum)
                     if len(received) == 1:
-                        first.set()
+                        stop_now.set()
                     else:
                         from ..processes import kill_remaining
 
@@ -95,7 +105,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                         timing.cancel_scope.cancel()
 
                     timing.start_soon(serve_for)
-                    await first.wait()
+                    await stop_now.wait()
                     timing.cancel_scope.cancel()
 
             async with trio.open_nursery() as nursery:
@@ -115,6 +125,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     started = time.time()
     result = trio.run(main)
     live.end()
+    if unwritable:
+        print(unwritable[0], file=sys.stderr)
+        return EXIT_USAGE
     run = RunResult([result], started, time.time() - started)
     run.options["paths"] = list(args.paths)
     if received and result.outcome is Outcome.SKIPPED:
