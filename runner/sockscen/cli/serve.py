@@ -85,6 +85,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # SIGHUP too: closing the terminal that runs ``serve`` is a way to stop it,
         # and its default action would leave socket files behind.
         with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM, signal.SIGHUP) as signals:
+
             async def watch() -> None:
                 async for signum in signals:
                     received.append(signum)
