@@ -104,7 +104,9 @@ class RunKeywords(TypedDict, total=False):
     steps that have no ``timeout`` of their own; ``exitfirst`` stops starting
     scenarios after the first failure, ``maxfail`` after that many (the rest
     are SKIPPED); ``max_buffer`` bounds unread stream data per connection, in
-    bytes.  The defaults of the last five are those of ``sockscen.RunOptions``.
+    bytes; ``seed`` fixes the faults' random decisions (as ``--seed``; None:
+    a random seed, in the results).  The defaults of the last six are those
+    of ``sockscen.RunOptions``, which raises ``ValueError`` naming a wrong value.
     """
 
     keyword: str | None
@@ -114,6 +116,7 @@ class RunKeywords(TypedDict, total=False):
     exitfirst: bool
     maxfail: int
     max_buffer: int
+    seed: int | None
 
 
 #: The keywords that select scenarios; the others are ``RunOptions`` fields.
@@ -174,7 +177,7 @@ def run_paths(paths: PathArg | Iterable[PathArg], **options: Unpack[RunKeywords]
     """Load the scenario files and directories ``paths``, select and run them.
 
     ``options`` are the ``RunKeywords``: ``keyword``, ``tags``, ``jobs``,
-    ``step_timeout``, ``exitfirst``, ``max_buffer``.
+    ``step_timeout``, ``exitfirst``, ``maxfail``, ``max_buffer``, ``seed``.
 
     Returns the ``RunResult``; a failing scenario is a result, not an
     exception.  Raises ``ConfigError`` for invalid files, ``KeywordError`` for

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -99,3 +100,30 @@ def test_load_and_run_text(tmp_path: Path) -> None:
     result = sockscen.run_text(GREETING, path="inline.yaml", directory=tmp_path)
     assert result.ok
     assert "inline.yaml::greeting server thanks every client" == result.scenarios[0].id
+
+
+@pytest.mark.parametrize(
+    ("keywords", "named"),
+    [
+        ({"jobs": -1}, "jobs must be a whole number"),
+        ({"step_timeout": 0}, "step_timeout must be a positive number"),
+        ({"max_buffer": 0}, "max_buffer must be a positive number"),
+        ({"maxfail": -1}, "maxfail must be 0 (no limit) or more"),
+        ({"seed": -5}, "seed must be a whole number from 0 to 2**64 - 1"),
+    ],
+)
+def test_a_wrong_option_value_is_named_before_anything_runs(
+    tmp_path: Path, keywords: dict[str, object], named: str
+) -> None:
+    """``jobs=-1`` used to fail deep inside trio ('total_tokens must be >= 0')."""
+    scenario = tmp_path / "greeting.yaml"
+    scenario.write_text(GREETING)
+    with pytest.raises(ValueError, match="^RunOptions: " + re.escape(named)):
+        sockscen.run_file(scenario, **keywords)  # type: ignore[arg-type]
+
+
+def test_a_seed_given_to_the_library_is_the_runs_seed(tmp_path: Path) -> None:
+    scenario = tmp_path / "greeting.yaml"
+    scenario.write_text(GREETING)
+    result = sockscen.run_file(scenario, seed=1234)
+    assert result.options["seed"] == 1234  # as the JSON report writes it

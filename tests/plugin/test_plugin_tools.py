@@ -288,3 +288,24 @@ def test_a_name_with_the_id_separator_is_refused(run_pytest: RunPytest, write: W
             "'tcp::greeting thanks every client' contains '::'*"
         ]
     )
+
+
+def test_sockscen_run_takes_the_session_seed_and_its_own(
+    run_pytest: RunPytest, write: Write
+) -> None:
+    """--sockscen-seed reached sockscen_run as a keyword it refused (a TypeError)."""
+    write("scenarios/greeting.yaml", GREETING)
+    write(
+        "test_seeded.py",
+        """
+        def test_the_session_seed(sockscen_run):
+            assert sockscen_run("scenarios/greeting.yaml").options["seed"] == 77
+
+        def test_its_own_seed_wins(sockscen_run):
+            assert sockscen_run("scenarios/greeting.yaml", seed=5).options["seed"] == 5
+        """,
+    )
+
+    result = run_pytest("--sockscen-seed", "77", "test_seeded.py")
+
+    result.assert_outcomes(passed=2)

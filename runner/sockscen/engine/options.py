@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import os
 import secrets
 from dataclasses import dataclass
@@ -42,6 +43,11 @@ class RunOptions:
     maxfail: int = 0
 
     def __post_init__(self) -> None:
+        # The command line checks its flags; a library caller's values are checked here,
+        # so a wrong one is named, not a failure deep inside trio.
+        problem = _problem(self)
+        if problem is not None:
+            raise ValueError(f"RunOptions: {problem}")
         # One value means auto from here on, whichever spelling a face used.
         if self.jobs == 0:
             object.__setattr__(self, "jobs", None)
@@ -66,6 +72,29 @@ class RunOptions:
             "max_buffer": self.max_buffer,
             "seed": self.seed,
         }
+
+
+def _problem(options: RunOptions) -> str | None:
+    """What is wrong with *options*, or None."""
+    jobs, timeout = options.jobs, options.step_timeout
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 0):
+        return f"jobs must be a whole number of scenarios at once (0 or None: auto), not {jobs!r}"
+    if timeout is not None and not (isinstance(timeout, int | float) and 0 < timeout < math.inf):
+        return f"step_timeout must be a positive number of seconds, not {timeout!r}"
+    if isinstance(options.max_buffer, bool) or not isinstance(options.max_buffer, int):
+        return f"max_buffer must be a whole number of bytes, not {options.max_buffer!r}"
+    if options.max_buffer <= 0:
+        return f"max_buffer must be a positive number of bytes, not {options.max_buffer!r}"
+    if isinstance(options.maxfail, bool) or not isinstance(options.maxfail, int):
+        return f"maxfail must be a whole number (0: no limit), not {options.maxfail!r}"
+    if options.maxfail < 0:
+        return f"maxfail must be 0 (no limit) or more, not {options.maxfail!r}"
+    seed = options.seed
+    if seed is not None and (
+        isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**64
+    ):
+        return f"seed must be a whole number from 0 to 2**64 - 1, not {seed!r}"
+    return None
 
 
 def random_seed() -> int:
