@@ -6,12 +6,13 @@ from pathlib import Path
 
 from sockscen.rendering import hexdump, hexdump_lines
 from sockscen.reporting.transcript import (
+    format_output,
     format_transcript,
     safe_file_name,
     tail_lines,
     write_transcript_dir,
 )
-from sockscen.results import TranscriptEntry
+from sockscen.results import ProcessOutput, TranscriptEntry
 
 from . import reporting_samples as samples
 
@@ -142,3 +143,13 @@ def test_transcript_file_includes_process_output(tmp_path: Path) -> None:
 def test_scenario_without_traffic_says_so(tmp_path: Path) -> None:
     (path,) = write_transcript_dir(samples.run_of(samples.skipped()), tmp_path)
     assert path.read_text(encoding="utf-8").endswith("\n(no traffic recorded)\n")
+
+
+def test_a_very_long_output_line_is_cut_in_reports_and_whole_in_the_transcript_file() -> None:
+    """A failing program printing one 64 KiB line filled the terminal with it."""
+    output = ProcessOutput(("app",), 1, b"x" * 5000 + b"\nshort\n", b"")
+    shown = format_output("app", output, max_width=100)
+    assert "    | " + "x" * 100 + "... (4900 more characters)" in shown
+    assert "    | short" in shown
+    whole = format_output("app", output, max_width=None)
+    assert "    | " + "x" * 5000 in whole

@@ -128,8 +128,18 @@ def _signal_name(number: int) -> str:
         return f"signal {number}"
 
 
-def tail_lines(data: bytes, *, dropped: int = 0, max_lines: int = 20) -> list[str]:
-    """The last *max_lines* lines of captured output, escaped, with what was left out."""
+#: The longest line of a program's output shown in a report (the transcript file shows all):
+#: one 64 KiB line of a failing program would otherwise fill a terminal's scroll-back.
+MAX_OUTPUT_WIDTH = 1000
+
+
+def tail_lines(
+    data: bytes, *, dropped: int = 0, max_lines: int = 20, max_width: int | None = None
+) -> list[str]:
+    """The last *max_lines* lines of captured output, escaped, with what was left out.
+
+    With *max_width*, a longer line is cut there and says how much more it held.
+    """
     if not data:
         return []
     text = data.decode("utf-8", errors="backslashreplace")
@@ -145,12 +155,27 @@ def tail_lines(data: bytes, *, dropped: int = 0, max_lines: int = 20) -> list[st
         if hidden:
             parts.append(f"{plural(hidden, 'earlier line')} not shown")
         lines.append(f"({', '.join(parts)})")
-    lines.extend(f"| {escape_text(row)}" for row in rows[hidden:])
+    lines.extend(f"| {_cut(row, max_width)}" for row in rows[hidden:])
     return lines
 
 
-def format_output(actor: str, output: ProcessOutput, *, max_lines: int = 20) -> list[str]:
-    """A process's command, pid, how it ended and the tails of stdout and stderr."""
+def _cut(row: str, width: int | None) -> str:
+    if width is None or len(row) <= width:
+        return escape_text(row)
+    return f"{escape_text(row[:width])}... ({plural(len(row) - width, 'more character')})"
+
+
+def format_output(
+    actor: str,
+    output: ProcessOutput,
+    *,
+    max_lines: int = 20,
+    max_width: int | None = MAX_OUTPUT_WIDTH,
+) -> list[str]:
+    """A process's command, pid, how it ended and the tails of stdout and stderr.
+
+    Lines longer than *max_width* characters are cut (None: shown whole).
+    """
     # Quoted as a shell would need it, so empty and spaced arguments stay visible.
     argv = escape_text(shlex.join(output.argv))
     pid = f", pid {output.pid}" if output.pid is not None else ""
@@ -163,7 +188,8 @@ def format_output(actor: str, output: ProcessOutput, *, max_lines: int = 20) -> 
             lines.append(f"  {stream}: (empty)")
             continue
         lines.append(f"  {stream}:")
-        lines.extend("    " + row for row in tail_lines(data, dropped=dropped, max_lines=max_lines))
+        tail = tail_lines(data, dropped=dropped, max_lines=max_lines, max_width=max_width)
+        lines.extend("    " + row for row in tail)
     return lines
 
 
@@ -192,7 +218,7 @@ def scenario_transcript_text(result: ScenarioResult) -> str:
     lines.extend(transcript or ["(no traffic recorded)"])
     for actor, output in result.outputs:
         lines.append("")
-        lines.extend(format_output(actor, output))
+        lines.extend(format_output(actor, output, max_width=None))
     return "\n".join(lines) + "\n"
 
 
