@@ -12,6 +12,7 @@ import math
 import signal
 import sys
 import time
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING, TextIO
 
 from ..durations import parse_duration
@@ -50,9 +51,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     reporter = console_reporter(args, verbosity, progress=False)
     live = _LiveLine(sys.stderr)
 
-    serving = trio.Event()
-    #: Set by the first signal, or when serving cannot go on (the addresses file).
-    stop_now = trio.Event()
+    stopping = _Stopping(duration)
     unwritable: list[str] = []
 
     def ready(run: ScenarioRun) -> None:
@@ -68,60 +67,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
                     f"sockscen: error: --addresses-json {args.addresses_json}: could not "
                     f"write it: {exc.strerror or exc}; the servers were stopped"
                 )
-                stop_now.set()
+                stopping.now.set()
                 return
         print(_until_text(duration), flush=True)
-        serving.set()
+        stopping.serving.set()
 
     # As ``run`` does: each connection costs a descriptor, and the common soft
     # limit of 1024 would end serving at the thousandth concurrent client.
     raise_open_file_limit()
-    received: list[int] = []
 
     async def main() -> ScenarioResult:
-        # Signals are ours from the first moment of the trio run to its last: a
-        # Ctrl-C while a server is still starting stops the start cleanly, and a
-        # second one during teardown kills what is left instead of the runner.
-        # SIGHUP too: closing the terminal that runs ``serve`` is a way to stop it,
-        # and its default action would leave socket files behind.
-        with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM, signal.SIGHUP) as signals:
-
-            async def watch() -> None:
-                async for signum in signals:
-                    received.append(signum)
-                    if len(received) == 1:
-                        stop_now.set()
-                    else:
-                        from ..processes import kill_remaining
-
-                        kill_remaining()
-
-            async def stopped() -> None:
-                # --duration counts from when serving begins, not while servers start.
-                async with trio.open_nursery() as timing:
-
-                    async def serve_for() -> None:
-                        await serving.wait()
-                        await trio.sleep(duration)
-                        timing.cancel_scope.cancel()
-
-                    timing.start_soon(serve_for)
-                    await stop_now.wait()
-                    timing.cancel_scope.cancel()
-
-            async with trio.open_nursery() as nursery:
-                nursery.start_soon(watch)
-                try:
-                    return await serve_scenario(
-                        scenario,
-                        stopped,
-                        options=build_run_options(cli_values(args)),
-                        ready=ready,
-                        progress=live.show if live.enabled else None,
-                        failed=live.failed,
-                    )
-                finally:
-                    nursery.cancel_scope.cancel()
+        return await stopping.watching(
+            serve_scenario(
+                scenario,
+                stopping.stopped,
+                options=build_run_options(cli_values(args)),
+                ready=ready,
+                progress=live.show if live.enabled else None,
+                failed=live.failed,
+            )
+        )
 
     started = time.time()
     result = trio.run(main)
@@ -131,10 +96,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     run = RunResult([result], started, time.time() - started)
     run.options["paths"] = list(args.paths)
-    if received and result.outcome is Outcome.SKIPPED:
+    if stopping.received and result.outcome is Outcome.SKIPPED:
         # Stopped before serving began: exit as an interrupted run does (130, 143).
         run.interrupted = True
-        run.options["signal"] = signal.Signals(received[0]).name
+        run.options["signal"] = signal.Signals(stopping.received[0]).name
     reporter.scenario_finished(result)
     reporter.run_finished(run)
     sys.stdout.flush()
@@ -185,6 +150,65 @@ def _until_text(duration: float) -> str:
     if math.isinf(duration):
         return "serving until Ctrl-C or SIGTERM"
     return f"serving for {duration:g}s (Ctrl-C or SIGTERM stops earlier)"
+
+
+class _Stopping:
+    """When serving ends: the first Ctrl-C, SIGTERM or SIGHUP, ``now``, or the duration.
+
+    Signals are watched from the first moment of the trio run to its last: a
+    Ctrl-C while a server is still starting stops the start cleanly, and a
+    second one during teardown kills what is left instead of the runner.
+    SIGHUP too: closing the terminal that runs ``serve`` is a way to stop it,
+    and its default action would leave socket files behind.
+    """
+
+    def __init__(self, duration: float) -> None:
+        import trio
+
+        self.duration = duration
+        #: Set once every server is ready: ``--duration`` counts from then.
+        self.serving = trio.Event()
+        #: Set by the first signal, or when serving cannot go on.
+        self.now = trio.Event()
+        self.received: list[int] = []
+
+    async def stopped(self) -> None:
+        """Return when serving should end."""
+        import trio
+
+        async with trio.open_nursery() as timing:
+
+            async def serve_for() -> None:
+                await self.serving.wait()
+                await trio.sleep(self.duration)
+                timing.cancel_scope.cancel()
+
+            timing.start_soon(serve_for)
+            await self.now.wait()
+            timing.cancel_scope.cancel()
+
+    async def watching(self, serving: Awaitable[ScenarioResult]) -> ScenarioResult:
+        """*serving*'s result, the signals watched meanwhile."""
+        import trio
+
+        with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM, signal.SIGHUP) as signals:
+
+            async def watch() -> None:
+                async for signum in signals:
+                    self.received.append(signum)
+                    if len(self.received) == 1:
+                        self.now.set()
+                    else:
+                        from ..processes import kill_remaining
+
+                        kill_remaining()
+
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(watch)
+                try:
+                    return await serving
+                finally:
+                    nursery.cancel_scope.cancel()
 
 
 class _LiveLine:

@@ -132,12 +132,7 @@ class ScenarioRun:
                 for copy in copies:
                     nursery.start_soon(run_client, context, spec, copy)
         if _counts_checked(context):
-            for server in self.servers:
-                await server.finish()
-            for server in self.servers:
-                failure = server.check_connections()
-                if failure is not None:
-                    context.failures.append(failure)
+            await _finish(self.servers, context)
 
     def _all_actors(self) -> list[Actor]:
         return [*self.context.actors, *(a for s in self.servers for a in s.actors)]
@@ -184,6 +179,16 @@ class ScenarioRun:
         result.files = list(context.files)
         # Once, here: every reporter sees only what this returns.
         return Masker(context.state.secrets).masked(result)
+
+
+async def _finish(servers: list[ServerRun], context: ScenarioContext) -> None:
+    """Servers finish their handlers; then each one's connection count is checked."""
+    for server in servers:
+        await server.finish()
+    for server in servers:
+        failure = server.check_connections()
+        if failure is not None:
+            context.failures.append(failure)
 
 
 def _counts_checked(context: ScenarioContext) -> bool:
