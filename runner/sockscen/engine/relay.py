@@ -74,8 +74,8 @@ class Relay:
                 to_side(actor, "upstream"),
             )
             async with trio.open_nursery() as nursery:
-                nursery.start_soon(self._pump, down, up_side, "upstream")
-                nursery.start_soon(self._pump, up, down_side, "downstream")
+                nursery.start_soon(self._pump_from, down, up_side, "upstream")
+                nursery.start_soon(self._pump_from, up, down_side, "downstream")
         except TransportError as exc:
             actor.note("note", note=f"upstream: {exc}")
             if up is None and self.unreachable is not None:
@@ -86,7 +86,22 @@ class Relay:
                 if conn is not None:
                     conn.close()
 
-    async def _pump(self, source: Connection, sink: Connection, direction: str) -> None:
+    async def _pump_from(self, source: Connection, sink: Connection, direction: str) -> None:
+        """``_pump``; with a ``delay`` on *sink*, reading ahead of it (the delay is latency)."""
+        if not (isinstance(sink, FaultyConnection) and sink.plan.delays()):
+            await self._pump(_Reads(source), source, sink, direction)
+            return
+        # Reads go on while earlier ones wait out their delay, each sent D after it came
+        # (not D after the one before: that would cap the rate at a read per D).
+        put, queued = trio.open_memory_channel[tuple[float, bytes | TransportError]](READ_AHEAD)
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(_read_ahead, source, put)
+            await self._pump(_ReadAhead(queued), source, sink, direction)
+            nursery.cancel_scope.cancel()
+
+    async def _pump(
+        self, reads: _Reads, source: Connection, sink: Connection, direction: str
+    ) -> None:
         """Relay *source* to *sink*; an end of stream goes on as a half-close, a reset as one."""
         actor, n = self.actor, self.n
         side = "client" if direction == "upstream" else "upstream"
@@ -95,7 +110,7 @@ class Relay:
         try:
             while True:
                 try:
-                    data = await source.receive()
+                    since, data = await reads.next()
                 except trio.ClosedResourceError:
                     return  # the other direction ended the connection
                 except TransportError as exc:
@@ -112,7 +127,10 @@ class Relay:
                     return
                 if observer is not None:
                     observer(n, direction, data)
-                await sink.send(data)
+                if since is None:
+                    await sink.send(data)
+                else:
+                    await cast(FaultyConnection, sink).send(data, since=since)
                 if noted:
                     actor.note("sent", data, sent_to)
         except ConnectionFaulted:
@@ -121,6 +139,55 @@ class Relay:
             if not _closed(sink):  # else the other direction ended the connection
                 actor.note("note", note=f"{direction}: {exc}")
             _reset(source)
+
+
+#: Reads a direction with a ``delay`` holds while they wait it out (at most 64 KiB each):
+#: beyond, the relay stops reading and the sender's kernel buffers fill, as on a real link.
+READ_AHEAD = 16
+
+
+class _Reads:
+    """What a pump relays: read from the source when it asks (no time of arrival)."""
+
+    def __init__(self, source: Connection) -> None:
+        self._source = source
+
+    async def next(self) -> tuple[float | None, bytes]:
+        return None, await self._source.receive()
+
+
+class _ReadAhead(_Reads):
+    """What ``_read_ahead`` read, with when it came; its errors raised in their turn."""
+
+    def __init__(self, queued: trio.MemoryReceiveChannel[tuple[float, bytes | TransportError]]):
+        self._queued = queued
+
+    async def next(self) -> tuple[float | None, bytes]:
+        try:
+            came, item = await self._queued.receive()
+        except trio.EndOfChannel:
+            raise trio.ClosedResourceError from None  # the source was closed
+        if isinstance(item, TransportError):
+            raise item  # a reset: passed on after the data that came before it
+        return came, item
+
+
+async def _read_ahead(
+    source: Connection, put: trio.MemorySendChannel[tuple[float, bytes | TransportError]]
+) -> None:
+    """Read *source* into *put* until its end (``b""`` goes in too) or an error."""
+    async with put:
+        while True:
+            try:
+                data = await source.receive()
+            except trio.ClosedResourceError:
+                return
+            except TransportError as exc:
+                await put.send((trio.current_time(), exc))
+                return
+            await put.send((trio.current_time(), data))
+            if not data:
+                return
 
 
 def to_side(actor: Actor, side: str) -> Callable[[EventKind, bytes, str], None]:

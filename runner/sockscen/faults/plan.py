@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from .actions import ENDING, Action, Close, Hang, Wait, Write
 from .base import Fault, Shaper
+from .delay import Delay
 from .refuse import Refuse
 from .throttle import Throttle
 
@@ -64,6 +65,11 @@ class Plan:
         """What applies to this connection (a stream's draw), for its transcript."""
         chosen = self._fixed if self._fixed is not None else self._all
         return [a.fault.describe() for a in chosen]
+
+    def delays(self) -> bool:
+        """Whether a ``delay`` applies to this connection (a relay then reads ahead of it)."""
+        chosen = self._fixed if self._fixed is not None else self._all
+        return any(isinstance(a.fault, Delay) for a in chosen)
 
     def refuses(self) -> bool:
         """Whether the connection is to be reset as soon as it is accepted."""
