@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import resource
+import select
 import signal
 import socket
 import struct
@@ -104,6 +106,22 @@ def _hard_limit_64() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
 
 
+def _stderr_line_with(proc: subprocess.Popen[str], text: str) -> str:
+    """Read *proc*'s stderr until it holds *text* (bounded); return what was read."""
+    assert proc.stderr is not None
+    fd = proc.stderr.fileno()  # read unbuffered, so select never waits on buffered text
+    read = b""
+    deadline = time.monotonic() + RUN_LIMIT
+    while text.encode() not in read:
+        left = deadline - time.monotonic()
+        assert left > 0, read
+        assert select.select([fd], [], [], left)[0], read
+        chunk = os.read(fd, 4096)
+        assert chunk, read.decode() + proc.communicate()[0]
+        read += chunk
+    return read.decode()
+
+
 def test_out_of_file_descriptors_clients_wait_until_connections_close(tmp_path: Path) -> None:
     """100 clients at once against 64 descriptors: each is served once earlier ones close."""
     (tmp_path / "mock.yaml").write_text(MOCK)
@@ -121,11 +139,15 @@ def test_out_of_file_descriptors_clients_wait_until_connections_close(tmp_path: 
             clients.append(socket.create_connection(("127.0.0.1", port), 10))
         for client in clients:
             client.sendall(b"PING\n")
+        # Every client stays open until serve has said it ran out: reading and
+        # closing them at once could let a fast server keep under 64 descriptors.
+        said = _stderr_line_with(proc, "too many open files")
         for client in clients:  # closing each one frees a descriptor for a later one
             with client:
                 answers.append(client.makefile("rb").readline())
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=RUN_LIMIT)
+        err = said + err
     finally:
         for client in clients:
             client.close()
