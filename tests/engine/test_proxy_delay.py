@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sockscen.engine.faulty import milliseconds
 from sockscen.results import ScenarioResult
 from tests.engine.conftest import RunYaml, assert_passed
 
@@ -53,3 +54,14 @@ def test_a_reset_after_data_reaches_the_client_after_that_data(run_yaml: RunYaml
     result = run_yaml(TRICKLE.replace("END", "abort").replace("EXPECT_abort", "expect_reset"))
     assert_passed(result)
     assert len(_sent_to_client(result)) == 5
+
+
+def test_a_delay_note_names_whole_milliseconds_not_an_exponent() -> None:
+    """A delay of 1s was noted ``waiting 1e+03ms`` in transcripts."""
+    assert [milliseconds(s) for s in (1.0, 12.5, 0.2, 0.0025, 0.0)] == [
+        "1000ms",
+        "12500ms",
+        "200ms",
+        "2.5ms",
+        "0ms",
+    ]

@@ -68,7 +68,7 @@ class FaultyConnection:
             self._note("sent", action.data, action.why)
         elif isinstance(action, Wait):
             if action.why in _NOTED_WAITS:
-                self._note("note", b"", f"{action.why}: waiting {action.seconds * 1000:.3g}ms")
+                self._note("note", b"", f"{action.why}: waiting {milliseconds(action.seconds)}")
             await trio.sleep(action.seconds)
         elif isinstance(action, Reset):
             self._note("note", b"", action.why)
@@ -177,3 +177,9 @@ def apply_faults(
         active = plan.active()
         note("note", b"", "faults: " + (", ".join(active) if active else "none drawn"))
     return FaultyConnection(conn, plan, note, context.spawn)
+
+
+def milliseconds(seconds: float) -> str:
+    """A wait as a note shows it: ``1500ms``, ``0.25ms`` (``.3g`` wrote 1s as ``1e+03ms``)."""
+    ms = seconds * 1000
+    return f"{ms:.0f}ms" if ms >= 10 else f"{ms:.2g}ms"
