@@ -100,8 +100,8 @@ def test_expect_count_and_unmatched_point_at_their_lines(run_yaml: RunYaml) -> N
     assert result.outcome is Outcome.FAILED
     shown = sorted((f.location.line, f.message) for f in result.failures if f.location)
     assert shown == [
-        (10, "rule 1 matched 1 requests, expected 2"),
-        (12, "1 requests matched no rule, expected at most 0"),
+        (10, "rule 1 matched 1 request, expected 2"),
+        (12, "1 request matched no rule, expected at most 0"),
     ]
 
 

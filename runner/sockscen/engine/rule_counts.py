@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ..errors import Location
 from ..model import Rule, RuleServer
+from ..rendering import plural
 from ..results import Failure
 
 
@@ -34,7 +35,7 @@ def count_failures(
         if wanted is not None and not _within(rule, count):
             out.append(
                 failure(
-                    f"{rule.name} matched {count} requests, expected {wanted}",
+                    f"{rule.name} matched {plural(count, 'request')}, expected {wanted}",
                     rule.expect_count_location or rule.location,
                     f"expect_count: {wanted}",
                 )
@@ -43,7 +44,7 @@ def count_failures(
     if limit is not None and unmatched > limit:
         out.append(
             failure(
-                f"{unmatched} requests matched no rule, expected at most {limit}",
+                f"{plural(unmatched, 'request')} matched no rule, expected at most {limit}",
                 spec.expect_unmatched_location or spec.location,
                 f"expect_unmatched: {limit}",
             )
