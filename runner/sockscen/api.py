@@ -160,6 +160,12 @@ def _check_keywords(function: str, options: Mapping[str, object]) -> None:
     for name in options:
         if name not in RunKeywords.__annotations__:
             raise TypeError(f"{function}() got an unexpected keyword argument {name!r}")
+    tags = options.get("tags")
+    if isinstance(tags, str | bytes):
+        # A string is a sequence of one-letter tags: tags="tcp" selected 't', 'c' or 'p'.
+        raise ValueError(
+            f"tags must be a list of tag expressions ([{tags!r}]), not the string {tags!r}"
+        )
 
 
 def _why_none(total: int, keyword: str | None, tags: Sequence[str]) -> str:

@@ -122,6 +122,17 @@ def test_a_wrong_option_value_is_named_before_anything_runs(
         sockscen.run_file(scenario, **keywords)  # type: ignore[arg-type]
 
 
+def test_tags_given_as_one_string_are_refused_not_read_letter_by_letter(tmp_path: Path) -> None:
+    """``tags="tcp"`` selected the tags 't', 'c' and 'p': "matched none", or the wrong ones."""
+    scenario = tmp_path / "greeting.yaml"
+    scenario.write_text(GREETING)
+    with pytest.raises(
+        ValueError, match=re.escape("tags must be a list of tag expressions (['tcp'])")
+    ):
+        sockscen.run_file(scenario, tags="tcp")
+    assert sockscen.run_file(scenario, tags=["tcp"]).ok
+
+
 def test_a_seed_given_to_the_library_is_the_runs_seed(tmp_path: Path) -> None:
     scenario = tmp_path / "greeting.yaml"
     scenario.write_text(GREETING)
