@@ -25,7 +25,7 @@ from .schema_document import (
     schema_text,
     validator,
 )
-from .schema_explain import _explain
+from .schema_explain import _explain, _Issue
 from .yamlsource import Marks, PathKey
 
 __all__ = [
@@ -54,7 +54,11 @@ def validate(doc: Any, marks: Marks, path: str) -> list[Problem]:
         return []
     seen: set[tuple[Any, ...]] = set()
     problems: list[Problem] = []
-    issues = [issue for error in validator().iter_errors(doc) for issue in _explain(error)]
+    errors = list(validator().iter_errors(doc))
+    issues = [issue for error in errors for issue in _explain(error)]
+    if errors and not issues:
+        # An error no explanation covers must still refuse the file, never pass it.
+        issues = [_Issue(tuple(errors[0].absolute_path), False, errors[0].message)]
     # "unknown key 'stepz' (did you mean 'steps'?)" already says what "missing required
     # key 'steps'" would: keep the one that points at the typo.
     misspelt = {(i.path[:-1], i.suggestion) for i in issues if i.suggestion}

@@ -166,6 +166,9 @@ def _explain_choice(err: ValidationError, path: PathKey) -> list[_Issue]:
         index = sub.relative_schema_path[0]
         if isinstance(index, int):
             by_branch[index].append(sub)
+    passed = [branches[i] for i in range(len(branches)) if not by_branch[i]]
+    if err.validator == "oneOf" and len(passed) > 1:
+        return _several_forms(err, passed, path, kind)
 
     def type_failed(i: int) -> bool:
         return any(e.validator == "type" and not e.relative_path for e in by_branch[i])
@@ -184,20 +187,8 @@ def _explain_choice(err: ValidationError, path: PathKey) -> list[_Issue]:
 
         claimed = [i for i in candidates if not required(i) or set(keys) & set(required(i))]
         if not claimed:
-            props: list[str] = []
-            for i in candidates:
-                props.extend(p for p in branches[i].get("properties", {}) if p not in props)
-            unknown = [k for k in keys if k not in props]
-            if unknown:
-                return [_unknown_key(path, k, props, kind) for k in unknown]
-            needed = [required(i)[0] for i in candidates if required(i)]
-            return [
-                _Issue(
-                    path,
-                    False,
-                    f"{kind} needs one of the keys {_or_list([repr(k) for k in needed])}",
-                )
-            ]
+            chosen = [branches[i] for i in candidates]
+            return _no_form_chosen(keys, chosen, path, kind)
 
         def extras(i: int) -> list[str]:
             b = branches[i]
@@ -254,6 +245,32 @@ def _explain_choice(err: ValidationError, path: PathKey) -> list[_Issue]:
             hint = f"did you mean '{close[0]}: ...'?"
             issues = [i if i.hint else dataclasses.replace(i, hint=hint) for i in issues]
     return issues
+
+
+def _no_form_chosen(keys: list[str], forms: list[Any], path: PathKey, kind: str) -> list[_Issue]:
+    """A mapping with none of the keys that choose one of *forms*: unknown keys, or which to add."""
+    props: list[str] = []
+    for form in forms:
+        props.extend(p for p in form.get("properties", {}) if p not in props)
+    unknown = [k for k in keys if k not in props]
+    # Forms that only require a key (a rule's reply/replies/steps) list no
+    # properties: every key would be "unknown" ("unknown key 'when' in rule").
+    if unknown and props:
+        return [_unknown_key(path, k, props, kind) for k in unknown]
+    needed = _or_list([repr(f["required"][0]) for f in forms if f.get("required")])
+    return [_Issue(path, False, f"{kind} needs one of the keys {needed}")]
+
+
+def _several_forms(
+    err: ValidationError, passed: list[Any], path: PathKey, kind: str
+) -> list[_Issue]:
+    """A ``oneOf`` ("exactly one of") that more than one form passed: no form has an error."""
+    inst: Any = err.instance
+    both = [k for b in passed for k in b.get("required", ()) if k in inst][:2]
+    if len(both) == 2:
+        message = f"{kind} has both '{both[0]}' and '{both[1]}'"
+        return [_Issue((*path, both[1]), True, message, "use only one of them")]
+    return [_Issue(path, False, err.message)]
 
 
 def _types_of(branch: dict[str, Any]) -> list[str]:

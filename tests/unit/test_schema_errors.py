@@ -22,6 +22,20 @@ CASES: list[tuple[str, str, list[str]]] = [
         ],
     ),
     (
+        "rule_without_an_answer",  # was "unknown key 'when' in rule"
+        'name: x\nservers:\n  s:\n    listen: tcp://127.0.0.1:0\n    rules:\n      - when: PING\nclients: {a: {connect: "${s.url}", steps: []}}\n',
+        [
+            "s.yaml:6:9: error: rule needs one of the keys 'reply', 'replies' or 'steps'",
+        ],
+    ),
+    (
+        "rule_with_two_answers",  # was accepted: no form of the oneOf had an error to explain
+        'name: x\nservers:\n  s:\n    listen: tcp://127.0.0.1:0\n    rules:\n      - when: PING\n        reply: a\n        replies: [b]\nclients: {a: {connect: "${s.url}", steps: []}}\n',
+        [
+            "s.yaml:8:9: error: rule has both 'reply' and 'replies' (use only one of them)",
+        ],
+    ),
+    (
         "unknown_top_key",
         'name: x\nservrs: {}\nclients: {a: {connect: "tcp://127.0.0.1:7", steps: []}}\n',
         [
