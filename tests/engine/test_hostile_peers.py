@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sockscen.results import Outcome
-from tests.engine.conftest import RunYaml, explain
+from tests.engine.conftest import RunYaml, assert_passed, explain
 
 
 def test_a_repeated_group_on_a_huge_frame_fails_the_step_not_the_runner(
@@ -33,3 +33,53 @@ def test_a_repeated_group_on_a_huge_frame_fails_the_step_not_the_runner(
     (failure,) = [f for f in result.failures if f.actor == "c"]
     assert failure.message.startswith("regex gave up: it ran out of memory on this input")
     assert "(?:x)+" in failure.message
+
+
+def test_reset_after_delivers_its_bytes_to_a_peer_that_reads_late(run_yaml: RunYaml) -> None:
+    # The reset discarded what the kernel still queued: a client that read after
+    # 300ms got none of the 3,000,000 bytes, only "reset by the peer".
+    result = run_yaml(
+        """
+        name: reset_after on a big write
+        servers:
+          s:
+            listen: tcp://127.0.0.1:0
+            faults: [{reset_after: 3000000}]
+            handle:
+              - send: {hex: "78*4000000"}
+        clients:
+          c:
+            connect: ${s.url}
+            steps:
+              - sleep: 300ms
+              - expect: {length: 3000000}
+              - expect_reset
+        """
+    )
+    assert_passed(result)
+
+
+def test_reset_after_on_a_proxy_delivers_its_bytes_then_the_reset(run_yaml: RunYaml) -> None:
+    result = run_yaml(
+        """
+        name: reset_after through a proxy
+        servers:
+          s:
+            listen: tcp://127.0.0.1:0
+            handle:
+              - send: {hex: "78*4000000"}
+        proxies:
+          p:
+            listen: tcp://127.0.0.1:0
+            upstream: ${s.url}
+            downstream_faults: [{reset_after: 2500000}]
+        clients:
+          c:
+            connect: ${p.url}
+            steps:
+              - sleep: 300ms
+              - expect: {length: 2500000}
+              - expect_reset
+        """
+    )
+    assert_passed(result)
