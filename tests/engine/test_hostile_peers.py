@@ -83,3 +83,56 @@ def test_reset_after_on_a_proxy_delivers_its_bytes_then_the_reset(run_yaml: RunY
         """
     )
     assert_passed(result)
+
+
+def test_a_flood_against_a_stream_regex_fails_at_the_read_limit_not_past_its_timeout(
+    run_yaml: RunYaml,
+) -> None:
+    # The regex ran over all the unread data after every 64 KiB read: quadratic, so
+    # the step timed out with 10 MB read (and overshot its timeout by seconds).
+    result = run_yaml(
+        """
+        name: flood against a regex
+        servers:
+          s:
+            listen: tcp://127.0.0.1:0
+            handle:
+              - send: {hex: "78*17000000"}
+        clients:
+          c:
+            connect: ${s.url}
+            steps:
+              - {expect: {regex: "x+y"}, timeout: 3s}
+        """
+    )
+    assert result.outcome is Outcome.FAILED, explain(result)
+    (failure,) = [f for f in result.failures if f.actor == "c"]
+    assert failure.message.startswith("received 16")
+    assert failure.message.endswith(
+        "bytes without meeting the expectation (the limit is 16777216 bytes; see --max-buffer)"
+    )
+
+
+def test_a_large_stream_match_completed_after_a_pause_passes(run_yaml: RunYaml) -> None:
+    result = run_yaml(
+        """
+        name: large regex match, the end arriving late
+        servers:
+          s:
+            listen: tcp://127.0.0.1:0
+            handle:
+              - send: {hex: "78*300000"}
+              - sleep: 200ms
+              - send: "y"
+              - send: [{hex: "78*300000"}, "y"]
+              - expect_eof
+        clients:
+          c:
+            connect: ${s.url}
+            steps:
+              - {expect: {regex: "x+y"}, timeout: 2s}
+              - {expect: {regex: "x+y"}, timeout: 2s}
+              - close
+        """
+    )
+    assert_passed(result)
