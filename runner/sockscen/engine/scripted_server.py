@@ -6,6 +6,8 @@ one per sender, fed through a bounded queue by the dispatcher below.
 
 from __future__ import annotations
 
+import functools
+import math
 from collections import deque
 from collections.abc import Callable
 
@@ -34,6 +36,8 @@ KEEP_PASSED = 32
 PEER_QUEUE = 1024
 #: Senders a datagram server keeps a handler (and its transcript) for; each costs ~16 KiB.
 MAX_SENDERS = 4096
+#: Seconds before a standing server, its senders all busy, searches them for idle ones again.
+SEARCH_AGAIN = 0.1
 
 
 class DatagramPeer:
@@ -44,7 +48,16 @@ class DatagramPeer:
     the rest of the hand-off.  One task receives at a time (the handler).
     """
 
-    __slots__ = ("_sockaddr", "_waiter", "closed", "overflowed", "peer", "queue", "sock")
+    __slots__ = (
+        "_sockaddr",
+        "_waiter",
+        "closed",
+        "end_idle",
+        "overflowed",
+        "peer",
+        "queue",
+        "sock",
+    )
 
     is_stream = False
     notes_sends = False
@@ -59,6 +72,8 @@ class DatagramPeer:
         self.overflowed = False
         #: The handler ended (its actor closes its connection last).
         self.closed = False
+        #: Ends the handler if it only waits for this sender's next request (True then).
+        self.end_idle: Callable[[], bool] | None = None
 
     def put(self, data: bytes) -> bool:
         """Queue *data* for the handler (waking it); False when ``PEER_QUEUE`` already wait."""
@@ -99,6 +114,12 @@ class DatagramPeer:
         """The handler is done; the socket is shared by every sender: the server closes it."""
         self.closed = True
 
+    def let_go(self) -> bool:
+        """Whether this sender's handler is gone or now ends (it was idle): its place is free."""
+        if self.closed:
+            return True
+        return not self.queue and self.end_idle is not None and self.end_idle()
+
 
 class Senders:
     """The senders of a datagram server: each new one gets a ``DatagramPeer`` and a handler."""
@@ -118,8 +139,11 @@ class Senders:
         self._new_handler = new_handler
         self._overflowed = overflowed
         #: A sender whose handler ended gets a new one (standing servers: like a new
-        #: connection); otherwise its later datagrams are not read.
+        #: connection); otherwise its later datagrams are not read.  Then, too, senders
+        #: past ``MAX_SENDERS`` take the places of idle ones.
         self.renew = False
+        #: When a full ``peers`` may next be searched for idle senders (see ``_make_room``).
+        self._next_search = -math.inf
 
     async def receive(self) -> None:
         """Hand each datagram to its sender's handler, forever."""
@@ -143,6 +167,8 @@ class Senders:
         if link is not None and link.closed and self.renew:
             link = None
         if link is None:
+            if len(self.peers) >= MAX_SENDERS and self.renew:
+                self._make_room()
             if len(self.peers) >= MAX_SENDERS:
                 # A flood of one-datagram senders would otherwise grow without bound.
                 if not self.full:
@@ -161,6 +187,24 @@ class Senders:
             self._overflowed(
                 f"more than {PEER_QUEUE} datagrams from {peer} wait unread by the handler"
             )
+
+    def _make_room(self) -> None:
+        """Let every idle sender go, so that new ones are served (standing servers).
+
+        A mock stands for days, and a client asking from a new port each time (a
+        DNS resolver) would otherwise fill ``peers`` for good.  A search that
+        frees nothing is not repeated for ``SEARCH_AGAIN`` seconds: a flood of
+        new senders must not make every datagram walk the whole table.
+        """
+        now = trio.current_time()
+        if now < self._next_search:
+            return
+        for peer, link in list(self.peers.items()):
+            if link.let_go():
+                del self.peers[peer]
+        self._last = None
+        if len(self.peers) >= MAX_SENDERS:
+            self._next_search = now + SEARCH_AGAIN
 
 
 def settle(
@@ -196,11 +240,25 @@ def _senders(server: ScriptedServerRun, sock: DatagramSocket) -> Senders:
     as a failed connection does: serving goes on.
     """
     overflowed = _standing_failure(server) or server._server_failure
-    senders = Senders(
-        sock, lambda link: server._spawn(server._new_actor(link, link.peer)), overflowed
-    )
-    senders.renew = server.context.standing is not None
+    standing = server.context.standing is not None
+
+    def start(link: DatagramPeer) -> None:
+        actor = server._new_actor(link, link.peer)
+        if standing:
+            link.end_idle = functools.partial(_end_idle, actor)
+        server._spawn(actor)
+
+    senders = Senders(sock, start, overflowed)
+    senders.renew = standing
     return senders
+
+
+def _end_idle(actor: Actor) -> bool:
+    """End *actor*'s handler if it waits idle for the next request (as ``finish`` does)."""
+    if actor.idle_scope is None:
+        return False
+    actor.idle_scope.cancel()
+    return True
 
 
 def _standing_failure(server: ScriptedServerRun) -> Callable[[str], None] | None:
