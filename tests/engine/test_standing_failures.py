@@ -17,7 +17,7 @@ import pytest
 import trio
 
 from sockscen.engine import context as engine_context
-from sockscen.engine import scripted_server
+from sockscen.engine import scripted_server, senders
 from sockscen.engine.scenario import ScenarioRun
 from sockscen.engine.standing import addresses, serve_scenario
 from sockscen.results import Failure, Outcome, ScenarioResult
@@ -227,7 +227,7 @@ def test_a_standing_datagram_server_answers_more_senders_than_it_keeps_handlers_
 
     Idle senders' handlers are let go when the cap is reached (a run keeps refusing past it).
     """
-    monkeypatch.setattr(scripted_server, "MAX_SENDERS", 3)
+    monkeypatch.setattr(senders, "MAX_SENDERS", 3)
     scenario = load_scenarios(UDP_MOCK, tmp_path)[0]
 
     async def main() -> tuple[ScenarioResult, list[bytes]]:

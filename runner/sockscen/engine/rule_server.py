@@ -21,7 +21,8 @@ from .faulty import FaultyConnection, apply_faults
 from .listening import accepting_actor, arrivals
 from .rule_counts import count_failures
 from .rule_requests import ReadyReads, send_reply, stream_request
-from .scripted_server import DatagramPeer, ScriptedServerRun, settle
+from .scripted_server import ScriptedServerRun, settle
+from .senders import DatagramPeer
 
 #: Transcript entries kept per connection of a rule server (twice this at most).
 HISTORY = 500
