@@ -106,6 +106,9 @@ class ScriptedServerRun:
 
     #: Listens in-process: started before programs, which may connect to it at once.
     start_phase = 0
+    #: Whether each connection's actor carries its number as its ``copy`` (a rule
+    #: server's do not: its connections are requests served, not copies).
+    numbered_copies = True
 
     def __init__(self, spec: ScriptedServer, context: ScenarioContext) -> None:
         self.spec = spec
@@ -170,7 +173,7 @@ class ScriptedServerRun:
             self.actors,
             n,
             peer,
-            copy=n,
+            copy=n if self.numbered_copies else None,
             connection=connection,
             setup=self._setup_actor,
         )
