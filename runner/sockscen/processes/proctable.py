@@ -148,6 +148,11 @@ def reap(pid: int) -> None:
         os.waitpid(pid, os.WNOHANG)
 
 
+def running(pids: Collection[int]) -> list[int]:
+    """Those of *pids* that still run (neither gone nor a zombie)."""
+    return [pid for pid in pids if (stat := read_stat(pid)) is not None and not stat.dead]
+
+
 async def wait_dead(pids: Collection[int], deadline: float) -> bool:
     """Poll until every one of *pids* is dead (gone or a zombie) or *deadline* passes.
 
@@ -156,7 +161,7 @@ async def wait_dead(pids: Collection[int], deadline: float) -> bool:
     once we say it was stopped.
     """
     pause = POLL_FIRST
-    while any(stat is not None and not stat.dead for stat in map(read_stat, pids)):
+    while running(pids):
         if trio.current_time() >= deadline:
             return False
         await trio.sleep(min(pause, max(deadline - trio.current_time(), 0)))
