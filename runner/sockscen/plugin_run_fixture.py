@@ -90,8 +90,8 @@ def sockscen_run(request: pytest.FixtureRequest) -> Callable[..., RunResult]:
     folder, then the rootdir; any other string is scenario YAML, dedented
     (relative ``file:`` payloads are then resolved against the test file's
     folder).  ``options`` are those of ``sockscen.run_paths`` (``keyword``,
-    ``tags``, ``jobs``, ``step_timeout``, ``exitfirst``, ``maxfail``, ``max_buffer``);
-    ``--sockscen-timeout`` and ``--sockscen-max-buffer`` give the defaults.
+    ``tags``, ``jobs``, ``step_timeout``, ``exitfirst``, ``maxfail``, ``max_buffer``,
+    ``seed``); ``--sockscen-timeout`` and ``--sockscen-max-buffer`` give the defaults.
     A failing scenario is a result to inspect, not an exception; a missing
     or invalid file raises ``ConfigError``.  Under pytest-timeout the test's
     timer is paused while the scenarios run and its time left is their deadline.
