@@ -106,9 +106,7 @@ class ScriptedServerRun:
 
     #: Listens in-process: started before programs, which may connect to it at once.
     start_phase = 0
-    #: Whether each connection's actor carries its number as its ``copy`` (a rule
-    #: server's do not: its connections are requests served, not copies).
-    numbered_copies = True
+    numbered_copies = True  # each connection's actor has its number as copy (not a rule server's)
 
     def __init__(self, spec: ScriptedServer, context: ScenarioContext) -> None:
         self.spec = spec
