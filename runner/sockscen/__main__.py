@@ -1,8 +1,6 @@
 """``python -m sockscen``: the same command as the ``sockscen`` console script."""
 
-import sys
-
-from .cli import main
+from .launch import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()  # launch's, as the console script's: a Ctrl-C while importing exits 130 quietly

@@ -37,6 +37,7 @@ __all__ = [
     "RunKeywords",
     "load",
     "raise_open_file_limit",
+    "refuse_inside_trio",
     "run_file",
     "run_paths",
     "run_scenarios",
@@ -130,7 +131,11 @@ def run_scenarios(scenarios: Sequence[Scenario], **options: Unpack[RunKeywords])
     from .selection import select
 
     _check_keywords("run_scenarios", options)
-    _refuse_inside_trio()
+    refuse_inside_trio(
+        "the sockscen run_* functions start their own trio run, and trio runs cannot nest: "
+        "from a trio program, call them in a thread, e.g. "
+        "`await trio.to_thread.run_sync(sockscen.run_file, path)`"
+    )
     keyword, tags = options.get("keyword"), options.get("tags", ())
     selected = select(scenarios, keyword, tags)
     if not selected:
@@ -140,19 +145,19 @@ def run_scenarios(scenarios: Sequence[Scenario], **options: Unpack[RunKeywords])
     return run(selected, build_run_options(engine_options), handle_signals=False)
 
 
-def _refuse_inside_trio() -> None:
-    # trio's own "Attempted to call run() from inside a run()" names no way out.
+def refuse_inside_trio(message: str) -> None:
+    """Raise ``RuntimeError(message)`` when called inside a running trio loop.
+
+    trio's own "Attempted to call run() from inside a run()" names no way out:
+    *message* says what to do instead.
+    """
     import trio
 
     try:
         trio.lowlevel.current_task()
     except RuntimeError:
         return  # not inside trio: the usual case
-    raise RuntimeError(
-        "the sockscen run_* functions start their own trio run, and trio runs cannot nest: "
-        "from a trio program, call them in a thread, e.g. "
-        "`await trio.to_thread.run_sync(sockscen.run_file, path)`"
-    )
+    raise RuntimeError(message)
 
 
 def _check_keywords(function: str, options: Mapping[str, object]) -> None:

@@ -73,19 +73,12 @@ def _load(source: str | os.PathLike[str], request: pytest.FixtureRequest) -> lis
     return load_text(text, f"<{request.node.name}>", str(Path(request.path).parent.resolve()))
 
 
-def _refuse_inside_trio() -> None:
-    """Raise a clear RuntimeError when called from a running trio loop (an async trio test)."""
-    import trio
-
-    try:
-        trio.lowlevel.current_task()
-    except RuntimeError:
-        return
-    raise RuntimeError(
-        "sockscen_run blocks until its scenarios end, so it cannot be called from inside a "
-        "running trio loop (an async trio test): call it in a worker thread, "
-        "`await trio.to_thread.run_sync(sockscen_run, PATH)`"
-    )
+#: Why ``sockscen_run`` refuses to run in an async trio test, and what to do instead.
+_INSIDE_TRIO = (
+    "sockscen_run blocks until its scenarios end, so it cannot be called from inside a "
+    "running trio loop (an async trio test): call it in a worker thread, "
+    "`await trio.to_thread.run_sync(sockscen_run, PATH)`"
+)
 
 
 @pytest.fixture
@@ -97,8 +90,8 @@ def sockscen_run(request: pytest.FixtureRequest) -> Callable[..., RunResult]:
     folder, then the rootdir; any other string is scenario YAML, dedented
     (relative ``file:`` payloads are then resolved against the test file's
     folder).  ``options`` are those of ``sockscen.run_paths`` (``keyword``,
-    ``tags``, ``jobs``, ``step_timeout``, ``exitfirst``, ``maxfail``, ``max_buffer``);
-    ``--sockscen-timeout`` and ``--sockscen-max-buffer`` give the defaults.
+    ``tags``, ``jobs``, ``step_timeout``, ``exitfirst``, ``maxfail``, ``max_buffer``,
+    ``seed``); ``--sockscen-timeout`` and ``--sockscen-max-buffer`` give the defaults.
     A failing scenario is a result to inspect, not an exception; a missing
     or invalid file raises ``ConfigError``.  Under pytest-timeout the test's
     timer is paused while the scenarios run and its time left is their deadline.
@@ -110,9 +103,9 @@ def sockscen_run(request: pytest.FixtureRequest) -> Callable[..., RunResult]:
     def run(source: str | os.PathLike[str], **options: Any) -> RunResult:
         # A wrong argument, file or selection is the test's: its line is the place to show.
         __tracebackhide__ = True
-        from .api import NoScenarioError, RunKeywords, run_scenarios
+        from .api import NoScenarioError, RunKeywords, refuse_inside_trio, run_scenarios
 
-        _refuse_inside_trio()
+        refuse_inside_trio(_INSIDE_TRIO)
         known = RunKeywords.__annotations__
         unknown = [name for name in options if name not in known]
         if unknown:

@@ -68,13 +68,25 @@ class Found(Protocol[AnyStr]):
 
 @dataclass(frozen=True, slots=True)
 class GaveUp:
-    """The match was stopped after ``seconds``: the pattern explodes on this input."""
+    """The match was stopped after ``seconds``, or (``out_of_memory``) for want of memory.
+
+    ``regex`` keeps every repetition of a repeated capture group (``(x)+``) on
+    its own stack, tens of bytes per byte matched: a hostile peer's 14 MiB line
+    made it raise ``MemoryError``, which reached users as an internal error.
+    """
 
     seconds: float
+    out_of_memory: bool = False
 
     @property
     def reason(self) -> str:
         """The sentence a failed step shows."""
+        if self.out_of_memory:
+            return (
+                "regex gave up: it ran out of memory on this input (a repeated group such as "
+                "(x)+ keeps every repetition); use a non-capturing group (?:x)+, cut a smaller "
+                "frame first (until:, length:), or simplify it"
+            )
         return (
             f"regex gave up after {self.seconds:g}s: the pattern backtracks catastrophically "
             "on this input (nested quantifiers such as (a+)+, or alternatives that overlap "
@@ -123,6 +135,8 @@ class UserRegex(Generic[AnyStr]):
             found: Found[AnyStr] | None = self._run.match(data, pos, timeout=limit)  # type: ignore[arg-type]
         except TimeoutError:
             return GaveUp(limit)
+        except MemoryError:
+            return GaveUp(limit, out_of_memory=True)
         return found
 
     def fullmatch(
@@ -134,6 +148,8 @@ class UserRegex(Generic[AnyStr]):
             found: Found[AnyStr] | None = self._run.fullmatch(data, pos, timeout=limit)  # type: ignore[arg-type]
         except TimeoutError:
             return GaveUp(limit)
+        except MemoryError:
+            return GaveUp(limit, out_of_memory=True)
         return found
 
     def partial_match(
@@ -150,6 +166,8 @@ class UserRegex(Generic[AnyStr]):
             found = self._run.match(data, partial=True, timeout=limit)  # type: ignore[arg-type]
         except TimeoutError:
             return GaveUp(limit)
+        except MemoryError:
+            return GaveUp(limit, out_of_memory=True)
         if found is None:
             return None, False
         return found, bool(found.partial)
@@ -163,6 +181,8 @@ class UserRegex(Generic[AnyStr]):
             found: Found[AnyStr] | None = self._run.search(data, pos, timeout=limit)  # type: ignore[arg-type]
         except TimeoutError:
             return GaveUp(limit)
+        except MemoryError:
+            return GaveUp(limit, out_of_memory=True)
         return found
 
 

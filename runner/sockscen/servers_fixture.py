@@ -75,8 +75,10 @@ class StandingServers:
             self._abandon()
             raise
         if not self._ready.is_set() or not self._up:
-            self._thread.join(STOP_TIMEOUT)
-            self._fail("the servers did not start")
+            # A start still under way (a slow ``ready``) is stopped: no __exit__ will come,
+            # and its servers would come up later and stand for the rest of the session.
+            self._abandon()
+            self._fail(f"the servers did not start within {START_TIMEOUT:g}s")
         return self.servers
 
     def _abandon(self) -> None:
@@ -147,7 +149,10 @@ class StandingServers:
             raise self._error
         result = self.result
         if result is None:
-            pytest.fail(f"sockscen_servers: {why} (still running after {STOP_TIMEOUT:g}s)")
+            assert self._thread is not None
+            if self._thread.is_alive():
+                pytest.fail(f"sockscen_servers: {why} (still running after {STOP_TIMEOUT:g}s)")
+            pytest.fail(f"sockscen_servers: {why}; what had started was stopped")
         if result.outcome is not Outcome.PASSED:
             pytest.fail(f"sockscen_servers: {format_failure(result)}", pytrace=False)
 

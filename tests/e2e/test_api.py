@@ -107,6 +107,7 @@ def test_load_and_run_text(tmp_path: Path) -> None:
     [
         ({"jobs": -1}, "jobs must be a whole number"),
         ({"step_timeout": 0}, "step_timeout must be a positive number"),
+        ({"step_timeout": True}, "step_timeout must be a positive number"),
         ({"max_buffer": 0}, "max_buffer must be a positive number"),
         ({"maxfail": -1}, "maxfail must be 0 (no limit) or more"),
         ({"seed": -5}, "seed must be a whole number from 0 to 2**64 - 1"),

@@ -125,6 +125,17 @@ def test_a_closed_standard_output_is_said_plainly(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_a_closed_standard_input_is_said_plainly(tmp_path: Path, command: str) -> None:
+    result = _with_stdout([command, "-"], tmp_path, preexec_fn=lambda: os.close(0))
+
+    assert result.returncode == 2, result.stderr
+    assert "sockscen: error: standard input is closed: give the scenario as a file" in (
+        result.stderr
+    )
+    assert "internal error" not in result.stderr
+
+
 SLEEPY = """\
 name: finishes a second later
 servers:

@@ -8,7 +8,7 @@ import trio
 import trio.testing
 
 from sockscen.addresses import Address
-from sockscen.engine.scripted_server import PEER_QUEUE, DatagramPeer
+from sockscen.engine.senders import PEER_QUEUE, DatagramPeer
 
 SENDER = Address("udp", host="127.0.0.1", port=4000)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sockscen.engine import scripted_server
+from sockscen.engine import senders
 from sockscen.results import Outcome
 from sockscen.transport.datagrams import _ReceiveBuffer
 
@@ -172,7 +172,7 @@ def test_a_datagram_server_caps_its_senders(
     run_yaml: RunYaml, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Each sender costs a handler and its transcript: past the cap the server fails, saying so."""
-    monkeypatch.setattr(scripted_server, "MAX_SENDERS", 3)
+    monkeypatch.setattr(senders, "MAX_SENDERS", 3)
     result = run_yaml(
         """
         name: many senders

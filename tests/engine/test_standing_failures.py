@@ -17,7 +17,7 @@ import pytest
 import trio
 
 from sockscen.engine import context as engine_context
-from sockscen.engine import scripted_server
+from sockscen.engine import scripted_server, senders
 from sockscen.engine.scenario import ScenarioRun
 from sockscen.engine.standing import addresses, serve_scenario
 from sockscen.results import Failure, Outcome, ScenarioResult
@@ -218,3 +218,43 @@ def test_a_datagram_sender_whose_request_failed_is_served_again(tmp_path: Path) 
     assert [f.actor for f in result.failures] == ["dns#1"]
     assert result.failures[0].message == "a request matched no rule (and the server has no default)"
     assert [a.actor for a in result.actors] == ["dns#1", "dns#2"]
+
+
+def test_a_standing_datagram_server_answers_more_senders_than_it_keeps_handlers_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A DNS-like client asks from a new port each time: the mock must not stop answering.
+
+    Idle senders' handlers are let go when the cap is reached (a run keeps refusing past it).
+    """
+    monkeypatch.setattr(senders, "MAX_SENDERS", 3)
+    scenario = load_scenarios(UDP_MOCK, tmp_path)[0]
+
+    async def main() -> tuple[ScenarioResult, list[bytes]]:
+        stop, up = trio.Event(), trio.Event()
+        port: list[int] = []
+        answers: list[bytes] = []
+
+        def ready(run: ScenarioRun) -> None:
+            (where,) = addresses(run).values()
+            port.append(int(where["port"]))
+            up.set()
+
+        async def senders() -> None:
+            await up.wait()
+            for _ in range(8):  # each from a port of its own
+                with trio.socket.socket(type=socket.SOCK_DGRAM) as sock:
+                    await sock.connect(("127.0.0.1", port[0]))
+                    await sock.send(b"PING")
+                    answers.append(await sock.recv(100))
+            stop.set()
+
+        with trio.fail_after(LIMIT):
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(senders)
+                result = await serve_scenario(scenario, stop.wait, ready=ready)
+        return result, answers
+
+    result, answers = trio.run(main)
+    assert answers == [b"PONG"] * 8
+    assert result.outcome is Outcome.PASSED, result.failures

@@ -54,3 +54,15 @@ def test_pids_already_gone_need_no_wait() -> None:
         return await proctable.wait_dead([child.pid], trio.current_time())
 
     assert trio.run(wait) is True
+
+
+def test_running_names_the_processes_that_still_run() -> None:
+    """What the note after a late SIGKILL names: the survivors, not every process killed."""
+    alive, gone = _sleeper(), _sleeper()
+    try:
+        gone.kill()
+        gone.wait(10)
+        assert proctable.running([alive.pid, gone.pid]) == [alive.pid]
+    finally:
+        alive.kill()
+        alive.wait(10)

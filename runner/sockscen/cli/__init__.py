@@ -9,6 +9,7 @@ errors included), so the console script can be ``sys.exit(main())``:
  2    usage error, or an invalid scenario file (nothing was run)
  3    internal error: a bug in sockscen
  5    no scenario selected
+129   stopped by SIGHUP (its terminal closed), after cleanup and a partial report
 130   interrupted by Ctrl-C (SIGINT), after cleanup and a partial report
 143   stopped by SIGTERM, after cleanup and a partial report
 ====  =========================================================================
@@ -32,6 +33,7 @@ from .exits import (
     EXIT_INTERNAL,
     EXIT_NO_SCENARIO,
     EXIT_OK,
+    EXIT_SIGHUP,
     EXIT_SIGINT,
     EXIT_SIGTERM,
     EXIT_USAGE,
@@ -45,6 +47,7 @@ __all__ = [
     "EXIT_INTERNAL",
     "EXIT_NO_SCENARIO",
     "EXIT_OK",
+    "EXIT_SIGHUP",
     "EXIT_SIGINT",
     "EXIT_SIGTERM",
     "EXIT_USAGE",

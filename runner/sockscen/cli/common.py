@@ -65,6 +65,9 @@ STDIN_NAME = "<stdin>"
 def _load_stdin() -> list[Scenario]:
     from ..loader import load_stream
 
+    if sys.stdin is None:
+        # Started with standard input closed (`<&-`, some service managers): Python has none.
+        raise UsageError("standard input is closed: give the scenario as a file, or pipe it in")
     # Relative ``file:`` payloads and process ``cwd`` are resolved against the current folder.
     return load_stream(sys.stdin.buffer, STDIN_NAME, os.getcwd())
 

@@ -214,10 +214,15 @@ class _Stopping:
 class _LiveLine:
     """``N requests served, M unmatched``, rewritten in place on a terminal."""
 
+    #: Failed connections said as they happen: a peer failing in a loop must not flood
+    #: the terminal (the final report keeps the first ones and counts the rest).
+    FAILURES_SHOWN = 10
+
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
         self.enabled = stream.isatty()
         self.shown = False
+        self.failures = 0
 
     def show(self, served: int, unmatched: int) -> None:
         self.stream.write(f"\r{served} requests served, {unmatched} unmatched")
@@ -226,11 +231,18 @@ class _LiveLine:
 
     def failed(self, failure: Failure) -> None:
         """Say at once that a connection failed (the details come in the final report)."""
+        self.failures += 1
+        if self.failures > self.FAILURES_SHOWN:
+            return
         where = f" ({failure.location})" if failure.location is not None else ""
         if self.shown:
             self.stream.write("\n")
             self.shown = False
         self.stream.write(f"{failure.actor} failed{where}: {failure.message}; still serving\n")
+        if self.failures == self.FAILURES_SHOWN:
+            self.stream.write(
+                "(further failed connections are not shown here: the final report has them)\n"
+            )
         self.stream.flush()
 
     def end(self) -> None:

@@ -24,7 +24,7 @@ from ..transport import DatagramSocket, TransportError, open_datagram
 from .context import ScenarioContext
 from .faulty import FaultyConnection, apply_faults
 from .relay import Observer, Unreachable, to_side
-from .scripted_server import MAX_SENDERS, PEER_QUEUE, DatagramPeer
+from .senders import MAX_SENDERS, PEER_QUEUE, DatagramPeer
 
 
 class SenderRelay:

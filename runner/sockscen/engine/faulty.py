@@ -17,7 +17,7 @@ import trio
 from ..connection import Connection, ConnectionFaulted, StreamOps
 from ..faults import Action, Close, Fault, Plan, Reset, Wait, Write
 from ..results import EventKind
-from ..transport import TransportError
+from ..transport import StreamConnection, TransportError
 from .context import ScenarioContext
 
 Note = Callable[[EventKind, bytes, str], None]
@@ -71,6 +71,9 @@ class FaultyConnection:
                 self._note("note", b"", f"{action.why}: waiting {milliseconds(action.seconds)}")
             await trio.sleep(action.seconds)
         elif isinstance(action, Reset):
+            if isinstance(self.inner, StreamConnection):
+                # "after N bytes": the peer gets them, a reset drops what is still queued.
+                await self.inner.wait_sent()
             self._note("note", b"", action.why)
             self._abort_inner()
         elif isinstance(action, Close):

@@ -79,7 +79,10 @@ def _problem(options: RunOptions) -> str | None:
     jobs, timeout = options.jobs, options.step_timeout
     if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 0):
         return f"jobs must be a whole number of scenarios at once (0 or None: auto), not {jobs!r}"
-    if timeout is not None and not (isinstance(timeout, int | float) and 0 < timeout < math.inf):
+    if timeout is not None and (
+        isinstance(timeout, bool)
+        or not (isinstance(timeout, int | float) and 0 < timeout < math.inf)
+    ):
         return f"step_timeout must be a positive number of seconds, not {timeout!r}"
     if isinstance(options.max_buffer, bool) or not isinstance(options.max_buffer, int):
         return f"max_buffer must be a whole number of bytes, not {options.max_buffer!r}"

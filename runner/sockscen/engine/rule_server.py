@@ -10,18 +10,16 @@ transcript per connection, and only the last connections that passed.
 
 from __future__ import annotations
 
-from ..addresses import Address
 from ..model import Rule, RuleServer
 from ..results import Failure
 from ..rules import Decision, RuleScope, decide_frame, near_miss
 from ..steps import Actor
-from ..transport import StreamConnection
 from .context import ScenarioContext
 from .faulty import FaultyConnection, apply_faults
-from .listening import accepting_actor, arrivals
+from .listening import arrivals
 from .rule_counts import count_failures
 from .rule_requests import ReadyReads, send_reply, stream_request
-from .scripted_server import DatagramPeer, ScriptedServerRun, settle
+from .scripted_server import ScriptedServerRun, settle
 
 #: Transcript entries kept per connection of a rule server (twice this at most).
 HISTORY = 500
@@ -33,6 +31,7 @@ class RuleServerRun(ScriptedServerRun):
     """A rule server: accepts like a scripted server, then serves requests by rules."""
 
     spec: RuleServer
+    numbered_copies = False
 
     def __init__(self, spec: RuleServer, context: ScenarioContext) -> None:
         super().__init__(spec, context)
@@ -42,21 +41,6 @@ class RuleServerRun(ScriptedServerRun):
         self.served = 0
         self.unmatched = 0
         self._reads = ReadyReads()
-
-    def _new_actor(self, connection: StreamConnection | DatagramPeer, peer: Address) -> Actor:
-        self.accepted += 1
-        n = self.accepted
-        actor = accepting_actor(
-            self.context,
-            self.spec,
-            self.actors,
-            n,
-            peer,
-            connection=connection,
-            setup=self._setup_actor,
-        )
-        self._apply_faults(actor, connection, n)
-        return actor
 
     def _setup_actor(self, actor: Actor) -> None:
         actor.history_limit = HISTORY

@@ -144,5 +144,7 @@ async def end_group(
             pids = ", ".join(map(str, escaped))
             note(f"killed {len(escaped)} process(es) that had left the group: {pids}")
             if not await proctable.wait_dead(escaped, trio.current_time() + KILL_GRACE):
-                note(f"a process that had left the group ({pids}) still ran after SIGKILL")
+                still = ", ".join(map(str, proctable.running(escaped)))
+                left = format_duration(KILL_GRACE)
+                note(f"process(es) that had left the group still ran {left} after SIGKILL: {still}")
     return killed

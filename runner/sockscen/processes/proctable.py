@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 import trio
@@ -148,6 +148,11 @@ def reap(pid: int) -> None:
         os.waitpid(pid, os.WNOHANG)
 
 
+def running(pids: Collection[int]) -> list[int]:
+    """Those of *pids* that still run (neither gone nor a zombie)."""
+    return [pid for pid in pids if (stat := read_stat(pid)) is not None and not stat.dead]
+
+
 async def wait_dead(pids: Collection[int], deadline: float) -> bool:
     """Poll until every one of *pids* is dead (gone or a zombie) or *deadline* passes.
 
@@ -155,19 +160,18 @@ async def wait_dead(pids: Collection[int], deadline: float) -> bool:
     still runs until it is next scheduled, and nothing may be seen running
     once we say it was stopped.
     """
-    pause = POLL_FIRST
-    while any(stat is not None and not stat.dead for stat in map(read_stat, pids)):
-        if trio.current_time() >= deadline:
-            return False
-        await trio.sleep(min(pause, max(deadline - trio.current_time(), 0)))
-        pause = min(pause * POLL_GROWTH, POLL_MAX)
-    return True
+    return await _poll_until(lambda: not running(pids), deadline)
 
 
 async def wait_group_gone(pgid: int, deadline: float) -> bool:
     """Poll until group *pgid* has no live member or *deadline* passes; True when it is empty."""
+    return await _poll_until(lambda: not group_alive(pgid), deadline)
+
+
+async def _poll_until(done: Callable[[], bool], deadline: float) -> bool:
+    """Whether *done()* came true by *deadline*, asked at growing intervals (/proc has no event)."""
     pause = POLL_FIRST
-    while group_alive(pgid):
+    while not done():
         if trio.current_time() >= deadline:
             return False
         await trio.sleep(min(pause, max(deadline - trio.current_time(), 0)))

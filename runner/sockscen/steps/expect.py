@@ -47,7 +47,10 @@ async def run(actor: StepActor, step: Expect) -> None:
     buffer = actor.buffer
     buffer.begin()
     size_checked = False
+    due = 0  # the buffer size at which the stream matcher runs again
+    quiet = False  # the peer paused: run the matcher whatever the size
     while True:
+        deferred = False
         if actor.framed or delimiter is not None:
             got = buffer.next_frame(actor.framing) if delimiter is None else buffer.until(delimiter)
             if got is not None:
@@ -60,7 +63,7 @@ async def run(actor: StepActor, step: Expect) -> None:
                 if verdict.captures:
                     actor.capture(verdict.captures)
                 return
-        else:
+        elif quiet or buffer.eof or len(buffer.data) >= max(due, 1) or buffer.full:
             result = buffer.match(matcher, lookup)
             if type(result) is Matched:
                 buffer.consume(result.consumed)
@@ -70,6 +73,10 @@ async def run(actor: StepActor, step: Expect) -> None:
                 return
             if isinstance(result, Mismatch):
                 raise mismatch(actor, step, result, buffer.peek(max(result.shown, 1)))
+            due = _next_match_at(len(buffer.data))
+            quiet = False
+        else:
+            deferred = True
         # Before waiting for more: would waiting help at all? (``buffer.full``, inlined:
         # this is the hot path of every round trip)
         if buffer.eof or len(buffer.data) >= buffer.limit:
@@ -82,7 +89,33 @@ async def run(actor: StepActor, step: Expect) -> None:
                     f"this expectation needs {size} bytes, more than the read limit of "
                     f"{buffer.limit} bytes: raise --max-buffer",
                 )
-        await actor.fill()
+        if deferred:
+            quiet = await actor.within(QUIET_PAUSE, actor.fill) is None
+        else:
+            await actor.fill()
+
+
+RECHECK_FROM = 65536
+"""Unread bytes from which a stream matcher no longer runs after every read."""
+
+QUIET_PAUSE = 0.01
+"""Seconds without data after which a deferred stream matcher runs anyway."""
+
+HINT_WINDOW = 1 << 20
+"""How much of the unread data a timed-out stream regex searches for a later match."""
+
+
+def _next_match_at(held: int) -> int:
+    """The buffer size at which a stream matcher that needs more data runs again.
+
+    A matcher such as a regex looks at all the unread data each time: run after
+    every 64 KiB read of a flood, it cost time quadratic in the data (16 MiB of
+    ``x`` against ``x+y`` took longer than the step's timeout, which it then
+    overshot by seconds).  Past ``RECHECK_FROM`` it runs again once the data
+    grew by a quarter, or when the peer pauses (``QUIET_PAUSE``), at the end of
+    the stream and when the buffer is full: linear in all.
+    """
+    return 0 if held < RECHECK_FROM else held + held // 4
 
 
 async def _expect_datagram(actor: StepActor, step: Expect) -> None:
@@ -170,14 +203,14 @@ def _later_match(actor: StepActor, step: Expect) -> int | None:
     matcher = step.matcher
     if not isinstance(matcher, Regex) or actor.framed or matcher.until is not None:
         return None
-    data = actor.buffer.peek()
+    data = actor.buffer.peek(HINT_WINDOW)  # a hint: not worth seconds over a flood
     if not data:
         return None
     try:
         pattern = matcher.regex(actor.lookup).pattern
     except (PlaceholderError, re.error):
         return None
-    found = compile_regex(pattern).search(data, 1)
+    found = compile_regex(pattern).search(data, 1, timeout=0.25)
     if found is None or isinstance(found, GaveUp):
         return None
     return found.start()

@@ -43,13 +43,15 @@ async def run(actor: StepActor, step: Send) -> None:
         if noted:
             actor.note("sent", data)
         return
-    pieces = [data[i : i + step.chunk] for i in range(0, len(data), step.chunk)]
-    for i, piece in enumerate(pieces):
+    # One piece at a time: a list of them all doubled a large payload in memory.
+    count = -(-len(data) // step.chunk)
+    for i in range(count):
+        piece = data[i * step.chunk : (i + 1) * step.chunk]
         actor.set_timeout(None)
         await conn.send(piece)
         if noted:
-            actor.note("sent", piece, f"chunk {i + 1}/{len(pieces)}")
-        if step.gap and i + 1 < len(pieces):
+            actor.note("sent", piece, f"chunk {i + 1}/{count}")
+        if step.gap and i + 1 < count:
             actor.no_deadline()
             await actor.sleep(step.gap)
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import socket as stdsocket
 import struct
+import termios
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -115,6 +117,23 @@ class StreamConnection(Yielding):
             raise transport_error(exc, "shut down", self.peer) from exc
         await trio.lowlevel.checkpoint()
 
+    async def wait_sent(self) -> None:
+        """Wait until the peer has acknowledged everything sent (TCP; at once elsewhere).
+
+        A reset discards what the kernel still holds, so a fault that resets
+        "after N bytes" waits here first: otherwise a peer slower than our
+        writes received a fraction of the N bytes, or none.  The wait is as
+        long as the peer's reading, like a blocked send, and as bounded: by the
+        step's or the scenario's timeout.
+        """
+        if self.closed or self.peer.is_unix:
+            await trio.lowlevel.checkpoint()
+            return
+        pause = 0.001
+        while _unacknowledged(self._sock):
+            await trio.sleep(pause)
+            pause = min(pause * 2, 0.05)
+
     def abort(self) -> None:
         """Close with a TCP RST (SO_LINGER 0); for Unix sockets a plain close."""
         if not self.closed and not self.peer.is_unix:
@@ -129,6 +148,15 @@ class StreamConnection(Yielding):
             self.closed = True
             trio.lowlevel.notify_closing(self._sock)
             self._sock.close()
+
+
+def _unacknowledged(sock: stdsocket.socket) -> int:
+    """Bytes sent but not yet acknowledged by the peer (0 where the OS cannot say)."""
+    try:
+        held = fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, b"\0\0\0\0")
+    except (OSError, AttributeError):
+        return 0
+    return int(struct.unpack("i", held)[0])
 
 
 async def open_stream(address: Address) -> StreamConnection:
