@@ -86,6 +86,7 @@ def _record(
     *,
     framing: str = "line",
     connections: int = 2,
+    on_start: Callable[[str], None] | None = None,
 ) -> tuple[Path, str]:
     """Record what *talk* (given the proxy's port) says through `sockscen record` to *upstream*."""
     listen = _free_port()
@@ -98,6 +99,9 @@ def _record(
     )  # fmt: skip
     # Not a probing connect: it would be recorded (and counted) like any other.
     _wait_recording(proc)
+    if on_start is not None:
+        assert proc.stdout is not None
+        on_start(proc.stdout.readline())  # what record says after where it listens
     if talk is None:
         _talk(listen, [b"hello\n", b"caf\xc3\xa9 au lait\n"])
         _talk(listen, [b"hello\n", b"\x00\x01 binary\n"])
@@ -151,6 +155,13 @@ def _run_clients_against(tmp_path: Path, recorded: Path, port: int) -> None:
     "ruleServer" not in schema()["$defs"],
     reason="rule servers (rules:) are not in this build: record -> validate -> run waits for them",
 )
+def test_record_says_when_it_will_stop(tmp_path: Path, upper_server: int) -> None:
+    """It said 'stop with Ctrl-C' even when --connections or --duration would end it."""
+    said: list[str] = []
+    _record(tmp_path, upper_server, on_start=said.append)
+    assert said == ["recording: stops once 2 connection(s) have ended (Ctrl-C stops earlier)\n"]
+
+
 def test_the_recorded_file_validates_and_runs(tmp_path: Path, upper_server: int) -> None:
     out, _ = _record(tmp_path, upper_server)
     for command in ("validate", "run"):

@@ -88,7 +88,7 @@ def cmd_record(args: argparse.Namespace) -> int:
     def ready(url: str) -> None:
         try:
             print(f"recording: clients connect to {url}, relayed to {args.upstream}", flush=True)
-            print("recording: stop with Ctrl-C", flush=True)
+            print(f"recording: {_until(duration, args.connections)}", flush=True)
         except BrokenPipeError:
             pass  # nobody reads our output (`| head -1`): recording goes on all the same
 
@@ -157,6 +157,16 @@ class _Unreachable:
         if not self.count:
             return ""
         return f"{self.count} connection(s) could not reach the upstream {self.upstream}"
+
+
+def _until(duration: float | None, connections: int | None) -> str:
+    """When the recording stops, as the user asked."""
+    ends = []
+    if duration is not None:
+        ends.append(f"after {duration:g}s")
+    if connections is not None:
+        ends.append(f"once {connections} connection(s) have ended")
+    return f"stops {' or '.join(ends)} (Ctrl-C stops earlier)" if ends else "stop with Ctrl-C"
 
 
 def _write(
