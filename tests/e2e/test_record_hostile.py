@@ -325,15 +325,16 @@ def test_an_output_that_is_a_pipe_gets_the_scenario_written_into_it(
     # (and, for `-o /dev/stdout` as root, in /dev).
     fifo = tmp_path / "scenario.fifo"
     os.mkfifo(fifo)
-    proc = _record_one(tmp_path, upper_server, str(fifo))
     got: list[str] = []
 
-    def read() -> None:  # the recorder opens the FIFO when it writes
+    def read() -> None:  # waits in open() until the recorder opens the FIFO to write
         with open(fifo, encoding="utf-8") as reader:
             got.append(reader.read())
 
+    # Reading first: a FIFO nobody reads is refused at once, not waited on.
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
+    proc = _record_one(tmp_path, upper_server, str(fifo))
     stdout, stderr = proc.communicate(timeout=30)
     with contextlib.suppress(OSError):  # no reader left (ENXIO): it has read the scenario
         os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))  # else this ends its wait
@@ -342,6 +343,17 @@ def test_an_output_that_is_a_pipe_gets_the_scenario_written_into_it(
     assert "hello\\n" in got[0]
     assert fifo.is_fifo()
     assert ["scenario.fifo"] == os.listdir(tmp_path)
+
+
+def test_an_output_pipe_nobody_reads_is_an_error_not_a_wait_for_ever(
+    tmp_path: Path, upper_server: int
+) -> None:
+    fifo = tmp_path / "scenario.fifo"
+    os.mkfifo(fifo)
+    proc = _record_one(tmp_path, upper_server, str(fifo))
+    stdout, stderr = proc.communicate(timeout=30)  # it waited for a reader, for ever
+    assert 1 == proc.returncode, stdout + stderr
+    assert f"sockscen: error: cannot write {fifo}: nobody reads that FIFO" in stderr
 
 
 def test_a_recording_stops_at_its_limit_and_what_it_kept_runs(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import os
 import sys
 import tempfile
@@ -159,6 +160,18 @@ class _Unreachable:
         return f"{self.count} connection(s) could not reach the upstream {self.upstream}"
 
 
+def _write_through(output: Path, text: bytes) -> None:
+    """Write *text* into a FIFO or a device; a FIFO nobody reads fails at once (ENXIO).
+
+    Opening a FIFO for writing waits until a reader opens it: without a
+    reader, the recording would be kept from its user for ever.
+    """
+    fd = os.open(output, os.O_WRONLY | os.O_NONBLOCK)
+    os.set_blocking(fd, True)  # a reader is there: it may take its time
+    with open(fd, "wb") as f:
+        f.write(text)
+
+
 def _until(duration: float | None, connections: int | None) -> str:
     """When the recording stops, as the user asked."""
     ends = []
@@ -192,7 +205,7 @@ def _write(
         return EXIT_FAILED
     try:
         if files is None:
-            output.write_bytes(text)
+            _write_through(output, text)
         else:
             target = Path(os.path.realpath(output))
             for data, name in files.files.items():
@@ -200,7 +213,8 @@ def _write(
             _replace(target, text)
     except OSError as exc:
         where = exc.filename or args.output  # a failed write() names no file
-        print(f"sockscen: error: cannot write {where}: {exc.strerror}", file=sys.stderr)
+        why = "nobody reads that FIFO" if exc.errno == errno.ENXIO else exc.strerror
+        print(f"sockscen: error: cannot write {where}: {why}", file=sys.stderr)
         return EXIT_FAILED
     extra = ""
     if files is not None and files.files:
