@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
+import pytest
+
+from sockscen.actor import Actor
 from sockscen.results import Outcome
+from sockscen.steps.expect import QUIET_PAUSE
 from tests.engine.conftest import RunYaml, assert_passed, explain
 
 
@@ -136,3 +142,40 @@ def test_a_large_stream_match_completed_after_a_pause_passes(run_yaml: RunYaml) 
         """
     )
     assert_passed(result)
+
+
+def test_small_stream_reads_wait_without_a_timer(
+    run_yaml: RunYaml, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Deferring a stream matcher (with a 10 ms timer) is for floods past 64 KiB only.
+
+    It once ran for every read of a plain round trip, and a timer per wait made
+    every round trip half as slow again (bench/echo_roundtrip.py: 1.07x -> 1.61x).
+    """
+    timed: list[float] = []
+    within = Actor.within
+
+    async def counting(
+        self: Actor, seconds: float, work: Callable[[], Awaitable[bytes]]
+    ) -> bytes | None:
+        timed.append(seconds)
+        return await within(self, seconds, work)
+
+    monkeypatch.setattr(Actor, "within", counting)
+    result = run_yaml(
+        """
+        name: echo
+        servers:
+          s:
+            listen: tcp://127.0.0.1:0
+            handle:
+              - repeat: {count: 20, steps: [{expect: "ping"}, {send: "pong"}]}
+        clients:
+          c:
+            connect: ${s.url}
+            steps:
+              - repeat: {count: 20, steps: [{send: "ping"}, {expect: "pong"}]}
+        """
+    )
+    assert_passed(result)
+    assert QUIET_PAUSE not in timed, timed

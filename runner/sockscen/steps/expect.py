@@ -47,7 +47,9 @@ async def run(actor: StepActor, step: Expect) -> None:
     buffer = actor.buffer
     buffer.begin()
     size_checked = False
-    due = 0  # the buffer size at which the stream matcher runs again
+    # The buffer size at which the stream matcher runs again: from the first, empty, look
+    # on, below RECHECK_FROM: a deferred look waits with a timer, too dear per round trip.
+    due = 0
     quiet = False  # the peer paused: run the matcher whatever the size
     while True:
         deferred = False
@@ -63,7 +65,7 @@ async def run(actor: StepActor, step: Expect) -> None:
                 if verdict.captures:
                     actor.capture(verdict.captures)
                 return
-        elif quiet or buffer.eof or len(buffer.data) >= max(due, 1) or buffer.full:
+        elif quiet or buffer.eof or len(buffer.data) >= due or buffer.full:
             result = buffer.match(matcher, lookup)
             if type(result) is Matched:
                 buffer.consume(result.consumed)
