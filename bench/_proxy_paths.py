@@ -179,21 +179,35 @@ def wait_udp(port: int) -> None:
 def process(
     argv: list[str], env: dict[str, str] | None = None
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """Run *argv* for the block; its stderr goes to a file, for when it ends early."""
+    """Run *argv* for the block, in a process group of its own, stopped whole at the end.
+
+    socat forks a child per TCP connection and per UDP sender, and a UDP child
+    waits for its sender for ever: stopping socat alone left them running.
+    Its stderr goes to a file, for when it ends early.
+    """
     with tempfile.TemporaryFile() as errors:
-        proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=errors)
+        proc = subprocess.Popen(
+            argv, env=env, stdout=subprocess.DEVNULL, stderr=errors, start_new_session=True
+        )
         try:
             yield proc
         finally:
-            proc.terminate()
+            _signal_group(proc.pid, signal.SIGTERM)
             try:
                 proc.wait(10)
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+            _signal_group(proc.pid, signal.SIGKILL)  # children that outlived the leader
         if proc.returncode not in (0, -signal.SIGTERM, 128 + signal.SIGTERM):
             errors.seek(0)
             print(f"{argv[0]} ended with {proc.returncode}: {errors.read().decode()[-2000:]}")
+
+
+def _signal_group(pgid: int, signum: int) -> None:
+    """Signal the group we started for one path (its leader's pid is the group's id)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, signum)
 
 
 _TICK = os.sysconf("SC_CLK_TCK")
