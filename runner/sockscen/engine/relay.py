@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from typing import cast
+from typing import Protocol, cast
 
 import trio
 
@@ -89,11 +89,11 @@ class Relay:
     async def _pump_from(self, source: Connection, sink: Connection, direction: str) -> None:
         """``_pump``; with a ``delay`` on *sink*, reading ahead of it (the delay is latency)."""
         if not (isinstance(sink, FaultyConnection) and sink.plan.delays()):
-            await self._pump(_Reads(source), source, sink, direction)
+            await self._pump(_ReadNow(source), source, sink, direction)
             return
         # Reads go on while earlier ones wait out their delay, each sent D after it came
         # (not D after the one before: that would cap the rate at a read per D).
-        put, queued = trio.open_memory_channel[tuple[float, bytes | TransportError]](READ_AHEAD)
+        put, queued = trio.open_memory_channel[_Queued](READ_AHEAD)
         async with trio.open_nursery() as nursery:
             nursery.start_soon(_read_ahead, source, put)
             await self._pump(_ReadAhead(queued), source, sink, direction)
@@ -146,8 +146,14 @@ class Relay:
 READ_AHEAD = 16
 
 
-class _Reads:
-    """What a pump relays: read from the source when it asks (no time of arrival)."""
+class _Reads(Protocol):
+    """What a pump relays, and when it came (None: read just now)."""
+
+    async def next(self) -> tuple[float | None, bytes]: ...
+
+
+class _ReadNow:
+    """Read from the source when the pump asks."""
 
     def __init__(self, source: Connection) -> None:
         self._source = source
@@ -156,10 +162,14 @@ class _Reads:
         return None, await self._source.receive()
 
 
-class _ReadAhead(_Reads):
+#: What ``_read_ahead`` hands on: each read (or the error that ended reading), with when it came.
+_Queued = tuple[float, bytes | TransportError]
+
+
+class _ReadAhead:
     """What ``_read_ahead`` read, with when it came; its errors raised in their turn."""
 
-    def __init__(self, queued: trio.MemoryReceiveChannel[tuple[float, bytes | TransportError]]):
+    def __init__(self, queued: trio.MemoryReceiveChannel[_Queued]) -> None:
         self._queued = queued
 
     async def next(self) -> tuple[float | None, bytes]:
@@ -172,9 +182,7 @@ class _ReadAhead(_Reads):
         return came, item
 
 
-async def _read_ahead(
-    source: Connection, put: trio.MemorySendChannel[tuple[float, bytes | TransportError]]
-) -> None:
+async def _read_ahead(source: Connection, put: trio.MemorySendChannel[_Queued]) -> None:
     """Read *source* into *put* until its end (``b""`` goes in too) or an error."""
     async with put:
         while True:
