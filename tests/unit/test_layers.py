@@ -152,6 +152,7 @@ PROCESS_MODULES = frozenset(
         "processes.child",
         "processes.client",
         "processes.commands",
+        "processes.executables",
         "processes.groups",
         "processes.lifecycle",
         "processes.orphans",
@@ -166,7 +167,7 @@ ENGINE_MODULES = frozenset(
     | PROCESS_MODULES
 )
 #: Parts of the process support that are plain data and logic: no trio, no subprocess.
-PURE_PROCESS_MODULES = frozenset({"processes.commands"})
+PURE_PROCESS_MODULES = frozenset({"processes.commands", "processes.executables"})
 ENGINE_FORBIDDEN_LIBRARIES = frozenset({"yaml", "jsonschema"})
 ENGINE_FORBIDDEN_MODULES = frozenset({"yamlsource", "schema", "build"})
 

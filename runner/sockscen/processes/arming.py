@@ -35,12 +35,12 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import BinaryIO
 
+from .executables import read_head, resolve, shebang
+
 #: prctl option: the signal this process gets when its parent (thread) dies (Linux).
 _PR_SET_PDEATHSIG = 1
 #: How deep ``#!`` interpreters may nest (the kernel's own limit is 4 more levels).
 _INTERPRETER_DEPTH = 4
-#: The kernel reads this much of a file to find its ``#!`` line (BINPRM_BUF_SIZE).
-_HEADER_SIZE = 256
 
 
 def _load_prctl() -> Callable[..., int] | None:
@@ -124,41 +124,27 @@ def launch(
 def execs(program: str, cwd: str, env: Mapping[str, str]) -> bool:
     """True when exec (in *cwd*, with *env*) surely finds *program* and starts it.
 
-    Resolved as ``subprocess`` resolves it: a name with a slash relative to
-    *cwd*, any other through the PATH of *env*, the first entry that exists
-    deciding.  False also when unsure: the caller then lets exec say why.
+    False also when unsure: the caller then lets exec say why.
     """
-    if os.sep in program:
-        candidates = [os.path.join(cwd, program)]
-    else:
-        candidates = [os.path.join(cwd, d, program) for d in os.get_exec_path(env)]
-    for candidate in candidates:
-        try:
-            info = os.stat(candidate)
-        except (FileNotFoundError, NotADirectoryError):
-            continue
-        except OSError:
-            return False
-        return stat.S_ISREG(info.st_mode) and _starts(candidate, _INTERPRETER_DEPTH)
-    return False
+    found = resolve(program, cwd, env)
+    return found is not None and os.path.isfile(found) and _starts(found, _INTERPRETER_DEPTH)
 
 
 def _starts(path: str, depth: int) -> bool:
     """True when *path* is an executable file with an ELF header or a ``#!`` line exec can use."""
     if depth < 0 or not os.access(path, os.X_OK):
         return False
-    try:
-        with open(path, "rb") as file:
-            head = file.read(_HEADER_SIZE)
-    except OSError:
+    head = read_head(path)
+    if head is None:
         return False
     if head.startswith(b"\x7fELF"):
         return _elf_starts(path)
-    if not head.startswith(b"#!") or b"\n" not in head:
+    line = shebang(head)
+    if line is None:
         return False
     # The kernel ends the interpreter's name at a space or a tab only: in a
     # "#!/bin/sh\r\n" line (a file saved on Windows) it looks for "/bin/sh\r".
-    words = re.split(rb"[ \t]+", head[2 : head.index(b"\n")].strip(b" \t"))
+    words = re.split(rb"[ \t]+", line.strip(b" \t"))
     if not words[0].startswith(b"/"):
         return False
     interpreter = os.fsdecode(words[0])

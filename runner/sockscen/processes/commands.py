@@ -6,7 +6,6 @@ import errno
 import os
 import resource
 import shlex
-import shutil
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -14,6 +13,7 @@ from dataclasses import dataclass, field
 from ..errors import Location, SetupError
 from ..model import Command
 from ..placeholders import PlaceholderError, Ref, Template
+from .executables import read_head, resolve, shebang
 
 
 @dataclass(frozen=True)
@@ -104,22 +104,13 @@ def describe_status(returncode: int) -> str:
 
 def _missing_interpreter(program: str, prepared: PreparedCommand) -> str | None:
     """The #! line of *program* when the program exists: then its interpreter is what is missing."""
-    if os.sep in program:
-        path: str | None = os.path.join(prepared.cwd, program)
-    else:
-        search = prepared.env.get("PATH", os.environ.get("PATH", os.defpath))
-        path = shutil.which(program, path=search)
-    if path is None:
-        return None
-    try:
-        with open(path, "rb") as f:
-            first = f.read(256).partition(b"\n")[0]
-    except OSError:
-        return None
-    if not first.startswith(b"#!"):
+    found = resolve(program, prepared.cwd, {**os.environ, **prepared.env})
+    head = read_head(found) if found is not None else None
+    line = shebang(head) if head is not None else None
+    if line is None:
         return None
     # A carriage return is kept: it is what makes a Windows-edited script's interpreter missing.
-    return first[2:].strip(b" \t").decode(errors="replace") or "(nothing)"
+    return line.strip(b" \t").decode(errors="replace") or "(nothing)"
 
 
 def spawn_error(exc: OSError, prepared: PreparedCommand, label: str) -> str:
