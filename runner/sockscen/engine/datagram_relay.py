@@ -109,21 +109,12 @@ class SenderRelay:
             self._nursery.start_soon(self._send_queued, queued)
         self.direct = None
 
-    async def forward(self, data: bytes) -> None:
-        """Send *data* from the client upstream: at once, or queued when faults may wait."""
+    def forward(self, data: bytes) -> None:
+        """Send *data* from the client upstream: at once, or queued (faults, a full socket)."""
         if self.observer is not None:
             self.observer(self.n, "upstream", data)
         if self._queue is not None:
-            try:
-                self._queue.send_nowait((trio.current_time(), data))
-            except trio.WouldBlock:
-                self.dropped += 1
-                if self.dropped == 1:  # said once here, counted at the end
-                    self.actor.note(
-                        "note",
-                        note=f"dropped: {PEER_QUEUE} datagrams already wait to be relayed "
-                        "upstream; more are dropped while the queue is full",
-                    )
+            self._enqueue(data)
             return
         assert self.up is not None
         try:
@@ -133,9 +124,23 @@ class SenderRelay:
             return
         if not sent:
             self.queue_up()
-            await self.forward(data)
+            self._enqueue(data)
             return
         self.actor.note("sent", data, "to upstream")
+
+    def _enqueue(self, data: bytes) -> None:
+        """Queue *data* for this sender's task; dropped (and said) when the queue is full."""
+        assert self._queue is not None
+        try:
+            self._queue.send_nowait((trio.current_time(), data))
+        except trio.WouldBlock:
+            self.dropped += 1
+            if self.dropped == 1:  # said once here, counted at the end
+                self.actor.note(
+                    "note",
+                    note=f"dropped: {PEER_QUEUE} datagrams already wait to be relayed "
+                    "upstream; more are dropped while the queue is full",
+                )
 
     def upstream_failed(self, exc: BaseException) -> None:
         """Note why *exc* ended the upstream direction; later datagrams are dropped."""
@@ -272,7 +277,7 @@ class DatagramRelays:
                     continue
                 relay.queue_up()  # a slow upstream reader: this sender waits alone
             if not relay.dead:
-                await relay.forward(data)
+                relay.forward(data)
 
     async def _new_sender(self, peer: Address, nursery: trio.Nursery) -> SenderRelay | None:
         if len(self.relays) >= MAX_SENDERS:
