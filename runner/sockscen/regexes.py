@@ -204,6 +204,9 @@ MAX_UNROLLED = 200_000
 MAX_GROUP_DEPTH = 100
 
 
+# Cached as ``_compile`` is: a rule server checks its request regex per request, and a
+# pattern is checked when validated and again when built (exceptions are not cached).
+@functools.lru_cache(maxsize=_CACHE_SIZE)
 def check_pattern(pattern: AnyStr) -> re.Pattern[AnyStr]:
     """``re.compile(pattern)``, with every reason to refuse it a ``re.error``.
 
