@@ -50,7 +50,6 @@ async def run(actor: StepActor, step: Expect) -> None:
     # The buffer size at which the stream matcher runs again: from the first, empty, look
     # on, below RECHECK_FROM: a deferred look waits with a timer, too dear per round trip.
     due = 0
-    quiet = False  # the peer paused: run the matcher whatever the size
     while True:
         deferred = False
         if actor.framed or delimiter is not None:
@@ -65,7 +64,7 @@ async def run(actor: StepActor, step: Expect) -> None:
                 if verdict.captures:
                     actor.capture(verdict.captures)
                 return
-        elif quiet or buffer.eof or len(buffer.data) >= due or buffer.full:
+        elif buffer.eof or len(buffer.data) >= due or buffer.full:
             result = buffer.match(matcher, lookup)
             if type(result) is Matched:
                 buffer.consume(result.consumed)
@@ -76,7 +75,6 @@ async def run(actor: StepActor, step: Expect) -> None:
             if isinstance(result, Mismatch):
                 raise mismatch(actor, step, result, buffer.peek(max(result.shown, 1)))
             due = _next_match_at(len(buffer.data))
-            quiet = False
         else:
             deferred = True
         # Before waiting for more: would waiting help at all? (``buffer.full``, inlined:
@@ -92,7 +90,8 @@ async def run(actor: StepActor, step: Expect) -> None:
                     f"{buffer.limit} bytes: raise --max-buffer",
                 )
         if deferred:
-            quiet = await actor.within(QUIET_PAUSE, actor.fill) is None
+            if await actor.within(QUIET_PAUSE, actor.fill) is None:
+                due = 0  # the peer paused: look now, whatever the size
         else:
             await actor.fill()
 
