@@ -102,12 +102,16 @@ class FaultyConnection:
         """Receiving is not faulted: faults act on what this end sends."""
         return await self.inner.receive()
 
+    def _keeps_open(self) -> bool:
+        """The faults keep the connection open (``hang``), or it has ended already."""
+        return self.plan.ended is not None or self.plan.hangs()
+
     async def shutdown(self) -> None:
         """Half-close, unless the faults keep the connection open (``hang``) or it has ended."""
-        if self.plan.ended is None and "hang" not in self.plan.active():
-            await cast(StreamOps, self.inner).shutdown()
-        else:
+        if self._keeps_open():
             await trio.lowlevel.checkpoint()
+        else:
+            await cast(StreamOps, self.inner).shutdown()
 
     async def relay_eof(self) -> None:
         """The other side ended its stream: half-close as late as a close would come.
@@ -115,11 +119,13 @@ class FaultyConnection:
         A ``slow_close`` waits here first (a relay has nothing else to do in this
         direction), and the close that follows does not wait again.
         """
-        if self.plan.ended is None and "hang" not in self.plan.active():
-            for action in self.plan.close_waits():
-                await self._carry_out(action)
-            self._waited = True
-        await self.shutdown()
+        if self._keeps_open():
+            await trio.lowlevel.checkpoint()
+            return
+        for action in self.plan.close_waits():
+            await self._carry_out(action)
+        self._waited = True
+        await cast(StreamOps, self.inner).shutdown()
 
     def abort(self) -> None:
         """Reset at once (an explicit ``abort`` step is not delayed)."""

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from .actions import ENDING, Action, Close, Hang, Wait, Write
 from .base import Fault, Shaper
 from .delay import Delay
+from .hang import HangFault
 from .refuse import Refuse
 from .throttle import Throttle
 
@@ -68,8 +69,15 @@ class Plan:
 
     def delays(self) -> bool:
         """Whether a ``delay`` applies to this connection (a relay then reads ahead of it)."""
+        return self._applies(Delay)
+
+    def hangs(self) -> bool:
+        """Whether a ``hang`` applies to this connection (it is never closed by this end)."""
+        return self._applies(HangFault)
+
+    def _applies(self, kind: type) -> bool:
         chosen = self._fixed if self._fixed is not None else self._all
-        return any(isinstance(a.fault, Delay) for a in chosen)
+        return any(isinstance(a.fault, kind) for a in chosen)
 
     def refuses(self) -> bool:
         """Whether the connection is to be reset as soon as it is accepted."""
