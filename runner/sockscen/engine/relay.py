@@ -10,8 +10,8 @@ wrapper an actor's own ``faults:`` use.  (Datagram senders: ``datagram_relay``.)
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
-from typing import Protocol, cast
+from collections.abc import Awaitable, Callable
+from typing import cast
 
 import trio
 
@@ -89,18 +89,29 @@ class Relay:
     async def _pump_from(self, source: Connection, sink: Connection, direction: str) -> None:
         """``_pump``; with a ``delay`` on *sink*, reading ahead of it (the delay is latency)."""
         if not (isinstance(sink, FaultyConnection) and sink.plan.delays()):
-            await self._pump(_ReadNow(source), source, sink, direction)
+            await self._pump(source.receive, sink.send, source, sink, direction)
             return
+        delayed = sink
         # Reads go on while earlier ones wait out their delay, each sent D after it came
         # (not D after the one before: that would cap the rate at a read per D).
         put, queued = trio.open_memory_channel[_Queued](READ_AHEAD)
+        ahead = _ReadAhead(queued)
+
+        async def send_late(data: bytes) -> None:
+            await delayed.send(data, since=ahead.came)
+
         async with trio.open_nursery() as nursery:
             nursery.start_soon(_read_ahead, source, put)
-            await self._pump(_ReadAhead(queued), source, sink, direction)
+            await self._pump(ahead.receive, send_late, source, sink, direction)
             nursery.cancel_scope.cancel()
 
     async def _pump(
-        self, reads: _Reads, source: Connection, sink: Connection, direction: str
+        self,
+        receive: Callable[[], Awaitable[bytes]],
+        send: Callable[[bytes], Awaitable[None]],
+        source: Connection,
+        sink: Connection,
+        direction: str,
     ) -> None:
         """Relay *source* to *sink*; an end of stream goes on as a half-close, a reset as one."""
         actor, n = self.actor, self.n
@@ -110,7 +121,7 @@ class Relay:
         try:
             while True:
                 try:
-                    since, data = await reads.next()
+                    data = await receive()
                 except trio.ClosedResourceError:
                     return  # the other direction ended the connection
                 except TransportError as exc:
@@ -127,10 +138,7 @@ class Relay:
                     return
                 if observer is not None:
                     observer(n, direction, data)
-                if since is None:
-                    await sink.send(data)
-                else:
-                    await cast(FaultyConnection, sink).send(data, since=since)
+                await send(data)
                 if noted:
                     actor.note("sent", data, sent_to)
         except ConnectionFaulted:
@@ -146,40 +154,26 @@ class Relay:
 READ_AHEAD = 16
 
 
-class _Reads(Protocol):
-    """What a pump relays, and when it came (None: read just now)."""
-
-    async def next(self) -> tuple[float | None, bytes]: ...
-
-
-class _ReadNow:
-    """Read from the source when the pump asks."""
-
-    def __init__(self, source: Connection) -> None:
-        self._source = source
-
-    async def next(self) -> tuple[float | None, bytes]:
-        return None, await self._source.receive()
-
-
 #: What ``_read_ahead`` hands on: each read (or the error that ended reading), with when it came.
 _Queued = tuple[float, bytes | TransportError]
 
 
 class _ReadAhead:
-    """What ``_read_ahead`` read, with when it came; its errors raised in their turn."""
+    """What ``_read_ahead`` read, in turn; ``came`` is when the last one given came."""
 
     def __init__(self, queued: trio.MemoryReceiveChannel[_Queued]) -> None:
         self._queued = queued
+        self.came = 0.0
 
-    async def next(self) -> tuple[float | None, bytes]:
+    async def receive(self) -> bytes:
+        """The next read, as the source's ``receive`` would give it (its errors raised)."""
         try:
-            came, item = await self._queued.receive()
+            self.came, item = await self._queued.receive()
         except trio.EndOfChannel:
             raise trio.ClosedResourceError from None  # the source was closed
         if isinstance(item, TransportError):
             raise item  # a reset: passed on after the data that came before it
-        return came, item
+        return item
 
 
 async def _read_ahead(source: Connection, put: trio.MemorySendChannel[_Queued]) -> None:
