@@ -130,7 +130,7 @@ def run_scenarios(scenarios: Sequence[Scenario], **options: Unpack[RunKeywords])
     from .options import build_run_options
     from .selection import select
 
-    _check_keywords("run_scenarios", options)
+    check_keywords("run_scenarios", options)
     refuse_inside_trio(
         "the sockscen run_* functions start their own trio run, and trio runs cannot nest: "
         "from a trio program, call them in a thread, e.g. "
@@ -160,11 +160,17 @@ def refuse_inside_trio(message: str) -> None:
     raise RuntimeError(message)
 
 
-def _check_keywords(function: str, options: Mapping[str, object]) -> None:
-    # ``**options`` accepts any name at run time; refuse a typo as a signature would.
+def check_keywords(function: str, options: Mapping[str, object]) -> None:
+    """Refuse an option *function* does not take (a ``TypeError`` naming the ones it takes),
+    and ``tags`` given as one string (a ``ValueError``): ``**options`` accepts any name at
+    run time, where a signature would refuse a typo."""
+    known = RunKeywords.__annotations__
     for name in options:
-        if name not in RunKeywords.__annotations__:
-            raise TypeError(f"{function}() got an unexpected keyword argument {name!r}")
+        if name not in known:
+            raise TypeError(
+                f"{function}() got an unexpected keyword argument {name!r} "
+                f"(its options: {', '.join(known)})"
+            )
     tags = options.get("tags")
     if isinstance(tags, str | bytes):
         # A string is a sequence of one-letter tags: tags="tcp" selected 't', 'c' or 'p'.
@@ -194,13 +200,13 @@ def run_paths(paths: PathArg | Iterable[PathArg], **options: Unpack[RunKeywords]
     exception.  Raises ``ConfigError`` for invalid files, ``KeywordError`` for
     a malformed ``keyword`` and ``NoScenarioError`` when nothing is selected.
     """
-    _check_keywords("run_paths", options)
+    check_keywords("run_paths", options)
     return run_scenarios(load(paths), **options)
 
 
 def run_file(path: PathArg, **options: Unpack[RunKeywords]) -> RunResult:
     """Run every scenario of one file; the options are those of ``run_paths``."""
-    _check_keywords("run_file", options)
+    check_keywords("run_file", options)
     return run_paths([path], **options)
 
 
@@ -219,6 +225,6 @@ def run_text(
     """
     from .loader import load_text
 
-    _check_keywords("run_text", options)
+    check_keywords("run_text", options)
     base = Path(directory) if directory is not None else Path.cwd()
     return run_scenarios(load_text(text, path, str(base.resolve())), **options)

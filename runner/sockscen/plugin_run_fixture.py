@@ -103,16 +103,13 @@ def sockscen_run(request: pytest.FixtureRequest) -> Callable[..., RunResult]:
     def run(source: str | os.PathLike[str], **options: Any) -> RunResult:
         # A wrong argument, file or selection is the test's: its line is the place to show.
         __tracebackhide__ = True
-        from .api import NoScenarioError, RunKeywords, refuse_inside_trio, run_scenarios
+        from .api import NoScenarioError, check_keywords, refuse_inside_trio, run_scenarios
 
         refuse_inside_trio(_INSIDE_TRIO)
-        known = RunKeywords.__annotations__
-        unknown = [name for name in options if name not in known]
-        if unknown:
-            raise TypeError(
-                f"sockscen_run() got an unexpected keyword argument {unknown[0]!r} "
-                f"(its options: {', '.join(known)})"
-            )
+        try:
+            check_keywords("sockscen_run", options)
+        except (TypeError, ValueError) as exc:
+            raise exc.with_traceback(None) from None
         merged = run_options(config, options)
         try:
             scenarios = _load(source, request)
