@@ -188,27 +188,17 @@ class _Stopping:
             timing.cancel_scope.cancel()
 
     async def watching(self, serving: Awaitable[ScenarioResult]) -> ScenarioResult:
-        """*serving*'s result, the signals watched meanwhile."""
+        """*serving*'s result, the signals watched meanwhile (a first one ends serving)."""
         import trio
 
-        with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM, signal.SIGHUP) as signals:
+        from ..engine.runner import watch_signals
 
-            async def watch() -> None:
-                async for signum in signals:
-                    self.received.append(signum)
-                    if len(self.received) == 1:
-                        self.now.set()
-                    else:
-                        from ..processes import kill_remaining
-
-                        kill_remaining()
-
-            async with trio.open_nursery() as nursery:
-                nursery.start_soon(watch)
-                try:
-                    return await serving
-                finally:
-                    nursery.cancel_scope.cancel()
+        async with trio.open_nursery() as nursery:
+            await nursery.start(watch_signals, self.now.set, self.received)
+            try:
+                return await serving
+            finally:
+                nursery.cancel_scope.cancel()
 
 
 class _LiveLine:

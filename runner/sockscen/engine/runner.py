@@ -159,8 +159,13 @@ def run(
             run_scope = trio.CancelScope()
             from ..processes import hurry_stops
 
+            def stop_quickly() -> None:
+                run_scope.cancel()
+                # An orderly stop, but a quick one: nobody waits out a long stop.timeout.
+                hurry_stops()
+
             hurry_stops(False)
-            await nursery.start(_watch_signals, run_scope, received)
+            await nursery.start(watch_signals, stop_quickly, received)
             try:
                 with run_scope:
                     await run_async(
@@ -185,23 +190,24 @@ def run(
     return result
 
 
-async def _watch_signals(
-    scope: trio.CancelScope,
+async def watch_signals(
+    on_first: Callable[[], None],
     received: list[int],
     task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
 ) -> None:
-    """The first SIGINT/SIGTERM/SIGHUP cancels *scope* (an orderly stop); a second one
-    kills every process we started at once, and the orderly cleanup carries on."""
+    """The first SIGINT/SIGTERM/SIGHUP calls *on_first* (an orderly stop); a second one
+    kills every process we started at once, and the orderly cleanup carries on.
+
+    Each signal is appended to *received*.  Run it outside what *on_first*
+    stops: it keeps its handlers during cleanup, so a second Ctrl-C cannot
+    kill the runner mid-teardown.
+    """
     with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM, signal.SIGHUP) as signals:
         task_status.started()
         async for signum in signals:
             received.append(signum)
             if len(received) == 1:
-                scope.cancel()
-                from ..processes import hurry_stops
-
-                # An orderly stop, but a quick one: nobody waits out a long stop.timeout.
-                hurry_stops()
+                on_first()
             else:
                 from ..processes import kill_remaining
 
