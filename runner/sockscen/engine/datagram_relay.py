@@ -11,7 +11,6 @@ waits never hold up the others.  ``downstream_faults`` act in the reply task.
 
 from __future__ import annotations
 
-import errno
 from collections.abc import Callable
 
 import trio
@@ -20,7 +19,7 @@ from ..addresses import Address
 from ..connection import Connection, ConnectionFaulted
 from ..model import Proxy
 from ..steps import Actor
-from ..transport import DatagramSocket, TransportError, open_datagram
+from ..transport import ICMP_ERRORS, DatagramSocket, TransportError, caused_by, open_datagram
 from .context import ScenarioContext
 from .faulty import FaultyConnection, apply_faults
 from .relay import Observer, Unreachable, to_side
@@ -191,7 +190,7 @@ async def _relay_replies(relay: SenderRelay) -> None:
                 data = await up.receive()
             except TransportError as exc:
                 actor.note("note", note=f"upstream: {exc}")
-                if _about_a_send(exc):
+                if caused_by(exc, ICMP_ERRORS):
                     continue  # nobody listened then; a server (re)started since will answer
                 break
             if observer is not None:
@@ -213,16 +212,6 @@ async def _relay_replies(relay: SenderRelay) -> None:
 
 #: What a connected datagram socket reports about an earlier send (an ICMP error), not
 #: about itself: the upstream may listen again by the next datagram.
-_SEND_ERRORS = frozenset(
-    {errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH, errno.ECONNRESET}
-)
-
-
-def _about_a_send(exc: TransportError) -> bool:
-    cause = exc.__cause__
-    return isinstance(cause, OSError) and cause.errno in _SEND_ERRORS
-
-
 class DatagramRelays:
     """Every sender of a datagram proxy listening on *sock*, each relayed by a ``SenderRelay``.
 

@@ -7,7 +7,6 @@ server's.
 
 from __future__ import annotations
 
-import errno
 from collections.abc import Awaitable, Callable
 
 import trio
@@ -17,7 +16,14 @@ from ..connection import Connection
 from ..model import Proxy, ScriptedServer
 from ..results import Failure
 from ..steps import Actor
-from ..transport import DatagramSocket, StreamConnection, StreamListener, TransportError
+from ..transport import (
+    OUT_OF_FILES,
+    DatagramSocket,
+    StreamConnection,
+    StreamListener,
+    TransportError,
+    caused_by,
+)
 from .context import ScenarioContext
 
 #: Seconds a standing server waits, out of file descriptors, before it accepts again.
@@ -45,7 +51,7 @@ async def accept_until_cancelled(
                 try:
                     await endpoint.serve(accepted)
                 except TransportError as exc:
-                    if out_of_files is None or not _no_files_left(exc):
+                    if out_of_files is None or not caused_by(exc, OUT_OF_FILES):
                         raise
                     if not said:
                         said = True
@@ -55,11 +61,6 @@ async def accept_until_cancelled(
             await receive_datagrams()
     except TransportError as exc:
         failure(str(exc))
-
-
-def _no_files_left(exc: TransportError) -> bool:
-    cause = exc.__cause__
-    return isinstance(cause, OSError) and cause.errno in (errno.EMFILE, errno.ENFILE)
 
 
 def record_server_failure(

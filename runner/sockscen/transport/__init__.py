@@ -17,20 +17,31 @@ show what the system said.
 from __future__ import annotations
 
 from .binding import LISTEN_BACKLOG, bind, check_free
-from .boundary import OS_ERRORS, TransportError, describe_os_error, transport_error
+from .boundary import (
+    ICMP_ERRORS,
+    OS_ERRORS,
+    OUT_OF_FILES,
+    TransportError,
+    caused_by,
+    describe_os_error,
+    transport_error,
+)
 from .datagrams import DATAGRAM_SIZE, DatagramSocket, open_datagram
 from .streams import RECEIVE_SIZE, StreamConnection, StreamListener, open_stream, probe_connect
 
 __all__ = [
     "DATAGRAM_SIZE",
+    "ICMP_ERRORS",
     "LISTEN_BACKLOG",
     "OS_ERRORS",
+    "OUT_OF_FILES",
     "RECEIVE_SIZE",
     "DatagramSocket",
     "StreamConnection",
     "StreamListener",
     "TransportError",
     "bind",
+    "caused_by",
     "check_free",
     "describe_os_error",
     "open_datagram",

@@ -74,10 +74,25 @@ def transport_error(exc: OSError, action: str, address: Address) -> TransportErr
     return TransportError(describe_os_error(exc, action, address))
 
 
+#: Errors saying this process (or the system) has no file descriptor left.
+OUT_OF_FILES = frozenset({errno.EMFILE, errno.ENFILE})
+
+#: Errors a datagram socket reports for an earlier send to one peer (from ICMP).
+ICMP_ERRORS = frozenset(
+    {errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH, errno.ECONNRESET}
+)
+
+
+def caused_by(exc: TransportError, errnos: frozenset[int]) -> bool:
+    """Whether *exc* was raised for an ``OSError`` with one of *errnos* (kept as its cause)."""
+    cause = exc.__cause__
+    return isinstance(cause, OSError) and cause.errno in errnos
+
+
 def out_of_files(exc: OSError, failed: str) -> str | None:
     """*failed* (``cannot accept ... on ADDRESS``) explained, when *exc* says we ran out of
     file descriptors (the usual limit of many concurrent clients); None for other errors."""
-    if exc.errno not in (errno.EMFILE, errno.ENFILE):
+    if exc.errno not in OUT_OF_FILES:
         return None
     return f"{failed}: too many open files (raise the limit with `ulimit -n`, or lower count / -j)"
 

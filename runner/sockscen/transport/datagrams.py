@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import errno
 import socket as stdsocket
 
 import trio
 
 from ..addresses import Address
-from .boundary import TransportError, transport_error
+from .boundary import ICMP_ERRORS, TransportError, transport_error
 from .sockets import Yielding, connecting, new_socket, unlink_socket_file
 
 #: The UDP maximum (a datagram's length field is 16 bits).
@@ -218,7 +217,7 @@ class DatagramSocket(_Sending):
             except (BlockingIOError, InterruptedError):
                 return None
             except OSError as exc:
-                if exc.errno in _ICMP_ERRORS:
+                if exc.errno in ICMP_ERRORS:
                     continue  # an ICMP error about one peer; the queued datagrams are fine
                 return None
             peer = self._peers.get(raw_peer)
@@ -238,11 +237,6 @@ class DatagramSocket(_Sending):
 
 #: Senders a datagram socket remembers the ``Address`` of (beyond, one is made per datagram).
 _PEER_CACHE = 4096
-
-#: Errors a datagram socket reports for an earlier send to one peer (from ICMP).
-_ICMP_ERRORS = frozenset(
-    {errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH, errno.ECONNRESET}
-)
 
 
 def _datagram_peer(local: Address, raw: object) -> Address:
