@@ -23,8 +23,9 @@ from __future__ import annotations
 import functools
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, AnyStr, Generic, Protocol
+from typing import Any, AnyStr, Generic, Protocol, cast
 
 import regex
 
@@ -130,27 +131,14 @@ class UserRegex(Generic[AnyStr]):
         self, data: AnyStr | bytearray | memoryview, pos: int = 0, *, timeout: float | None = None
     ) -> Found[AnyStr] | GaveUp | None:
         """Match at *pos* (like ``re.Pattern.match``)."""
-        limit = DEFAULT_TIMEOUT if timeout is None else timeout
-        try:
-            found: Found[AnyStr] | None = self._run.match(data, pos, timeout=limit)  # type: ignore[arg-type]
-        except TimeoutError:
-            return GaveUp(limit)
-        except MemoryError:
-            return GaveUp(limit, out_of_memory=True)
-        return found
+        return cast("Found[AnyStr] | GaveUp | None", _bounded(self._run.match, timeout, data, pos))
 
     def fullmatch(
         self, data: AnyStr | bytearray | memoryview, pos: int = 0, *, timeout: float | None = None
     ) -> Found[AnyStr] | GaveUp | None:
         """Match all of *data* from *pos* on (like ``re.Pattern.fullmatch``)."""
-        limit = DEFAULT_TIMEOUT if timeout is None else timeout
-        try:
-            found: Found[AnyStr] | None = self._run.fullmatch(data, pos, timeout=limit)  # type: ignore[arg-type]
-        except TimeoutError:
-            return GaveUp(limit)
-        except MemoryError:
-            return GaveUp(limit, out_of_memory=True)
-        return found
+        found = _bounded(self._run.fullmatch, timeout, data, pos)
+        return cast("Found[AnyStr] | GaveUp | None", found)
 
     def partial_match(
         self, data: AnyStr | bytearray | memoryview, *, timeout: float | None = None
@@ -161,13 +149,9 @@ class UserRegex(Generic[AnyStr]):
         match is still possible (more data may decide), ``match`` None when no
         data added later could make it match.
         """
-        limit = DEFAULT_TIMEOUT if timeout is None else timeout
-        try:
-            found = self._run.match(data, partial=True, timeout=limit)  # type: ignore[arg-type]
-        except TimeoutError:
-            return GaveUp(limit)
-        except MemoryError:
-            return GaveUp(limit, out_of_memory=True)
+        found = _bounded(self._run.match, timeout, data, partial=True)
+        if isinstance(found, GaveUp):
+            return found
         if found is None:
             return None, False
         return found, bool(found.partial)
@@ -176,14 +160,22 @@ class UserRegex(Generic[AnyStr]):
         self, data: AnyStr | bytearray | memoryview, pos: int = 0, *, timeout: float | None = None
     ) -> Found[AnyStr] | GaveUp | None:
         """Find the first match at or after *pos* (like ``re.Pattern.search``)."""
-        limit = DEFAULT_TIMEOUT if timeout is None else timeout
-        try:
-            found: Found[AnyStr] | None = self._run.search(data, pos, timeout=limit)  # type: ignore[arg-type]
-        except TimeoutError:
-            return GaveUp(limit)
-        except MemoryError:
-            return GaveUp(limit, out_of_memory=True)
-        return found
+        return cast("Found[AnyStr] | GaveUp | None", _bounded(self._run.search, timeout, data, pos))
+
+
+def _bounded(call: Callable[..., Any], timeout: float | None, *args: Any, **kwargs: Any) -> Any:
+    """*call* (a method of the compiled ``regex``) within *timeout* (None: the default).
+
+    ``GaveUp`` when it ran out of time, or of memory (``regex`` keeps every
+    repetition of a capturing group: ``(x)+`` over a 14 MiB line did it).
+    """
+    limit = DEFAULT_TIMEOUT if timeout is None else timeout
+    try:
+        return call(*args, timeout=limit, **kwargs)
+    except TimeoutError:
+        return GaveUp(limit)
+    except MemoryError:
+        return GaveUp(limit, out_of_memory=True)
 
 
 def compile_regex(pattern: AnyStr) -> UserRegex[AnyStr]:
