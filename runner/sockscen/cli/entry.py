@@ -7,7 +7,7 @@ import contextlib
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, TextIO, cast
 
 from ..errors import ConfigError
@@ -105,13 +105,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Ctrl-C before the engine took over its signals (while loading): nothing to clean up.
         print("\nsockscen: interrupted", file=sys.stderr)
         return EXIT_SIGINT
-    except BrokenPipeError:
-        # The reader went away (`sockscen list | head`): stop quietly.
-        _silence_stdout()
-        return EXIT_FAILED
     except Exception as exc:
         if _found(exc, BrokenPipeError) is not None:
-            # The same, met by the reporter while scenarios ran (inside trio's group).
+            # The reader went away (`sockscen list | head`), maybe while scenarios ran
+            # (then inside trio's exception group): stop quietly.
             _silence_stdout()
             return EXIT_FAILED
         unwritable = _found(exc, StdoutError)
@@ -131,6 +128,17 @@ class StdoutError(OSError):
     """Writing standard output failed (a full disk, an I/O error): raised by ``_Stdout``."""
 
 
+@contextlib.contextmanager
+def _as_stdout_error() -> Iterator[None]:
+    """An ``OSError`` of standard output as ``StdoutError`` (a gone reader stays itself)."""
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise StdoutError(exc.errno, exc.strerror) from exc
+
+
 class _Stdout:
     """``sys.stdout`` while a command runs, telling its write errors from any other OSError."""
 
@@ -138,20 +146,12 @@ class _Stdout:
         self.stream = stream
 
     def write(self, text: str) -> int:
-        try:
+        with _as_stdout_error():
             return self.stream.write(text)
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            raise StdoutError(exc.errno, exc.strerror) from exc
 
     def flush(self) -> None:
-        try:
+        with _as_stdout_error():
             self.stream.flush()
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            raise StdoutError(exc.errno, exc.strerror) from exc
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.stream, name)
