@@ -13,7 +13,13 @@ from pathlib import Path
 
 from ..addresses import AddressError, parse_address
 from ..errors import SetupError
-from ..recording import Conversation, PayloadFiles, RecordingInfo, scenario_yaml
+from ..recording import (
+    Conversation,
+    ConversationLog,
+    PayloadFiles,
+    RecordingInfo,
+    scenario_yaml,
+)
 from .common import UsageError, prepare_output
 from .exits import EXIT_FAILED, EXIT_OK
 
@@ -58,7 +64,6 @@ def cmd_record(args: argparse.Namespace) -> int:
 
     from ..durations import parse_duration
     from ..engine.recorder import record
-    from ..recording import ConversationLog
 
     try:
         duration = parse_duration(args.duration) if args.duration is not None else None

@@ -83,7 +83,7 @@ class Spawner:
         stdin_pipe: bool,
         cwd: str,
         env: dict[str, str],
-        forked: Callable[[int], object] = lambda pid: None,
+        forked: Callable[[int], object],
     ) -> Child:
         """Start *argv* leading a new session, stdout and stderr piped; raises ``OSError``.
 
