@@ -79,10 +79,10 @@ def load_cache(args: argparse.Namespace) -> LoadCache | None:
     current folder when there is none (where pytest's rootdir would be).
     """
     from ..loadcache import CACHE_DIR, LoadCache
+    from .project import find_pyproject
 
-    here = Path.cwd()
-    root = next((d for d in (here, *here.parents) if (d / "pyproject.toml").is_file()), here)
-    cache = LoadCache(root / CACHE_DIR)
+    project = find_pyproject(Path.cwd())
+    cache = LoadCache((project.parent if project is not None else Path.cwd()) / CACHE_DIR)
     if getattr(args, "cache_clear", False):
         cache.clear()
     return cache if getattr(args, "use_cache", True) else None
