@@ -192,7 +192,7 @@ class AutoLimiter:
         self.running += 1
 
     def _look(self) -> None:
-        """Raise the limit by a quarter when the CPU has room, lower it by an eighth when busy."""
+        """Double the limit when the CPU has room, lower it by an eighth when busy."""
         if self._room is None:  # first look now: a run within the floor never needs it
             self._room = CpuRoom().has_room
             return  # nothing measured yet
