@@ -72,6 +72,19 @@ def _load_stdin() -> list[Scenario]:
     return load_stream(sys.stdin.buffer, STDIN_NAME, os.getcwd())
 
 
+#: The project file whose folder holds the project's defaults and load cache.
+FILE = "pyproject.toml"
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """The first ``pyproject.toml`` in *start* or a folder above it."""
+    for folder in (start, *start.parents):
+        candidate = folder / FILE
+        if candidate.is_file():
+            return candidate
+    return None
+
+
 def load_cache(args: argparse.Namespace) -> LoadCache | None:
     """The load cache the command's options ask for (``--no-cache``, ``--cache-clear``).
 
@@ -79,7 +92,6 @@ def load_cache(args: argparse.Namespace) -> LoadCache | None:
     current folder when there is none (where pytest's rootdir would be).
     """
     from ..loadcache import CACHE_DIR, LoadCache
-    from .project import find_pyproject
 
     project = find_pyproject(Path.cwd())
     cache = LoadCache((project.parent if project is not None else Path.cwd()) / CACHE_DIR)

@@ -32,7 +32,7 @@ from typing import Any
 
 from ..options import RUN_OPTIONS
 from ..reporting import REPORT_FILES
-from .common import UsageError
+from .common import FILE, UsageError, find_pyproject
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -41,19 +41,9 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 __all__ = ["FILE", "find_pyproject", "project_defaults"]
 
-FILE = "pyproject.toml"
 _TABLE = "tool.sockscen"
 #: The run options a project may set, by key: the RunOptions field they fill.
 _OPTION_KEYS = {"timeout": "step_timeout", "jobs": "jobs", "max-buffer": "max_buffer"}
-
-
-def find_pyproject(start: Path) -> Path | None:
-    """The first ``pyproject.toml`` in *start* or a folder above it."""
-    for folder in (start, *start.parents):
-        candidate = folder / FILE
-        if candidate.is_file():
-            return candidate
-    return None
 
 
 def _line_of(text: str, key: str, table: str) -> int:
