@@ -5,6 +5,7 @@ HTTP headers in any order: ``{until: "\\r\\n\\r\\n", all: [{contains: A}, {conta
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -32,11 +33,9 @@ class AllOf(FrameOnly):
         for i, matcher in enumerate(self.matchers, 1):
             verdict = matcher.check_frame(frame, lookup)
             if isinstance(verdict, Mismatch):
-                return Mismatch(
-                    f"check {i} of all ({matcher.describe()}): {verdict.reason}",
-                    len(frame),
-                    gave_up=verdict.gave_up,
-                )
+                # As the inner verdict (whether it gave up, say), with this matcher's reason.
+                reason = f"check {i} of all ({matcher.describe()}): {verdict.reason}"
+                return dataclasses.replace(verdict, reason=reason, shown=len(frame))
             got.update(verdict.captures)
         return Matched(len(frame), got)
 

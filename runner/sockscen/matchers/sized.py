@@ -7,6 +7,7 @@ other matcher.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from ..payloads import Lookup
@@ -44,7 +45,8 @@ class Sized(MatcherBase):
             return NEED_MORE
         verdict = self.inner.check_frame(bytes(buffer[:n]), lookup)
         if isinstance(verdict, Mismatch):
-            return Mismatch(f"in the {n} bytes read: {verdict.reason}", n, gave_up=verdict.gave_up)
+            reason = f"in the {n} bytes read: {verdict.reason}"
+            return dataclasses.replace(verdict, reason=reason, shown=n)
         return Matched(n, verdict.captures)
 
     def check_frame(self, frame: bytes, lookup: Lookup) -> Matched | Mismatch:

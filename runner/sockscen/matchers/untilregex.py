@@ -9,6 +9,7 @@ complete; like ``expect``'s patterns, R should end in something unambiguous
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from ..payloads import Lookup
@@ -52,7 +53,7 @@ class UntilRegex(MatcherBase):
         if self.inner is not None:
             verdict = self.inner.check_frame(bytes(buffer[:end]), lookup)
             if isinstance(verdict, Mismatch):
-                return Mismatch(verdict.reason, end, gave_up=verdict.gave_up)
+                return dataclasses.replace(verdict, shown=end)
             got.update(verdict.captures)
         return Matched(end, got)
 
