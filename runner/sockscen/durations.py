@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import re
 
+from .rendering import quoted
+
 # Accepts a sign so "-1s" gets the "must be >= 0" message instead of "not a duration".
 # No two runs of ``\s*`` may meet without something required between them: with
 # ``\s*(ms|s|m|h)?\s*`` a value such as "1<80,000 spaces>x" backtracks quadratically
@@ -24,7 +26,7 @@ def parse_duration(value: object) -> float:
     non-negative finite number or a string such as ``250ms``/``2s``/``1m``.
     """
     if isinstance(value, bool):
-        raise ValueError(f"expected a duration such as 2s or 250ms, got {_shown(value)}")
+        raise ValueError(f"expected a duration such as 2s or 250ms, got {quoted(value)}")
     if isinstance(value, (int, float)):
         try:
             seconds = float(value)
@@ -34,25 +36,19 @@ def parse_duration(value: object) -> float:
         m = _DURATION.match(value)
         if m is None:
             raise ValueError(
-                f"{_shown(value)} is not a duration: write a number of seconds or use a unit "
+                f"{quoted(value)} is not a duration: write a number of seconds or use a unit "
                 "(250ms, 2s, 1.5s, 1m)"
             )
         if m.group(1):
             raise ValueError(
-                f"a duration must be a finite number of seconds >= 0, got {_shown(value)}"
+                f"a duration must be a finite number of seconds >= 0, got {quoted(value)}"
             )
         seconds = float(m.group(2)) * _UNIT_SECONDS[m.group(3)]
     else:
-        raise ValueError(f"expected a duration such as 2s or 250ms, got {_shown(value)}")
+        raise ValueError(f"expected a duration such as 2s or 250ms, got {quoted(value)}")
     if not math.isfinite(seconds) or seconds < 0:
-        raise ValueError(f"a duration must be a finite number of seconds >= 0, got {_shown(value)}")
+        raise ValueError(f"a duration must be a finite number of seconds >= 0, got {quoted(value)}")
     return seconds
-
-
-def _shown(value: object) -> str:
-    """*value* as messages quote it: its repr (control characters escaped), cut to 60 characters."""
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def format_duration(seconds: float) -> str:

@@ -15,6 +15,8 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from .rendering import quoted
+
 _NAME = r"[A-Za-z_][A-Za-z0-9_\-]*"
 _REF = re.compile(r"\$\$\{|\$\{(" + _NAME + r"(?:\." + _NAME + r")*)\}|\$\{")
 
@@ -22,11 +24,6 @@ _REF = re.compile(r"\$\$\{|\$\{(" + _NAME + r"(?:\." + _NAME + r")*)\}|\$\{")
 #: The most characters a text may expand to (as for a ``file:`` payload): a 1 MB capture
 #: written a thousand times in one step is a mistake, not a payload.
 MAX_EXPANDED = 256 * 1024 * 1024
-
-
-def _shown(text: str) -> str:
-    quoted = repr(text)
-    return quoted if len(quoted) <= 60 else quoted[:57] + "..."
 
 
 class PlaceholderError(ValueError):
@@ -92,7 +89,7 @@ class Template:
         size = sum(map(len, pieces))
         if size > MAX_EXPANDED:
             raise PlaceholderError(
-                f"{_shown(self.source)} expands to {size} characters, more than the "
+                f"{quoted(self.source)} expands to {size} characters, more than the "
                 f"{MAX_EXPANDED} (256 MiB) a value may have"
             )
         return "".join(pieces)

@@ -164,3 +164,9 @@ def clip_text(text: str, limit: int = 400) -> str:
         cut = len(text) - 2 * keep
         text = f"{text[:keep]} ...({cut} characters cut)... {text[-keep:]}"
     return escape_text(text)
+
+
+def quoted(value: object) -> str:
+    """*value* as messages quote it: its repr (control characters escaped), cut to 60 characters."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

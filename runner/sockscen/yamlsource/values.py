@@ -17,6 +17,7 @@ from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ..errors import Location, Problem
+from ..rendering import quoted
 from .marks import Marks, PathKey, location
 
 __all__ = ["MAX_DEPTH", "Budget", "Builder", "TooLarge"]
@@ -159,7 +160,7 @@ class Builder:
                 self.problems.append(
                     Problem(
                         self.loc(node),
-                        f"invalid YAML value {_shown(node.value)} for tag {node.tag}{reason}",
+                        f"invalid YAML value {quoted(node.value)} for tag {node.tag}{reason}",
                     )
                 )
                 return None
@@ -237,12 +238,6 @@ def _tag_problem(where: Location, tag: str) -> Problem:
         f"unsupported YAML tag '{tag}': scenario files use plain YAML values only",
         hint,
     )
-
-
-def _shown(text: str) -> str:
-    """*text* as messages quote it: its repr (control characters escaped), cut to 60 characters."""
-    quoted = repr(text)
-    return quoted if len(quoted) <= 60 else quoted[:57] + "..."
 
 
 _ESCAPE_LOOKALIKE = re.compile(r"\\[rnt]")
